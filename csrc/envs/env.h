@@ -1,0 +1,45 @@
+// The interface every native task implements. The vectorised engine
+// (vec_env.h) owns a batch of Env objects of possibly different tasks and steps
+// them on a thread pool; an Env never touches Python or numpy.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/rng.h"
+
+namespace ctpg {
+
+struct StepOutput {
+  double reward = 0.0;
+  bool success = false;
+  bool terminated = false;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  virtual const std::string& task_name() const = 0;
+  virtual int obs_dim() const = 0;
+  virtual int action_dim() const = 0;
+
+  // Length of the task's random vector (MetaWorld); 0 for tasks without one.
+  virtual int task_vector_dim() const { return 0; }
+  // Sets the random vector used by every following Reset (frozen goals).
+  // `vec` has task_vector_dim() entries; throws std::invalid_argument if they
+  // are out of the task's range or the task has no vector.
+  virtual void FreezeTaskVector(const double* vec) = 0;
+  // Returns to drawing a fresh vector from the task's ranges at each reset.
+  virtual void UnfreezeTaskVector() = 0;
+  // The vector used by the current episode (task_vector_dim() entries).
+  virtual void CurrentTaskVector(double* out) const = 0;
+
+  // Starts an episode; randomness (fresh vector, reset noise) comes from rng.
+  virtual void Reset(Rng& rng, float* obs) = 0;
+  // One control step with a float32 action of action_dim() entries. The
+  // caller has checked shape and finiteness. Writes obs_dim() floats.
+  virtual StepOutput Step(const float* action, float* obs) = 0;
+};
+
+}  // namespace ctpg

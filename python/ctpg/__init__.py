@@ -1,0 +1,14 @@
+"""ctpg: multi-task reinforcement learning with Cross-Task Policy Guidance."""
+
+import mujoco as _mujoco  # noqa: F401  (loads the libmujoco that _core links against)
+
+from ctpg import _core
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "mujoco_version"]
+
+
+def mujoco_version() -> str:
+    """Version of the MuJoCo library the native core is linked against."""
+    return _core.mujoco_version()

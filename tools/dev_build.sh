@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# In-place developer build: compiles ctpg._core into python/ctpg/ so that
+# `PYTHONPATH=python pytest` runs against the working tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=$(command -v python3)
+cmake -S . -B build/dev -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE="$py" \
+  -Dpybind11_DIR="$("$py" -m pybind11 --cmakedir)" >/dev/null
+cmake --build build/dev -j"${JOBS:-2}"
