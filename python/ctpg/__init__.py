@@ -12,3 +12,25 @@ __all__ = ["__version__", "mujoco_version"]
 def mujoco_version() -> str:
     """Version of the MuJoCo library the native core is linked against."""
     return _core.mujoco_version()
+
+__all__ += ["EnvConfig", "ReplayConfig", "TrainConfig", "preset", "train"]
+
+_TRAIN_NAMES = {
+    "EnvConfig": "ctpg.config",
+    "ReplayConfig": "ctpg.config",
+    "TrainConfig": "ctpg.config",
+    "preset": "ctpg.config",
+    "train": "ctpg.train",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Training names load on first use (so that ``import ctpg`` does not import torch and
+    ``python -m ctpg.train`` does not find its module imported twice)."""
+    if name in _TRAIN_NAMES:
+        import importlib
+
+        value = getattr(importlib.import_module(_TRAIN_NAMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ctpg' has no attribute {name!r}")

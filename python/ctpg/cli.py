@@ -1,0 +1,176 @@
+"""Command line: ``ctpg train ...`` and ``python -m ctpg.train ...``.
+
+Options start from a preset (ALGORITHM.md section 5) and override single fields. Invalid
+options or combinations stop before anything is built, with a message naming the option.
+``--resume`` continues the run in ``--run-dir`` from its own config.yaml; only ``--steps``
+(to extend the run), ``--device`` and ``--num-threads`` may be given with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ctpg.algo.config import BASES, SHARINGS
+from ctpg.config import BACKENDS, DEVICES, PRESETS, REPLAY_KINDS, TrainConfig, load_yaml, preset
+
+# Options that define a run and therefore cannot change when it is resumed.
+_FIXED_ON_RESUME = (
+    "preset", "base", "sharing", "seed", "eval_every", "eval_episodes", "env_backend",
+    "replay", "guide_step", "no_filter_gate", "no_block_gate", "no_hindsight", "batch_size",
+    "warmup_steps",
+)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
+    """The ``train`` options."""
+    p = argparse.ArgumentParser(prog=prog, description="Train a multi-task agent with CTPG.")
+    p.add_argument("--preset", choices=PRESETS, help="benchmark settings (default mt10)")
+    p.add_argument("--base", choices=BASES, help="base multi-task method (default mhsac)")
+    p.add_argument("--sharing", choices=SHARINGS, help="explicit sharing (default ctpg)")
+    p.add_argument("--seed", type=_non_negative, help="run seed (default 0)")
+    p.add_argument("--steps", type=_positive, help="training steps (one transition per task)")
+    p.add_argument("--eval-every", type=_positive, help="training steps between evaluations")
+    p.add_argument("--eval-episodes", type=_positive, help="evaluation episodes per task")
+    p.add_argument("--batch-size", type=_positive, help="control batch over all tasks")
+    p.add_argument("--warmup-steps", type=_positive, help="random-action steps before updates")
+    p.add_argument("--run-dir", help="run directory (default runs/<preset>-<base>-<sharing>-s<seed>)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+    p.add_argument("--device", choices=DEVICES, help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--env-backend", choices=BACKENDS, help="native C++ engine or python envs")
+    p.add_argument("--replay", choices=REPLAY_KINDS, help="uniform or prioritized replay")
+    p.add_argument("--guide-step", type=_positive, help="K: steps a behaviour task is kept")
+    p.add_argument("--no-filter-gate", action="store_true", help="ablate the policy-filter gate")
+    p.add_argument("--no-block-gate", action="store_true", help="ablate the guide-block gate")
+    p.add_argument("--no-hindsight", action="store_true", help="ablate hindsight relabelling")
+    p.add_argument("--num-threads", type=_non_negative, help="native engine threads (0 = auto)")
+    p.add_argument("--no-progress", action="store_true", help="no live progress display")
+    return p
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    changes = {k: v for k, v in changes.items() if v is not None}
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+def _check_combinations(args: argparse.Namespace) -> None:
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: CUDA is not available on this machine")
+    if args.resume:
+        given = [name for name in _FIXED_ON_RESUME if getattr(args, name) not in (None, False)]
+        if given:
+            option = "--" + given[0].replace("_", "-")
+            raise ValueError(f"{option}: cannot be changed with --resume (the run fixes it)")
+        return
+    sharing = args.sharing or "ctpg"
+    for name in ("guide_step", "no_filter_gate", "no_block_gate", "no_hindsight"):
+        if getattr(args, name) not in (None, False) and sharing != "ctpg":
+            option = "--" + name.replace("_", "-")
+            raise ValueError(f"{option}: only applies with --sharing ctpg (got {sharing})")
+    if args.num_threads is not None and args.env_backend == "python":
+        raise ValueError("--num-threads: only applies with --env-backend native")
+
+
+def _fresh_config(args: argparse.Namespace) -> TrainConfig:
+    cfg = preset(args.preset or "mt10")
+    agent = cfg.agent
+    guide = _replace(
+        agent.guide,
+        guide_step=args.guide_step,
+        filter_gate=False if args.no_filter_gate else None,
+        block_gate=False if args.no_block_gate else None,
+        hindsight=False if args.no_hindsight else None,
+    )
+    agent = _replace(agent, net=_replace(agent.net, base=args.base), sharing=args.sharing)
+    agent = dataclasses.replace(agent, guide=guide)
+    env = _replace(cfg.env, backend=args.env_backend, num_threads=args.num_threads)
+    return _replace(
+        cfg,
+        seed=args.seed,
+        steps=args.steps,
+        eval_every=args.eval_every,
+        eval_episodes=args.eval_episodes,
+        batch_size=args.batch_size,
+        warmup_steps=args.warmup_steps,
+        device=args.device,
+        run_dir=args.run_dir,
+        env=env,
+        replay=_replace(cfg.replay, kind=args.replay),
+        agent=agent,
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
+    """The resolved config and whether to resume; ValueError names a bad option."""
+    _check_combinations(args)
+    if not args.resume:
+        return _fresh_config(args), False
+    if args.run_dir is None:
+        raise ValueError("--resume: give the --run-dir of the run to continue")
+    config_path = Path(args.run_dir) / "config.yaml"
+    if not config_path.is_file():
+        raise ValueError(f"--resume: no run in {args.run_dir} (config.yaml is missing)")
+    cfg = load_yaml(config_path)
+    env = _replace(cfg.env, num_threads=args.num_threads)
+    cfg = _replace(cfg, steps=args.steps, device=args.device, run_dir=args.run_dir, env=env)
+    return cfg, True
+
+
+def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train") -> int:
+    """Parse ``argv``, train, print the run directory."""
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    try:
+        cfg, resume = config_from_args(args)
+        from ctpg.checkpoint import has_checkpoint
+        from ctpg.train import run_dir_of, train
+
+        run_dir = run_dir_of(cfg)
+        if resume and not has_checkpoint(run_dir):
+            raise ValueError(f"--resume: no checkpoint in {run_dir}")
+        if not resume and has_checkpoint(run_dir):
+            raise ValueError(f"--run-dir: {run_dir} already holds a run; add --resume or "
+                             "choose another --run-dir")
+    except ValueError as error:
+        parser.error(str(error))
+    run_dir = train(cfg, resume=resume, progress=False if args.no_progress else None)
+    print(f"run written to {run_dir}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``ctpg <command> ...``; the only command is ``train``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] != "train":
+        print("usage: ctpg train [options]   (ctpg train --help lists the options)")
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    return train_main(argv[1:], prog="ctpg train")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

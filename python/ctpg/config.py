@@ -1,0 +1,264 @@
+"""Training configuration: frozen dataclasses, benchmark presets and a YAML round trip.
+
+The tree is ``TrainConfig(env: EnvConfig, replay: ReplayConfig, agent: AgentConfig, ...)``.
+Every field is validated in ``__post_init__``; a bad value raises ``ValueError`` naming the
+field. ``preset(name)`` returns the paper settings of a benchmark (ALGORITHM.md section 5) or
+the small ``quick`` configuration; ``dump_yaml`` / ``load_yaml`` write and read the exact
+resolved configuration of a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig, SACConfig
+
+BACKENDS = ("native", "python")
+REPLAY_KINDS = ("uniform", "prioritized")
+DEVICES = ("auto", "cpu", "cuda")
+PRESETS = ("mt10", "mt50", "halfcheetah-mt5", "halfcheetah-mt8", "quick")
+
+MT10_TASKS = (
+    "reach-v3",
+    "push-v3",
+    "pick-place-v3",
+    "door-open-v3",
+    "drawer-open-v3",
+    "drawer-close-v3",
+    "button-press-topdown-v3",
+    "peg-insert-side-v3",
+    "window-open-v3",
+    "window-close-v3",
+)
+QUICK_TASKS = ("reach-v3", "drawer-close-v3", "button-press-topdown-v3")
+
+
+def _check(ok: bool, name: str, message: str) -> None:
+    if not ok:
+        raise ValueError(f"{name}: {message}")
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """Which tasks are trained and how their environments run."""
+
+    benchmark: str = "mt10"
+    """Benchmark name given to ``ctpg.make_vec_env`` ("mt10", "mt50", "halfcheetah-mt5",
+    "halfcheetah-mt8"), or "custom" when ``tasks`` lists the task names."""
+    tasks: tuple[str, ...] = ()
+    """Explicit task names (one environment per task); used when ``benchmark`` is "custom"."""
+    backend: str = "native"
+    """"native" (the C++ engine) or "python" (MetaWorld's / gymnasium's own environments)."""
+    max_episode_steps: int = 200
+    """Episode length limit; an episode that reaches it is truncated."""
+    num_threads: int = 0
+    """Worker threads of the native engine; 0 lets the engine pick (one per core)."""
+    random_goals: bool = True
+    """MetaWorld: draw fresh object and goal positions at every reset."""
+
+    def __post_init__(self) -> None:
+        _check(bool(self.benchmark), "env.benchmark", "must be a non-empty name")
+        custom = self.benchmark == "custom"
+        _check(
+            custom == bool(self.tasks),
+            "env.tasks",
+            "give task names exactly when env.benchmark is 'custom'",
+        )
+        _check(self.backend in BACKENDS, "env.backend", f"must be one of {BACKENDS}")
+        _check(self.max_episode_steps >= 1, "env.max_episode_steps", "must be >= 1")
+        _check(self.num_threads >= 0, "env.num_threads", "must be >= 0 (0 = automatic)")
+
+    @property
+    def name_or_tasks(self) -> str | list[str]:
+        """The first argument of ``ctpg.make_vec_env``."""
+        return list(self.tasks) if self.benchmark == "custom" else self.benchmark
+
+
+@dataclass(frozen=True)
+class ReplayConfig:
+    """Per-task replay storage of the control and guide updates."""
+
+    capacity: int = 1_000_000
+    """Transitions kept over all tasks (split equally: capacity // num_tasks per task)."""
+    kind: str = "uniform"
+    """"uniform" or "prioritized" (per-task sum-tree with TD-error priorities)."""
+    alpha: float = 0.6
+    """Prioritized replay: sampling probability proportional to priority ** alpha."""
+    beta: float = 0.4
+    """Prioritized replay: importance-weight exponent."""
+
+    def __post_init__(self) -> None:
+        _check(self.capacity >= 1, "replay.capacity", "must be >= 1")
+        _check(self.kind in REPLAY_KINDS, "replay.kind", f"must be one of {REPLAY_KINDS}")
+        _check(0.0 <= self.alpha <= 1.0, "replay.alpha", "must lie in [0, 1]")
+        _check(0.0 <= self.beta <= 1.0, "replay.beta", "must lie in [0, 1]")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run: environments, replay, agent and the loop's schedule."""
+
+    name: str = "mt10"
+    """Run name (the preset it came from); the default run directory is runs/<name>-..."""
+    seed: int = 0
+    """Seeds torch, numpy, Python's random, the environments and the replay sampler."""
+    steps: int = 1_500_000
+    """Training steps; one step is one transition for every task."""
+    batch_size: int = 1280
+    """Control batch over all tasks (batch_size // num_tasks rows per task); the guide
+    update draws the same number of segments, shared by the non-blocked tasks."""
+    warmup_steps: int = 1500
+    """Steps collected with uniform random actions before the first update."""
+    eval_every: int = 10_000
+    """Training steps between evaluations (a checkpoint follows every evaluation)."""
+    eval_episodes: int = 32
+    """Deterministic evaluation episodes per task."""
+    log_every: int = 1000
+    """Training steps between loss/throughput scalars written to TensorBoard."""
+    checkpoint: bool = True
+    """Write a checkpoint (networks, optimizers, replay, RNG states) after every evaluation."""
+    device: str = "auto"
+    """"auto" (CUDA when present), "cpu" or "cuda"."""
+    run_dir: str = ""
+    """Run directory; empty means runs/<name>-<base>-<sharing>-s<seed>."""
+    env: EnvConfig = field(default_factory=EnvConfig)
+    """Environment settings."""
+    replay: ReplayConfig = field(default_factory=ReplayConfig)
+    """Replay settings."""
+    agent: AgentConfig = field(default_factory=AgentConfig)
+    """Networks, SAC, guide and sharing method."""
+
+    def __post_init__(self) -> None:
+        _check(bool(self.name), "name", "must be non-empty")
+        _check(self.seed >= 0, "seed", "must be >= 0")
+        _check(self.steps >= 1, "steps", "must be >= 1")
+        _check(self.batch_size >= 1, "batch_size", "must be >= 1")
+        _check(self.warmup_steps >= 1, "warmup_steps", "must be >= 1")
+        _check(self.eval_every >= 1, "eval_every", "must be >= 1")
+        _check(self.eval_episodes >= 1, "eval_episodes", "must be >= 1")
+        _check(self.log_every >= 1, "log_every", "must be >= 1")
+        _check(self.device in DEVICES, "device", f"must be one of {DEVICES}")
+
+
+# ----------------------------------------------------------------------------- presets
+
+
+def _paper(
+    name: str, env: EnvConfig, steps: int, batch: int, capacity: int, hidden: int, paco_k: int
+) -> TrainConfig:
+    net = NetConfig(base="mhsac", hidden=(400,) * hidden, paco_k=paco_k)
+    agent = AgentConfig(net=net, guide=GuideConfig(batch_size=batch), sharing="ctpg")
+    return TrainConfig(
+        name=name,
+        steps=steps,
+        batch_size=batch,
+        env=env,
+        replay=ReplayConfig(capacity=capacity),
+        agent=agent,
+    )
+
+
+def _quick() -> TrainConfig:
+    """Small networks and batches on three easy MetaWorld tasks (see README "Training")."""
+    net = NetConfig(
+        base="mhsac", hidden=(128, 128), sm_width=128, sm_module_width=64, sm_routing_width=64
+    )
+    agent = AgentConfig(
+        net=net,
+        sharing="ctpg",
+        sac=SACConfig(lr=1e-3, grad_clip=None),
+        guide=GuideConfig(batch_size=96, filter_after=2000),
+    )
+    return TrainConfig(
+        name="quick",
+        steps=12_000,
+        batch_size=96,
+        warmup_steps=1500,
+        eval_every=2000,
+        eval_episodes=4,
+        log_every=500,
+        env=EnvConfig(benchmark="custom", tasks=QUICK_TASKS, backend="native"),
+        replay=ReplayConfig(capacity=300_000),
+        agent=agent,
+    )
+
+
+def preset(name: str) -> TrainConfig:
+    """The configuration of a named preset (ALGORITHM.md section 5, or ``quick``)."""
+    _check(name in PRESETS, "preset", f"unknown preset {name!r}; choose one of {PRESETS}")
+    if name == "quick":
+        return _quick()
+    cheetah = name.startswith("halfcheetah")
+    env = EnvConfig(benchmark=name, max_episode_steps=1000 if cheetah else 200)
+    table = {  # steps per task, batch, replay capacity, hidden layers of 400, PaCo K
+        "mt10": (1_500_000, 1280, 1_000_000, 5, 5),
+        "mt50": (1_500_000, 6400, 10_000_000, 5, 5),
+        "halfcheetah-mt5": (800_000, 640, 500_000, 2, 3),
+        "halfcheetah-mt8": (800_000, 1024, 1_000_000, 2, 3),
+    }
+    return _paper(name, env, *table[name])
+
+
+# ----------------------------------------------------------------------------- YAML
+
+T = TypeVar("T")
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """Plain nested dict of a config (tuples become lists)."""
+
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, (tuple, list)):
+            return [plain(v) for v in value]
+        return value
+
+    return typing.cast(dict[str, Any], plain(cfg))
+
+
+def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """Build dataclass ``cls`` from a nested dict; unknown keys raise ValueError."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = set(data) - names
+    _check(not unknown, cls.__name__, f"unknown keys {sorted(unknown)}")
+    kwargs = {key: _coerce(hints[key], value) for key, value in data.items()}
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        return from_dict(hint, value)  # type: ignore[arg-type]
+    if origin is tuple and isinstance(value, (list, tuple)):
+        args = typing.get_args(hint)
+        item = args[0] if args else Any
+        return tuple(_coerce(item, v) for v in value)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(hint):
+            if dataclasses.is_dataclass(arg) and isinstance(value, dict):
+                return from_dict(arg, value)  # type: ignore[arg-type]
+        return value
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def dump_yaml(cfg: TrainConfig, path: str | Path) -> None:
+    """Write the resolved configuration to ``path``."""
+    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
+
+
+def load_yaml(path: str | Path) -> TrainConfig:
+    """Read a configuration written by ``dump_yaml``."""
+    data = yaml.safe_load(Path(path).read_text())
+    _check(isinstance(data, dict), str(path), "is not a configuration mapping")
+    return from_dict(TrainConfig, data)

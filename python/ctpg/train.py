@@ -1,0 +1,92 @@
+"""Train a multi-task agent: ``python -m ctpg.train --preset mt10 --base mhsac --sharing ctpg``.
+
+Reads top to bottom: resolve the config, build the parts, loop (collect -> store -> update
+-> evaluate -> checkpoint). ``train(cfg)`` is the same loop for use from Python.
+
+Resuming (``resume=True`` / ``--resume``) restores the networks, optimizers, temperatures,
+replay buffer, guide scheduler (blocked tasks), the torch / numpy / Python RNG states and the
+step counter saved after the last evaluation, truncates metrics.csv to that step and goes on
+from there. It continues as if never stopped in everything but the environments: their
+physics states are not saved, so every environment starts a fresh episode at the resume
+step (reset with a seed derived from the run seed and the step), and the scheduler treats
+that as an episode end. Evaluations are unaffected (they always reset their own envs with
+the same seed), so a resumed run writes the same kind of rows and its step count and
+metrics continue where the checkpoint left them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+
+from ctpg.checkpoint import has_checkpoint, load_checkpoint, save_checkpoint
+from ctpg.config import TrainConfig, dump_yaml
+from ctpg.logging import MetricsLogger
+from ctpg.progress import Progress
+from ctpg.trainer import Trainer
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; ``cuda`` without CUDA is an error."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device: 'cuda' was requested but torch.cuda.is_available() is False")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def default_run_dir(cfg: TrainConfig) -> Path:
+    """runs/<name>-<base>-<sharing>-s<seed>."""
+    agent = cfg.agent
+    return Path("runs") / f"{cfg.name}-{agent.net.base}-{agent.sharing}-s{cfg.seed}"
+
+
+def run_dir_of(cfg: TrainConfig) -> Path:
+    """The run directory a config writes to."""
+    return Path(cfg.run_dir) if cfg.run_dir else default_run_dir(cfg)
+
+
+def start_run(cfg: TrainConfig, resume: bool) -> Path:
+    """Check the run directory against ``resume`` and write config.yaml."""
+    run_dir = run_dir_of(cfg)
+    if resume and not has_checkpoint(run_dir):
+        raise ValueError(f"resume: no checkpoint to resume from in {run_dir}")
+    if not resume and has_checkpoint(run_dir):
+        raise ValueError(f"run_dir: {run_dir} already holds a run; resume it or pick another")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    dump_yaml(cfg, run_dir / "config.yaml")
+    return run_dir
+
+
+def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) -> Path:
+    """Run (or resume) training as configured; return the run directory."""
+    device = resolve_device(cfg.device)
+    run_dir = start_run(cfg, resume)
+    trainer = Trainer(cfg, device)
+    logger = MetricsLogger(run_dir)
+    if resume:
+        trainer.load_state_dict(*load_checkpoint(run_dir))
+        logger.truncate(trainer.step)
+    with Progress(cfg.steps, trainer.step, trainer.task_names, progress) as display:
+        while trainer.step < cfg.steps:
+            trainer.collect()
+            trainer.update()
+            if trainer.step % cfg.log_every == 0:
+                logger.scalars(trainer.step, trainer.latest_losses)
+            if trainer.eval_due():
+                row = trainer.evaluate()
+                logger.write_row(trainer.step, row)
+                display.evaluated(trainer.step, row)
+                if cfg.checkpoint:
+                    save_checkpoint(run_dir, trainer.state_dict(), trainer.replay, trainer.step)
+            display.update(trainer.step)
+    logger.close()
+    return run_dir
+
+
+if __name__ == "__main__":
+    from ctpg.cli import train_main
+
+    sys.exit(train_main())

@@ -1,0 +1,284 @@
+"""The training loop's parts: collect -> store -> update -> evaluate -> checkpoint.
+
+``Trainer`` owns the training and evaluation environments, the agent, the per-task replay
+and the guide scheduler. ``ctpg.train`` calls its methods in order; each is one step of
+ALGORITHM.md:
+
+- ``collect()``: one transition for every task (section 3.1). The scheduler says which envs
+  choose a behaviour task now; those ask the guide (with the policy-filter gate once
+  ``guide.filter_after`` steps have passed); every env acts with the control policy of its
+  behaviour task. QMP acts with ``agent.qmp_act``. The first ``warmup_steps`` steps act
+  uniformly at random. Ended envs store ``info["final_obs"]`` as next observation.
+- ``update()``: after warm-up, one control update per step on a batch with an equal share
+  per task (priorities updated from the TD errors under prioritized replay), and every
+  ``guide.update_every`` steps one guide update on K-step segments of the tasks that are not
+  blocked.
+- ``evaluate()``: deterministic control policies on the evaluation envs, then the guide-block
+  gate is recomputed from the temperatures; returns the metrics row.
+- ``state_dict()`` / ``load_state_dict()``: everything a checkpoint restores.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from ctpg.checkpoint import restore_rng, rng_state
+from ctpg.config import TrainConfig
+from ctpg.evaluate import evaluate
+from ctpg.replay import TorchReplay
+
+EVAL_SEED_OFFSET = 1_000_003
+
+
+def derived_seed(*parts: int) -> int:
+    """A 31-bit seed mixed from integers (for env resets after a resume)."""
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def make_env(cfg: TrainConfig, seed: int) -> Any:
+    """The vector env of ``cfg.env`` (one sub-env per task)."""
+    import ctpg
+
+    env_cfg = cfg.env
+    return ctpg.make_vec_env(
+        env_cfg.name_or_tasks,
+        backend=env_cfg.backend,
+        seed=seed,
+        num_threads=env_cfg.num_threads or None,
+        max_episode_steps=env_cfg.max_episode_steps,
+        random_goals=env_cfg.random_goals,
+    )
+
+
+class Averages:
+    """Running means of named scalars between two reads."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, metrics: dict[str, float]) -> None:
+        for key, value in metrics.items():
+            self.sums[key] = self.sums.get(key, 0.0) + float(value)
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    def pop(self) -> dict[str, float]:
+        means = {key: total / self.counts[key] for key, total in self.sums.items()}
+        self.sums, self.counts = {}, {}
+        return means
+
+
+class GuideStats:
+    """How often each behaviour task was chosen, own-task rate and filter-gate mask rate."""
+
+    def __init__(self, task_names: list[str]) -> None:
+        self.names = task_names
+        self.chosen = np.zeros(len(task_names), dtype=np.int64)
+        self.own = 0
+        self.masked = 0.0
+        self.mask_rows = 0
+
+    def record(self, env_ids: np.ndarray, chosen: np.ndarray, info: dict[str, Any]) -> None:
+        self.chosen += np.bincount(chosen, minlength=len(self.names))
+        self.own += int((chosen == env_ids).sum())
+        mask = info.get("mask")
+        if mask is not None:
+            mask_np = mask.detach().cpu().numpy().astype(bool)
+            self.masked += float((~mask_np).sum()) / mask_np.shape[-1]
+            self.mask_rows += mask_np.shape[0]
+
+    def pop(self, blocked: np.ndarray) -> dict[str, float]:
+        total = max(int(self.chosen.sum()), 1)
+        out = {f"guide/chosen/{n}": float(c) / total for n, c in zip(self.names, self.chosen)}
+        out["guide/own_rate"] = self.own / total
+        out["guide/mask_rate"] = self.masked / max(self.mask_rows, 1)
+        out["guide/blocked"] = float(blocked.sum())
+        out.update({f"guide/blocked/{n}": float(b) for n, b in zip(self.names, blocked)})
+        self.chosen[:] = 0
+        self.own, self.masked, self.mask_rows = 0, 0.0, 0
+        return out
+
+
+class Trainer:
+    """Environments, agent, replay and scheduler of one run, stepped by ``ctpg.train``."""
+
+    def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
+        import ctpg
+        from ctpg.algo.agent import Agent
+
+        self.cfg, self.device = cfg, device
+        self.rng = np.random.default_rng(cfg.seed)
+        torch.manual_seed(cfg.seed)
+        self.env = make_env(cfg, cfg.seed)
+        self.eval_env = make_env(cfg, cfg.seed + EVAL_SEED_OFFSET)
+        self.task_names = list(self.env.task_names)
+        n = self.num_tasks = len(self.task_names)
+        obs_dim = int(self.env.single_observation_space.shape[0])
+        action_space = self.env.single_action_space
+        self.action_low = np.asarray(action_space.low, dtype=np.float32)
+        self.action_high = np.asarray(action_space.high, dtype=np.float32)
+        guide = cfg.agent.guide
+        self.use_guide = cfg.agent.sharing == "ctpg"
+        self.agent = Agent(cfg.agent, n, obs_dim, self.action_low.size, device)
+        self.replay = TorchReplay(
+            cfg.replay, n, obs_dim, self.action_low.size, guide.guide_step, cfg.seed, device
+        )
+        self.scheduler = ctpg.GuideScheduler(num_envs=n, guide_step=guide.guide_step)
+        self.batch_per_task = max(cfg.batch_size // n, 1)
+        self.tasks = torch.arange(n, device=device)
+        self.own = np.arange(n, dtype=np.int64)
+        self.blocked = np.zeros(n, dtype=bool)
+        self.step = 0
+        self.losses, self.train_stats = Averages(), Averages()
+        self.latest_losses: dict[str, float] = {}
+        self.guide_stats = GuideStats(self.task_names)
+        self.episode_return = np.zeros(n)
+        self.episode_success = np.zeros(n, dtype=bool)
+        self.clock = (time.perf_counter(), 0)
+        self.obs, _ = self.env.reset(seed=cfg.seed)
+
+    # ------------------------------------------------------------------ collect + store
+
+    def collect(self) -> None:
+        """One environment step for every task, stored in the replay."""
+        obs_t = torch.as_tensor(self.obs, device=self.device)
+        behaviour, guide_begin = self._behaviour(obs_t)
+        action = self._act(obs_t, behaviour)
+        next_obs, reward, terminated, truncated, info = self.env.step(action)
+        done = np.asarray(terminated, dtype=bool) | np.asarray(truncated, dtype=bool)
+        stored_next = np.where(done[:, None], info["final_obs"], next_obs)
+        self.replay.add(
+            self.obs, action, reward, stored_next, terminated, truncated, behaviour, guide_begin
+        )
+        if self.use_guide:
+            self.scheduler.end_step(done)
+        self._track_episodes(reward, np.asarray(info["success"], dtype=bool), done)
+        self.obs = next_obs
+
+    def _behaviour(self, obs_t: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """Behaviour task of every env for this step, and where a guide decision was made."""
+        if not self.use_guide:
+            return self.own, np.zeros(self.num_tasks, dtype=bool)
+        need = np.asarray(self.scheduler.begin_step(), dtype=bool)
+        env_ids = np.flatnonzero(need).astype(np.int64)
+        if env_ids.size:
+            chosen = env_ids
+            if self.step >= self.cfg.warmup_steps:
+                guide = self.cfg.agent.guide
+                filter_active = guide.filter_gate and self.step >= guide.filter_after
+                with torch.no_grad():
+                    picked, info = self.agent.choose_behaviour(
+                        obs_t[env_ids], self.tasks[env_ids], filter_active
+                    )
+                chosen = picked.cpu().numpy().astype(np.int64)
+                self.guide_stats.record(env_ids, chosen, info)
+            self.scheduler.set_behaviour(env_ids, chosen)
+        return np.asarray(self.scheduler.behaviour(), dtype=np.int64), need
+
+    def _act(self, obs_t: torch.Tensor, behaviour: np.ndarray) -> np.ndarray:
+        if self.step < self.cfg.warmup_steps:
+            shape = (self.num_tasks, self.action_low.size)
+            action = self.rng.uniform(self.action_low, self.action_high, size=shape)
+            return action.astype(np.float32)
+        with torch.no_grad():
+            if self.cfg.agent.sharing == "qmp":
+                action_t = self.agent.qmp_act(obs_t, self.tasks)
+            else:
+                policy = torch.as_tensor(behaviour, device=self.device)
+                action_t = self.agent.act(obs_t, policy, deterministic=False)
+        return np.ascontiguousarray(action_t.cpu().numpy(), dtype=np.float32)
+
+    def _track_episodes(self, reward: np.ndarray, success: np.ndarray, done: np.ndarray) -> None:
+        self.episode_return += reward
+        self.episode_success |= success
+        if done.any():
+            self.train_stats.add(
+                {
+                    "train/return": float(self.episode_return[done].mean()),
+                    "train/success": float(self.episode_success[done].mean()),
+                }
+            )
+            self.episode_return[done] = 0.0
+            self.episode_success[done] = False
+
+    # ------------------------------------------------------------------ update
+
+    def update(self) -> None:
+        """Control update (every step after warm-up) and guide update (every update_every)."""
+        step = self.step
+        if step >= self.cfg.warmup_steps:
+            batch = self.replay.sample(self.batch_per_task)
+            metrics, td_error = self.agent.update(batch, step)
+            self.replay.update_priorities(batch["task"], batch["index"], td_error)
+            if self.use_guide and step % self.cfg.agent.guide.update_every == 0:
+                segments = self.replay.sample_segments(self._segment_counts())
+                metrics = {**metrics, **self.agent.update_guide(segments, step)}
+            self.losses.add(metrics)
+            self.latest_losses = metrics
+        self.step += 1
+
+    def _segment_counts(self) -> np.ndarray:
+        """Guide batch split equally over the tasks that are not blocked."""
+        open_tasks = ~self.blocked
+        share = max(self.cfg.agent.guide.batch_size // int(open_tasks.sum()), 1)
+        return np.where(open_tasks, share, 0).astype(np.int64)
+
+    # ------------------------------------------------------------------ evaluate
+
+    def eval_due(self) -> bool:
+        """Whether an evaluation follows the current step."""
+        return self.step % self.cfg.eval_every == 0 or self.step == self.cfg.steps
+
+    def evaluate(self) -> dict[str, float]:
+        """Evaluate, recompute the guide-block gate, and return the metrics row."""
+        start = time.perf_counter()
+        seed = self.cfg.seed + EVAL_SEED_OFFSET
+        metrics = evaluate(self.eval_env, self.agent, self.cfg.eval_episodes, seed, self.device)
+        if self.use_guide:
+            if self.cfg.agent.guide.block_gate:
+                self.blocked = self.agent.blocked_tasks().cpu().numpy().astype(bool)
+            self.scheduler.set_blocked(self.blocked)
+            metrics.update(self.guide_stats.pop(self.blocked))
+        metrics.update(self.train_stats.pop())
+        metrics.update(self.losses.pop())
+        metrics.update(self.perf())
+        metrics["perf/eval_seconds"] = time.perf_counter() - start
+        return metrics
+
+    def perf(self) -> dict[str, float]:
+        """Training steps per second since the previous call."""
+        now, last_step = time.perf_counter(), self.clock[1]
+        sps = (self.step - last_step) / max(now - self.clock[0], 1e-9)
+        self.clock = (now, self.step)
+        return {"perf/sps": sps}
+
+    # ------------------------------------------------------------------ checkpoint
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the replay (saved separately by ``ctpg.checkpoint``)."""
+        return {
+            "step": self.step,
+            "agent": self.agent.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "blocked": self.blocked.copy(),
+            "rng": rng_state(self.rng),
+        }
+
+    def load_state_dict(self, state: dict[str, Any], replay_path: Any) -> None:
+        """Restore a checkpoint. Environments start fresh episodes (see ``ctpg.train``)."""
+        self.step = int(state["step"])
+        self.agent.load_state_dict(state["agent"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.blocked = np.asarray(state["blocked"], dtype=bool)
+        restore_rng(state["rng"], self.rng)
+        self.replay.load(replay_path)
+        self.obs, _ = self.env.reset(seed=derived_seed(self.cfg.seed, self.step))
+        if self.use_guide:
+            self.scheduler.end_step(np.ones(self.num_tasks, dtype=bool))
+        self.episode_return[:] = 0.0
+        self.episode_success[:] = False
+        self.clock = (time.perf_counter(), self.step)
