@@ -1,0 +1,1 @@
+"""Learning algorithms: multi-task SAC, the CTPG guide, QMP, PCGrad, and the Agent."""

@@ -1,0 +1,257 @@
+"""The learner: control policies (multi-task SAC), the CTPG guide and QMP behind one class.
+
+The Agent owns every network, target network, temperature and optimizer.
+Loss functions (``sac.py``, ``guide.py``) return dicts of named tensors; all
+optimizer steps go through ``Agent._apply``. Sampling uses the global torch
+RNG, so results are reproducible given ``torch.manual_seed`` on CPU.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ctpg.algo import guide as G
+from ctpg.algo.config import AgentConfig
+from ctpg.algo.pcgrad import pcgrad_gradients
+from ctpg.algo.qmp import qmp_select
+from ctpg.algo.update import guide_update, sac_update
+from ctpg.nets.backbones import PacoNet
+from ctpg.nets.guide import GuideActor, TwinGuideCritic
+from ctpg.nets.policy import TanhGaussianActor, TwinCritic
+
+_LONG_KEYS = ("task", "index", "behaviour")
+_BOOL_KEYS = ("terminated", "truncated", "valid")
+
+
+class Agent:
+    """Multi-task SAC control policies plus optional CTPG guide (see ALGORITHM.md)."""
+
+    def __init__(
+        self, cfg: AgentConfig, num_tasks: int, obs_dim: int, action_dim: int, device: torch.device
+    ) -> None:
+        for name, value in (
+            ("num_tasks", num_tasks),
+            ("obs_dim", obs_dim),
+            ("action_dim", action_dim),
+        ):
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name}: expected a positive int, got {value!r}")
+        self.cfg, self.num_tasks, self.device = cfg, num_tasks, torch.device(device)
+        self.target_entropy = (
+            -float(action_dim) if cfg.sac.target_entropy is None else cfg.sac.target_entropy
+        )
+        self.guide_target_entropy = G.guide_target_entropy(
+            num_tasks, cfg.guide.target_entropy_ratio
+        )
+        self.nets = self._build_nets(obs_dim, action_dim).to(self.device)
+        self.optimizers = {
+            name: torch.optim.Adam(params, lr=cfg.sac.lr)
+            for name, params in self._param_groups().items()
+        }
+        self.num_updates = 0
+        self.num_guide_updates = 0
+        self.masked = torch.zeros(num_tasks, dtype=torch.bool, device=self.device)
+
+    # ----------------------------------------------------------------- build
+    def _build_nets(self, obs_dim: int, action_dim: int) -> nn.ModuleDict:
+        cfg, t = self.cfg, self.num_tasks
+        critic = TwinCritic(cfg.net, obs_dim, action_dim, t)
+        nets: dict[str, nn.Module] = {
+            "actor": TanhGaussianActor(cfg.net, obs_dim, action_dim, t),
+            "critic": critic,
+            "critic_target": copy.deepcopy(critic).requires_grad_(False),
+        }
+        temps = {"log_alpha": nn.Parameter(torch.full((t,), math.log(cfg.sac.alpha_init)))}
+        if self.uses_guide:
+            hidden = cfg.net.hidden
+            guide_critic = TwinGuideCritic(obs_dim, t, hidden)
+            compare = TwinGuideCritic(obs_dim, t, hidden)
+            nets["guide_actor"] = GuideActor(obs_dim, t, hidden)
+            nets["guide_critic"] = guide_critic
+            nets["guide_critic_target"] = copy.deepcopy(guide_critic).requires_grad_(False)
+            nets["compare_critic"] = compare
+            nets["compare_critic_target"] = copy.deepcopy(compare).requires_grad_(False)
+            temps["log_beta"] = nn.Parameter(torch.full((t,), math.log(cfg.guide.beta_init)))
+        nets["temperatures"] = nn.ParameterDict(temps)
+        return nn.ModuleDict(nets)
+
+    def _param_groups(self) -> dict[str, list[nn.Parameter]]:
+        groups = {
+            "actor": list(self.nets["actor"].parameters()),
+            "critic": list(self.nets["critic"].parameters()),
+            "alpha": [self.log_alpha],
+        }
+        if self.uses_guide:
+            groups["guide_actor"] = list(self.nets["guide_actor"].parameters())
+            groups["guide_critic"] = list(self.nets["guide_critic"].parameters())
+            groups["compare_critic"] = list(self.nets["compare_critic"].parameters())
+            groups["beta"] = [self.log_beta]
+        return groups
+
+    @property
+    def uses_guide(self) -> bool:
+        """True when sharing == "ctpg"."""
+        return self.cfg.sharing == "ctpg"
+
+    @property
+    def log_alpha(self) -> nn.Parameter:
+        """Per-task log temperatures of the control policies, [T]."""
+        return self.nets["temperatures"]["log_alpha"]
+
+    @property
+    def log_beta(self) -> nn.Parameter:
+        """Per-task log temperatures of the guide policies, [T] (ctpg only)."""
+        return self.nets["temperatures"]["log_beta"]
+
+    # ------------------------------------------------------------ optimizers
+    def _apply(self, name: str, per_task: Tensor, pcgrad: bool = False) -> Tensor:
+        """The one place where gradients are formed, clipped and applied.
+
+        ``per_task`` holds terms whose sum is the loss; with ``pcgrad`` the
+        terms are per-task losses combined by gradient surgery. Returns the
+        gradient norm before clipping (0 when clipping is off).
+        """
+        params = self._param_groups()[name]
+        if pcgrad:
+            grads = pcgrad_gradients(per_task, params)
+        else:
+            raw = torch.autograd.grad(per_task.sum(), params, allow_unused=True)
+            grads = [
+                torch.zeros_like(p) if g is None else g for g, p in zip(raw, params, strict=True)
+            ]
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        clip = self.cfg.sac.grad_clip
+        norm = per_task.new_zeros(())
+        if clip is not None and name not in ("alpha", "beta"):
+            norm = torch.nn.utils.clip_grad_norm_(params, clip)
+        self.optimizers[name].step()
+        return norm.detach()
+
+    # ------------------------------------------------------------- acting
+    def _to(self, x: Any, dtype: torch.dtype) -> Tensor:
+        return torch.as_tensor(x).to(self.device, dtype, non_blocking=True)
+
+    @torch.no_grad()
+    def act(self, obs: Tensor, policy_task: Tensor, deterministic: bool) -> Tensor:
+        """Control policy of task policy_task[n] acting on obs[n]; [N, A]."""
+        obs, task = self._to(obs, torch.float32), self._to(policy_task, torch.long)
+        actor: TanhGaussianActor = self.nets["actor"]
+        if deterministic:
+            return actor.mode(obs, task)
+        return actor.sample(obs, task)[0]
+
+    @torch.no_grad()
+    def qmp_act(self, obs: Tensor, task: Tensor) -> Tensor:
+        """QMP: the proposal of all control policies with the highest min-Q of task[n]."""
+        obs, task = self._to(obs, torch.float32), self._to(task, torch.long)
+        return qmp_select(self.nets["actor"], self.nets["critic"], obs, task)[0]
+
+    @torch.no_grad()
+    def choose_behaviour(
+        self, obs: Tensor, task: Tensor, filter_active: bool
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """Behaviour task j ~ Pi_i(.|s) restricted by the policy-filter gate.
+
+        The gate applies when ``filter_active`` (the caller passes
+        step >= guide.filter_after) and ``guide.filter_gate`` are both true.
+        Without a guide (sharing != "ctpg") every task follows itself.
+        Returns (j [N], {"mask": bool [N, T], "mask_rate": fraction masked,
+        "empty": bool [N] rows that fell back to their own task}).
+        """
+        obs, task = self._to(obs, torch.float32), self._to(task, torch.long)
+        n, t = obs.shape[0], self.num_tasks
+        mask = torch.ones(n, t, dtype=torch.bool, device=self.device)
+        if not self.uses_guide:
+            return task.clone(), {
+                "mask": mask,
+                "mask_rate": mask.new_zeros((), dtype=torch.float32),
+                "empty": torch.zeros_like(task, dtype=torch.bool),
+            }
+        probs, _ = self.nets["guide_actor"](obs, task)
+        if filter_active and self.cfg.guide.filter_gate:
+            q = self.nets["compare_critic"](obs, task).min(dim=0).values
+            v = G.own_policy_value(
+                self.nets["actor"],
+                self.nets["critic"],
+                self.log_alpha,
+                obs,
+                task,
+                self.cfg.guide.filter_samples,
+            )
+            mask = q >= v.unsqueeze(1)
+        choice = G.masked_choice(probs, mask, task)
+        return choice, {
+            "mask": mask,
+            "mask_rate": 1.0 - mask.float().mean(),
+            "empty": ~mask.any(dim=1),
+        }
+
+    def blocked_tasks(self) -> Tensor:
+        """Guide-block gate: bool [T], log alpha_i > mean_k log alpha_k (all False if off)."""
+        if not (self.uses_guide and self.cfg.guide.block_gate):
+            return torch.zeros(self.num_tasks, dtype=torch.bool, device=self.device)
+        return G.blocked_from_log_alpha(self.log_alpha)
+
+    # ------------------------------------------------------------- updates
+    def _prepare(self, batch: dict[str, Any]) -> dict[str, Tensor]:
+        out = {}
+        for key, value in batch.items():
+            if key in _LONG_KEYS:
+                out[key] = self._to(value, torch.long)
+            elif key in _BOOL_KEYS:
+                out[key] = self._to(value, torch.bool)
+            else:
+                out[key] = self._to(value, torch.float32)
+        return out
+
+    def update(self, batch: dict[str, Tensor], step: int) -> tuple[dict[str, float], Tensor]:
+        """One SAC update of critics, actors and temperatures on a replay batch.
+
+        Returns (metrics, per-sample |TD error| [N] for replay priorities).
+        """
+        return sac_update(self, self._prepare(batch), step)
+
+    def update_guide(self, segments: dict[str, Tensor], step: int) -> dict[str, float]:
+        """One update of the guide actor, critics and temperatures on K-step segments."""
+        if not self.uses_guide:
+            raise ValueError(
+                f"sharing: update_guide needs sharing='ctpg', got {self.cfg.sharing!r}"
+            )
+        return guide_update(self, self._prepare(segments), step)
+
+    def reset_extreme_tasks(self, reset: Tensor) -> None:
+        """PaCo: re-initialise the composition vectors of ``reset`` tasks (actor and critics)."""
+        online = [self.nets["actor"].net, *self.nets["critic"].q]
+        targets = [None, *self.nets["critic_target"].q]
+        for net, target in zip(online, targets, strict=True):
+            if isinstance(net, PacoNet):
+                net.reset_tasks(reset)
+                if isinstance(target, PacoNet):
+                    with torch.no_grad():
+                        target.composition[reset] = net.composition[reset]
+
+    # ----------------------------------------------------------- state
+    def state_dict(self) -> dict[str, Any]:
+        """Networks, targets, temperatures, optimizers and counters."""
+        return {
+            "nets": self.nets.state_dict(),
+            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+            "num_updates": self.num_updates,
+            "num_guide_updates": self.num_guide_updates,
+            "masked": self.masked.clone(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what ``state_dict`` returned."""
+        self.nets.load_state_dict(state["nets"])
+        for key, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][key])
+        self.num_updates = int(state["num_updates"])
+        self.num_guide_updates = int(state["num_guide_updates"])
+        self.masked = state["masked"].to(self.device)

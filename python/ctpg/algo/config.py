@@ -1,0 +1,208 @@
+"""Configuration of the learner: networks, multi-task SAC, the CTPG guide.
+
+Every config is a frozen dataclass; ``__post_init__`` validates the values and
+raises ``ValueError`` naming the offending field. Components receive only
+their own sub-config.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+BASES = ("mtsac", "mhsac", "sm", "paco", "pcgrad", "single")
+SHARINGS = ("none", "ctpg", "qmp")
+
+
+def _check(ok: bool, name: str, message: str) -> None:
+    if not ok:
+        raise ValueError(f"{name}: {message}")
+
+
+def _positive_int(value: object, name: str) -> None:
+    _check(
+        isinstance(value, int) and not isinstance(value, bool) and value > 0,
+        name,
+        f"expected a positive int, got {value!r}",
+    )
+
+
+def _unit_interval(value: float, name: str, *, closed_low: bool = True) -> None:
+    low_ok = value >= 0.0 if closed_low else value > 0.0
+    _check(low_ok and value <= 1.0, name, f"expected a value in [0, 1], got {value!r}")
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """Architecture of the control (and guide) networks."""
+
+    base: str = "mtsac"
+    """Base method: one of mtsac, mhsac, sm, paco, pcgrad, single (ALGORITHM.md 2)."""
+    hidden: tuple[int, ...] = (400, 400, 400)
+    """Hidden layer widths of the MLP backbones (also used by the guide networks)."""
+    log_std_min: float = -20.0
+    """Lower bound of the actor's log standard deviation."""
+    log_std_max: float = 2.0
+    """Upper bound of the actor's log standard deviation."""
+    sm_width: int = 400
+    """Soft modularization: width of the observation hidden vector and the task embedding."""
+    sm_layers: int = 4
+    """Soft modularization: number of module layers L."""
+    sm_modules: int = 4
+    """Soft modularization: modules per layer M."""
+    sm_module_width: int = 128
+    """Soft modularization: output width of every module."""
+    sm_routing_width: int = 256
+    """Soft modularization: width of the routing network."""
+    paco_k: int = 5
+    """PaCo: number of shared parameter sets K."""
+
+    def __post_init__(self) -> None:
+        _check(self.base in BASES, "base", f"expected one of {BASES}, got {self.base!r}")
+        _check(
+            isinstance(self.hidden, tuple) and len(self.hidden) > 0,
+            "hidden",
+            f"expected a non-empty tuple of positive ints, got {self.hidden!r}",
+        )
+        for width in self.hidden:
+            _positive_int(width, "hidden")
+        _check(
+            self.log_std_min < self.log_std_max,
+            "log_std_min",
+            f"must be below log_std_max ({self.log_std_min} >= {self.log_std_max})",
+        )
+        for name in (
+            "sm_width",
+            "sm_layers",
+            "sm_modules",
+            "sm_module_width",
+            "sm_routing_width",
+            "paco_k",
+        ):
+            _positive_int(getattr(self, name), name)
+        _check(self.sm_layers >= 2, "sm_layers", f"expected >= 2, got {self.sm_layers}")
+
+
+@dataclass(frozen=True)
+class SACConfig:
+    """Multi-task soft actor-critic for the control policies."""
+
+    gamma: float = 0.99
+    """Discount factor."""
+    lr: float = 1e-4
+    """Adam learning rate of actor, critics and temperatures."""
+    tau: float = 0.01
+    """Polyak coefficient of the target critics (fraction of the online weights per update)."""
+    reward_scale: float = 0.1
+    """Multiplier applied to raw environment rewards before any loss."""
+    alpha_init: float = 1.0
+    """Initial temperature of every task."""
+    alpha_max: float = 1.0
+    """Cap on the temperature: log alpha is clamped to <= log(alpha_max) after each step."""
+    target_entropy: float | None = None
+    """Target entropy of the control policies; None means -action_dim."""
+    alpha_weight: bool = True
+    """Weight per-task losses by softmax(-log alpha) * T."""
+    loss_mask_after: int | None = 100_000
+    """Step after which tasks with an extreme critic loss are masked; None disables masking."""
+    loss_mask_threshold: float = 3000.0
+    """Mean critic loss above which a task is masked out of the update."""
+    grad_clip: float | None = 0.1
+    """Gradient-norm clip per network; None disables clipping."""
+    importance_weights: bool = True
+    """Multiply per-sample critic losses by the batch's importance weights (prioritized replay)."""
+
+    def __post_init__(self) -> None:
+        _unit_interval(self.gamma, "gamma")
+        _check(self.lr > 0, "lr", f"expected > 0, got {self.lr}")
+        _check(0.0 < self.tau <= 1.0, "tau", f"expected a value in (0, 1], got {self.tau}")
+        _check(self.reward_scale > 0, "reward_scale", f"expected > 0, got {self.reward_scale}")
+        _check(self.alpha_init > 0, "alpha_init", f"expected > 0, got {self.alpha_init}")
+        _check(self.alpha_max > 0, "alpha_max", f"expected > 0, got {self.alpha_max}")
+        _check(
+            self.alpha_init <= self.alpha_max,
+            "alpha_init",
+            f"must not exceed alpha_max ({self.alpha_init} > {self.alpha_max})",
+        )
+        if self.loss_mask_after is not None:
+            _check(
+                self.loss_mask_after >= 0,
+                "loss_mask_after",
+                f"expected >= 0 or None, got {self.loss_mask_after}",
+            )
+        _check(
+            self.loss_mask_threshold > 0,
+            "loss_mask_threshold",
+            f"expected > 0, got {self.loss_mask_threshold}",
+        )
+        if self.grad_clip is not None:
+            _check(self.grad_clip > 0, "grad_clip", f"expected > 0 or None, got {self.grad_clip}")
+        if self.target_entropy is not None:
+            _check(
+                math.isfinite(self.target_entropy),
+                "target_entropy",
+                f"expected a finite value or None, got {self.target_entropy}",
+            )
+
+
+@dataclass(frozen=True)
+class GuideConfig:
+    """The CTPG guide (ALGORITHM.md 3); ignored unless sharing == "ctpg"."""
+
+    guide_step: int = 10
+    """K: a behaviour task is kept for K environment steps; segments are K transitions long."""
+    update_every: int = 10
+    """Train the guide every this many training steps."""
+    batch_size: int = 256
+    """Segments per guide update, shared equally by the tasks that are not blocked."""
+    filter_gate: bool = True
+    """Policy-filter gate: restrict the guide to tasks whose guide value beats the own policy."""
+    filter_after: int = 10_000
+    """Training step from which the policy-filter gate is active."""
+    filter_samples: int = 5
+    """Actions sampled from the own policy to estimate V_i(s) for the filter gate."""
+    block_gate: bool = True
+    """Guide-block gate: tasks with log alpha above the mean are not guided."""
+    hindsight: bool = True
+    """Relabel each segment's behaviour task with the most likely control policy."""
+    target_entropy_ratio: float = 0.98
+    """Guide target entropy as a fraction of log T."""
+    beta_init: float = 1.0
+    """Initial guide temperature."""
+    beta_max: float = 1.0
+    """Cap on the guide temperature."""
+
+    def __post_init__(self) -> None:
+        for name in ("guide_step", "update_every", "batch_size", "filter_samples"):
+            _positive_int(getattr(self, name), name)
+        _check(self.filter_after >= 0, "filter_after", f"expected >= 0, got {self.filter_after}")
+        _unit_interval(self.target_entropy_ratio, "target_entropy_ratio")
+        _check(self.beta_init > 0, "beta_init", f"expected > 0, got {self.beta_init}")
+        _check(self.beta_max > 0, "beta_max", f"expected > 0, got {self.beta_max}")
+        _check(
+            self.beta_init <= self.beta_max,
+            "beta_init",
+            f"must not exceed beta_max ({self.beta_init} > {self.beta_max})",
+        )
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """Everything the learner needs."""
+
+    net: NetConfig = field(default_factory=NetConfig)
+    """Network architecture."""
+    sac: SACConfig = field(default_factory=SACConfig)
+    """Control-policy SAC settings."""
+    guide: GuideConfig = field(default_factory=GuideConfig)
+    """Guide settings (used when sharing == "ctpg")."""
+    sharing: str = "none"
+    """Explicit policy sharing: none (base method), ctpg (guide) or qmp (Q-switch mixture)."""
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.net, NetConfig), "net", "expected a NetConfig")
+        _check(isinstance(self.sac, SACConfig), "sac", "expected a SACConfig")
+        _check(isinstance(self.guide, GuideConfig), "guide", "expected a GuideConfig")
+        _check(
+            self.sharing in SHARINGS, "sharing", f"expected one of {SHARINGS}, got {self.sharing!r}"
+        )

@@ -1,0 +1,70 @@
+"""PCGrad (Yu et al. 2020): per-task gradient surgery on shared parameters.
+
+Per-task gradients come from one batched backward pass:
+``torch.autograd.grad(per_task_losses, params, grad_outputs=eye(T),
+is_grads_batched=True)`` vmaps the backward over the T unit vectors, so there
+is no Python loop over tasks in the differentiation. The projection itself is
+sequential by definition (task i's gradient is projected against the others
+one after another, in a random order per task); it is written as T steps,
+each vectorised over all tasks at once: at step s every task i projects its
+current gradient onto the s-th task of its own random order, if they conflict.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+def project_conflicting(grads: Tensor, order: Tensor) -> Tensor:
+    """PCGrad projection.
+
+    Args:
+        grads: [T, P] per-task flat gradients.
+        order: [T, T] long; row i is the order in which task i visits the tasks
+            (entries equal to i are skipped).
+    Returns:
+        [T, P] projected gradients g_i'; for each visited j with g_i' . g_j < 0:
+        g_i' <- g_i' - (g_i' . g_j) / |g_j|^2 g_j.
+    """
+    num_tasks = grads.shape[0]
+    rows = torch.arange(num_tasks, device=grads.device)
+    sq_norm = grads.pow(2).sum(1)
+    out = grads.clone()
+    for step in range(order.shape[1]):
+        j = order[:, step]
+        other = grads[j]
+        dot = (out * other).sum(1)
+        conflict = (dot < 0) & (j != rows) & (sq_norm[j] > 0)
+        coef = torch.where(conflict, dot / sq_norm[j].clamp_min(1e-30), torch.zeros_like(dot))
+        out = out - coef.unsqueeze(1) * other
+    return out
+
+
+def random_orders(num_tasks: int, device: torch.device) -> Tensor:
+    """[T, T]: an independent random permutation of the tasks per row (global torch RNG)."""
+    return torch.argsort(torch.rand(num_tasks, num_tasks), dim=1).to(device)
+
+
+def pcgrad_gradients(per_task: Tensor, params: list[nn.Parameter]) -> list[Tensor]:
+    """Gradients of the PCGrad-combined loss sum_i L_i for ``params``.
+
+    Without conflicts the result equals the gradient of per_task.sum().
+    """
+    num_tasks = per_task.shape[0]
+    eye = torch.eye(num_tasks, device=per_task.device, dtype=per_task.dtype)
+    grads = torch.autograd.grad(
+        per_task, params, grad_outputs=eye, is_grads_batched=True, allow_unused=True
+    )
+    flat = torch.cat(
+        [
+            (g if g is not None else torch.zeros((num_tasks, *p.shape), device=p.device)).reshape(
+                num_tasks, -1
+            )
+            for g, p in zip(grads, params, strict=True)
+        ],
+        dim=1,
+    )
+    combined = project_conflicting(flat, random_orders(num_tasks, flat.device)).sum(0)
+    pieces = torch.split(combined, [p.numel() for p in params])
+    return [piece.view_as(p) for piece, p in zip(pieces, params, strict=True)]

@@ -1,0 +1,119 @@
+"""Batched per-task layers: every task's weights in one tensor, applied with one bmm/einsum.
+
+Rows of a batch may belong to any task. ``TaskGroups`` packs such a batch into
+a padded ``[T, rows, ...]`` tensor (one sort, one scatter) so that per-task
+weights ``[T, in, out]`` are applied with a single ``bmm`` and the result is
+scattered back to the original row order.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+
+class TaskGroups:
+    """Index bookkeeping that groups the rows of a batch by task.
+
+    Args:
+        task: LongTensor [N] with values in [0, num_tasks).
+        num_tasks: T.
+    """
+
+    def __init__(self, task: Tensor, num_tasks: int) -> None:
+        counts = torch.bincount(task, minlength=num_tasks)
+        self.num_tasks = num_tasks
+        self.rows = int(counts.max().item()) if task.numel() > 0 else 0
+        self.order = torch.argsort(task, stable=True)
+        self.sorted_task = task[self.order]
+        starts = torch.cumsum(counts, 0) - counts
+        self.position = torch.arange(task.numel(), device=task.device) - starts[self.sorted_task]
+
+    def pack(self, x: Tensor) -> Tensor:
+        """[N, ...] -> [T, rows, ...] (zero padded)."""
+        out = x.new_zeros((self.num_tasks, self.rows) + tuple(x.shape[1:]))
+        return out.index_put((self.sorted_task, self.position), x[self.order])
+
+    def unpack(self, y: Tensor) -> Tensor:
+        """[T, rows, ...] -> [N, ...] in the original row order."""
+        picked = y[self.sorted_task, self.position]
+        return picked.new_empty(picked.shape).index_put((self.order,), picked)
+
+
+def _uniform_(tensor: Tensor, fan_in: int) -> Tensor:
+    bound = 1.0 / math.sqrt(fan_in)
+    with torch.no_grad():
+        return tensor.uniform_(-bound, bound)
+
+
+class BatchedLinear(nn.Module):
+    """T independent linear layers: weight [T, in, out], bias [T, out].
+
+    Initialised like ``nn.Linear`` for each task.
+    """
+
+    def __init__(self, num_tasks: int, in_dim: int, out_dim: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(_uniform_(torch.empty(num_tasks, in_dim, out_dim), in_dim))
+        self.bias = nn.Parameter(_uniform_(torch.empty(num_tasks, out_dim), in_dim))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x [T, B, in] -> [T, B, out]: task t's rows through task t's weights."""
+        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight)
+
+    def forward_shared(self, x: Tensor) -> Tensor:
+        """x [N, in] -> [N, T, out]: every row through every task's weights."""
+        return torch.einsum("ni,tio->nto", x, self.weight) + self.bias
+
+    def forward_rows(self, x: Tensor, task: Tensor) -> Tensor:
+        """x [N, in], task [N] -> [N, out]: row n through task[n]'s weights."""
+        groups = TaskGroups(task, self.weight.shape[0])
+        return groups.unpack(self.forward(groups.pack(x)))
+
+
+class BatchedMLP(nn.Module):
+    """T independent MLPs (ReLU between layers) evaluated as batched layers."""
+
+    def __init__(self, num_tasks: int, in_dim: int, hidden: tuple[int, ...], out_dim: int) -> None:
+        super().__init__()
+        dims = (in_dim, *hidden, out_dim)
+        self.layers = nn.ModuleList(
+            BatchedLinear(num_tasks, a, b) for a, b in zip(dims[:-1], dims[1:], strict=True)
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x [T, B, in] -> [T, B, out]."""
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i < len(self.layers) - 1:
+                x = torch.relu(x)
+        return x
+
+
+class CompositionalLinear(nn.Module):
+    """PaCo layer: K shared parameter sets; task weights are w_t-combinations of them.
+
+    Applying sum_k w_tk (W_k x + b_k) equals applying the composed weights
+    sum_k w_tk W_k and bias sum_k w_tk b_k, which is what ``compose`` returns.
+    """
+
+    def __init__(self, num_sets: int, in_dim: int, out_dim: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(_uniform_(torch.empty(num_sets, in_dim, out_dim), in_dim))
+        self.bias = nn.Parameter(_uniform_(torch.empty(num_sets, out_dim), in_dim))
+
+    def compose(self, w: Tensor) -> tuple[Tensor, Tensor]:
+        """w [T, K] -> (weight [T, in, out], bias [T, out])."""
+        return torch.einsum("tk,kio->tio", w, self.weight), w @ self.bias
+
+
+def mlp(in_dim: int, hidden: tuple[int, ...], out_dim: int) -> nn.Sequential:
+    """Plain ReLU MLP."""
+    dims = (in_dim, *hidden)
+    layers: list[nn.Module] = []
+    for a, b in zip(dims[:-1], dims[1:], strict=True):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    layers.append(nn.Linear(dims[-1], out_dim))
+    return nn.Sequential(*layers)

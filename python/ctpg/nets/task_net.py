@@ -1,0 +1,19 @@
+"""The interface every task-conditioned network implements."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+class TaskNet(nn.Module):
+    """Interface of a task-conditioned network."""
+
+    num_tasks: int
+
+    def forward_all(self, x: Tensor) -> Tensor:
+        """Every task for every row: [N, in] -> [N, T, out] (one forward over N * T rows)."""
+        n, t = x.shape[0], self.num_tasks
+        rows = x.unsqueeze(1).expand(n, t, x.shape[1]).reshape(n * t, x.shape[1])
+        task = torch.arange(t, device=x.device).repeat(n)
+        return self(rows, task).reshape(n, t, -1)
