@@ -272,13 +272,15 @@ class Trainer:
         """Restore a checkpoint. Environments start fresh episodes (see ``ctpg.train``)."""
         self.step = int(state["step"])
         self.agent.load_state_dict(state["agent"])
-        self.scheduler.load_state_dict(state["scheduler"])
+        scheduler = dict(state["scheduler"])
+        # Every env starts a fresh episode here: the scheduler counts from an episode start
+        # (which also latches the saved pending blocked flags).
+        scheduler["episode_step"] = np.zeros(self.num_tasks, dtype=np.int64)
+        self.scheduler.load_state_dict(scheduler)
         self.blocked = np.asarray(state["blocked"], dtype=bool)
         restore_rng(state["rng"], self.rng)
         self.replay.load(replay_path)
         self.obs, _ = self.env.reset(seed=derived_seed(self.cfg.seed, self.step))
-        if self.use_guide:
-            self.scheduler.end_step(np.ones(self.num_tasks, dtype=bool))
         self.episode_return[:] = 0.0
         self.episode_success[:] = False
         self.clock = (time.perf_counter(), self.step)
