@@ -8,6 +8,10 @@
 
 namespace py = pybind11;
 
+namespace ctpg {
+void BindEnvs(py::module_& m);
+}  // namespace ctpg
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "ctpg native core: MuJoCo engine, replay and guide scheduling";
   m.def("mujoco_version", &ctpg::MujocoVersion,
@@ -24,4 +28,5 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("xml"), py::arg("num_steps"),
       "Compile an MJCF string in C++, step it num_steps times, return qpos ++ qvel.");
+  ctpg::BindEnvs(m);
 }
