@@ -110,14 +110,14 @@ void FreezeTaskVectors(VecEnv& env, const py::list& vectors) {
     throw std::invalid_argument("vectors: expected " + std::to_string(env.num_envs()) +
                                 " entries (one per env), got " + std::to_string(vectors.size()));
   }
-  std::vector<py::array> checked(dims.size());
+  std::vector<std::optional<py::array>> checked(dims.size());
   for (size_t i = 0; i < dims.size(); ++i) {
     if (vectors[i].is_none()) continue;
     const std::string name = "vectors[" + std::to_string(i) + "]";
     checked[i] = CheckedArray<double>(vectors[i], name.c_str(), {dims[i]}, "float64");
   }
   for (size_t i = 0; i < dims.size(); ++i) {
-    const double* v = checked[i] ? static_cast<const double*>(checked[i].data()) : nullptr;
+    const double* v = checked[i] ? static_cast<const double*>(checked[i]->data()) : nullptr;
     env.FreezeTaskVector(static_cast<int>(i), v);
   }
 }
