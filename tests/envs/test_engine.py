@@ -10,14 +10,13 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import ctpg  # noqa: F401  (loads libmujoco before _core)
 import gymnasium
 import mujoco
 import numpy as np
 import pytest
-from gymnasium.envs.mujoco.half_cheetah_v5 import HalfCheetahEnv
-
-import ctpg  # noqa: F401  (loads libmujoco before _core)
 from ctpg import _core
+from gymnasium.envs.mujoco.half_cheetah_v5 import HalfCheetahEnv
 
 GYM_ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")
 MW_ASSETS = ""  # the cheetah family does not read MetaWorld assets
@@ -77,7 +76,9 @@ def _run_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     yield
 
 
-def assert_step_matches(obs: np.ndarray, reward: float, ref_obs: np.ndarray, ref_rew: float) -> None:
+def assert_step_matches(
+    obs: np.ndarray, reward: float, ref_obs: np.ndarray, ref_rew: float
+) -> None:
     """Same numbers as the float64 reference, rounded once to float32 (bit-exact)."""
     np.testing.assert_array_equal(obs, ref_obs.astype(np.float32))
     assert np.float32(reward) == np.float32(ref_rew)
