@@ -274,7 +274,7 @@ def ratio_table() -> str:
             try:
                 runner = make_runner(task_set, backend)
             except pytest.skip.Exception as e:
-                rows.append(f"| {task_set.name} | {backend} | skipped: {e.msg[:60]} | | |")
+                rows.append(f"| {task_set.name} | {backend} | skipped: {str(e.msg)[:60]} | | |")
                 continue
             sps = runner.num_envs / measure(runner.step)
             reset_ms = 1e3 * measure(runner.reset, 1.0) / runner.num_envs

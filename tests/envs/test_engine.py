@@ -112,6 +112,7 @@ def test_gravity_1_equals_registered_halfcheetah_v5() -> None:
     ref = gymnasium.make("HalfCheetah-v5")
     ref_obs, _ = ref.reset(seed=5)
     base = ref.unwrapped
+    assert isinstance(base, HalfCheetahEnv)
     env = make(["halfcheetah-gravity-1.0"])
     env.reset()
     obs = env.set_state(0, base.data.qpos.copy(), base.data.qvel.copy())
