@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <stdexcept>
+#include <utility>
 
 #include "envs/cheetah/cheetah.h"
 
@@ -20,14 +21,6 @@ struct Family {
   std::function<std::vector<std::unique_ptr<Env>>(const std::vector<std::string>&)> make;
 };
 
-#ifdef CTPG_HAS_SAWYER_FAMILY
-// MetaWorld names listed in error messages (those the family accepts).
-constexpr const char* kMetaWorldNames[] = {
-    "reach-v3",           "push-v3",        "pick-place-v3",  "door-open-v3",
-    "drawer-open-v3",     "drawer-close-v3", "button-press-topdown-v3",
-    "peg-insert-side-v3", "window-open-v3", "window-close-v3",
-};
-#endif
 
 std::vector<Family> Families([[maybe_unused]] const std::string& metaworld_asset_dir,
                              const std::string& gymnasium_asset_dir) {
@@ -57,9 +50,7 @@ std::string JoinKnownNames() {
 std::vector<std::string> KnownTaskNames() {
   std::vector<std::string> names = CheetahTaskNames();
 #ifdef CTPG_HAS_SAWYER_FAMILY
-  for (const char* name : kMetaWorldNames) {
-    if (IsSawyerTask(name)) names.emplace_back(name);
-  }
+  for (std::string& name : SawyerTaskNames()) names.push_back(std::move(name));
 #endif
   return names;
 }

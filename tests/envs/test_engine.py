@@ -12,6 +12,7 @@ from pathlib import Path
 
 import ctpg  # noqa: F401  (loads libmujoco before _core)
 import gymnasium
+import metaworld
 import mujoco
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from ctpg import _core
 from gymnasium.envs.mujoco.half_cheetah_v5 import HalfCheetahEnv
 
 GYM_ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")
-MW_ASSETS = ""  # the cheetah family does not read MetaWorld assets
+MW_ASSETS = os.path.join(os.path.dirname(metaworld.__file__), "assets")
 
 MT5 = [f"halfcheetah-gravity-{g}" for g in ("1.0", "0.5", "0.75", "1.5", "1.25")]
 MT8 = [f"halfcheetah-{p}-{s}" for p in ("torso", "thigh", "leg", "foot") for s in ("big", "small")]
@@ -304,7 +305,9 @@ def test_mixed_observation_sizes_raise_value_error() -> None:
     try:
         make(["reach-v3"], max_steps=[10])
     except ValueError as e:
-        pytest.skip(f"the MetaWorld family is not registered in this build: {e}"[:200])
+        if "unknown task" not in str(e):
+            raise
+        pytest.skip("the MetaWorld family is not part of this build")
     with pytest.raises(ValueError, match="obs_dim"):
         make(["reach-v3", "halfcheetah-gravity-1.0"], max_steps=[10, 10])
 
