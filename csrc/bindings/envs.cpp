@@ -104,7 +104,7 @@ py::tuple Step(VecEnv& env, const py::object& actions) {
   return py::make_tuple(obs, reward, terminated, truncated, success, final_obs);
 }
 
-void FreezeTaskVectors(VecEnv& env, const py::list& vectors) {
+void FreezeTaskVectors(VecEnv& env, const py::sequence& vectors) {
   const std::vector<int> dims = env.task_vector_dims();
   if (static_cast<int>(vectors.size()) != env.num_envs()) {
     throw std::invalid_argument("vectors: expected " + std::to_string(env.num_envs()) +

@@ -66,6 +66,7 @@ void VecEnv::Reset(std::optional<uint64_t> seed, float* obs) {
   if (seed) {
     for (size_t i = 0; i < rngs_.size(); ++i) rngs_[i].Seed(*seed, i);
   }
+  needs_reset_ = true;  // stays set if a reset fails part-way
   pool_.ParallelFor(num_envs(), [&](int i) {
     envs_[i]->Reset(rngs_[i], obs + static_cast<size_t>(i) * obs_dim_);
     elapsed_steps_[i] = 0;
@@ -104,7 +105,10 @@ void VecEnv::StepOne(int i, const float* actions, const VecStepBuffers& out) {
 
 void VecEnv::Step(const float* actions, const VecStepBuffers& out) {
   std::lock_guard<std::mutex> lock(call_mutex_);
-  if (needs_reset_) throw std::runtime_error("step: call reset() before the first step");
+  if (needs_reset_) {
+    throw std::runtime_error(
+        "step: call reset() first (no reset yet, or the last reset or step failed)");
+  }
   CheckActions(actions);
   // A failed step leaves envs in an unknown state: require a reset after it.
   needs_reset_ = true;
