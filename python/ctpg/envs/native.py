@@ -86,7 +86,10 @@ class NativeVecEnv(gymnasium.vector.VectorEnv):
         if vectors is not None:
             checked = self._check_vectors(vectors)
             self._core.freeze_task_vectors(
-                [v if v is not None else d for v, d in zip(checked, self._default_vectors)]
+                [
+                    v if v is not None else d
+                    for v, d in zip(checked, self._default_vectors, strict=True)
+                ]
             )
         obs = self._core.reset(seed)
         self._needs_reset = False
@@ -113,7 +116,7 @@ class NativeVecEnv(gymnasium.vector.VectorEnv):
         """Steps every sub-env; an ended episode is reset in the same step."""
         if self._needs_reset:
             raise RuntimeError("call reset() before step()")
-        actions = check_actions(actions, self.task_names, self.single_action_space.shape[0])
+        actions = check_actions(actions, self.task_names, self.task_set.family.action_dim)
         obs, reward, terminated, truncated, success, final_obs = self._core.step(actions)
         return obs, reward, terminated, truncated, {"success": success, "final_obs": final_obs}
 

@@ -56,8 +56,9 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         if self._metaworld and not random_goals:
             for i, env in enumerate(self._envs):
                 env.reset()
-                self._default_vectors[i] = _metaworld.current_vector(env)
-                _metaworld.freeze(env, self._default_vectors[i])
+                vector = _metaworld.current_vector(env)
+                _metaworld.freeze(env, vector)
+                self._default_vectors[i] = vector
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._needs_reset = True
 
@@ -121,8 +122,9 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         """Steps every sub-env; an ended episode is reset in the same step."""
         if self._needs_reset:
             raise RuntimeError("call reset() before step()")
-        actions = check_actions(actions, self.task_names, self.single_action_space.shape[0])
-        obs = np.empty((self.num_envs, self.single_observation_space.shape[0]), np.float32)
+        family = self.task_set.family
+        actions = check_actions(actions, self.task_names, family.action_dim)
+        obs = np.empty((self.num_envs, family.obs_dim), np.float32)
         reward = np.empty(self.num_envs, np.float32)
         terminated = np.zeros(self.num_envs, bool)
         success = np.zeros(self.num_envs, bool)
@@ -133,8 +135,8 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         self._steps += 1
         truncated = self._steps >= self._limit
         final_obs = obs.copy()
-        for i in np.flatnonzero(terminated | truncated):
-            obs[i] = self._reset_env(int(i))
+        for i in np.flatnonzero(terminated | truncated).tolist():
+            obs[i] = self._reset_env(i)
             self._steps[i] = 0
         return obs, reward, terminated, truncated, {"success": success, "final_obs": final_obs}
 
