@@ -302,3 +302,22 @@ def test_cheetah_set_state_and_task_vectors(cheetah_env: gymnasium.vector.Vector
         env.set_state(0, qpos[:4], qvel)
     with pytest.raises(ValueError, match="HalfCheetah"):
         env.reset(options={"task_vectors": [np.zeros(3), None, None, None, None]})
+
+
+def test_cheetah_seeding_and_bad_actions(cheetah_env: gymnasium.vector.VectorEnv) -> None:
+    env = cheetah_env
+    first = [env.reset(seed=21)[0], *_rollout(env, 4, seed=0)]
+    second = [env.reset(seed=21)[0], *_rollout(env, 4, seed=0)]
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+    other, _ = env.reset(seed=22)
+    assert not np.allclose(other, first[0])  # other reset noise
+    assert len({row.tobytes() for row in first[0]}) == env.num_envs  # per-env streams
+    bad = np.zeros((5, 6), np.float32)
+    bad[3, 0] = -np.inf
+    with pytest.raises(ValueError, match="env 3, task 'halfcheetah-gravity-1.5'"):
+        env.step(bad)
+    with pytest.raises(ValueError, match="float32"):
+        env.step(bad.astype(np.float16))
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.zeros((5, 4), np.float32))

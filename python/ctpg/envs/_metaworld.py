@@ -67,7 +67,7 @@ def check_vector(env: Any, vector: Any, where: str) -> np.ndarray:
     Resets `env` once while probing.
     """
     low, high = vector_bounds(env)
-    vec = np.asarray(vector, dtype=np.float64)
+    vec = np.array(vector, dtype=np.float64)  # a C-contiguous copy
     if vec.shape != low.shape:
         raise ValueError(f"{where}: expected shape {low.shape}, got {vec.shape}")
     if not np.all(np.isfinite(vec)):
