@@ -9,7 +9,6 @@ RNG, so results are reproducible given ``torch.manual_seed`` on CPU.
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import torch
@@ -17,12 +16,11 @@ from torch import Tensor, nn
 
 from ctpg.algo import guide as G
 from ctpg.algo.config import AgentConfig
+from ctpg.algo.modules import AgentNets
 from ctpg.algo.pcgrad import pcgrad_gradients
 from ctpg.algo.qmp import qmp_select
 from ctpg.algo.update import guide_update, sac_update
 from ctpg.nets.backbones import PacoNet
-from ctpg.nets.guide import GuideActor, TwinGuideCritic
-from ctpg.nets.policy import TanhGaussianActor, TwinCritic
 
 _LONG_KEYS = ("task", "index", "behaviour")
 _BOOL_KEYS = ("terminated", "truncated", "valid")
@@ -48,7 +46,7 @@ class Agent:
         self.guide_target_entropy = G.guide_target_entropy(
             num_tasks, cfg.guide.target_entropy_ratio
         )
-        self.nets = self._build_nets(obs_dim, action_dim).to(self.device)
+        self.nets = AgentNets(cfg, num_tasks, obs_dim, action_dim).to(self.device)
         self.optimizers = {
             name: torch.optim.Adam(params, lr=cfg.sac.lr)
             for name, params in self._param_groups().items()
@@ -57,56 +55,34 @@ class Agent:
         self.num_guide_updates = 0
         self.masked = torch.zeros(num_tasks, dtype=torch.bool, device=self.device)
 
-    # ----------------------------------------------------------------- build
-    def _build_nets(self, obs_dim: int, action_dim: int) -> nn.ModuleDict:
-        cfg, t = self.cfg, self.num_tasks
-        critic = TwinCritic(cfg.net, obs_dim, action_dim, t)
-        nets: dict[str, nn.Module] = {
-            "actor": TanhGaussianActor(cfg.net, obs_dim, action_dim, t),
-            "critic": critic,
-            "critic_target": copy.deepcopy(critic).requires_grad_(False),
-        }
-        temps = {"log_alpha": nn.Parameter(torch.full((t,), math.log(cfg.sac.alpha_init)))}
-        if self.uses_guide:
-            hidden = cfg.net.hidden
-            guide_critic = TwinGuideCritic(obs_dim, t, hidden)
-            compare = TwinGuideCritic(obs_dim, t, hidden)
-            nets["guide_actor"] = GuideActor(obs_dim, t, hidden)
-            nets["guide_critic"] = guide_critic
-            nets["guide_critic_target"] = copy.deepcopy(guide_critic).requires_grad_(False)
-            nets["compare_critic"] = compare
-            nets["compare_critic_target"] = copy.deepcopy(compare).requires_grad_(False)
-            temps["log_beta"] = nn.Parameter(torch.full((t,), math.log(cfg.guide.beta_init)))
-        nets["temperatures"] = nn.ParameterDict(temps)
-        return nn.ModuleDict(nets)
-
     def _param_groups(self) -> dict[str, list[nn.Parameter]]:
+        nets = self.nets
         groups = {
-            "actor": list(self.nets["actor"].parameters()),
-            "critic": list(self.nets["critic"].parameters()),
-            "alpha": [self.log_alpha],
+            "actor": list(nets.actor.parameters()),
+            "critic": list(nets.critic.parameters()),
+            "alpha": [nets.log_alpha],
         }
-        if self.uses_guide:
-            groups["guide_actor"] = list(self.nets["guide_actor"].parameters())
-            groups["guide_critic"] = list(self.nets["guide_critic"].parameters())
-            groups["compare_critic"] = list(self.nets["compare_critic"].parameters())
-            groups["beta"] = [self.log_beta]
+        if nets.guide is not None:
+            groups["guide_actor"] = list(nets.guide.actor.parameters())
+            groups["guide_critic"] = list(nets.guide.critic.parameters())
+            groups["compare_critic"] = list(nets.guide.compare.parameters())
+            groups["beta"] = [nets.guide.log_beta]
         return groups
 
     @property
     def uses_guide(self) -> bool:
         """True when sharing == "ctpg"."""
-        return self.cfg.sharing == "ctpg"
+        return self.nets.guide is not None
 
     @property
     def log_alpha(self) -> nn.Parameter:
         """Per-task log temperatures of the control policies, [T]."""
-        return self.nets["temperatures"]["log_alpha"]
+        return self.nets.log_alpha
 
     @property
     def log_beta(self) -> nn.Parameter:
         """Per-task log temperatures of the guide policies, [T] (ctpg only)."""
-        return self.nets["temperatures"]["log_beta"]
+        return self.nets.require_guide().log_beta
 
     # ------------------------------------------------------------ optimizers
     def _apply(self, name: str, per_task: Tensor, pcgrad: bool = False) -> Tensor:
@@ -141,7 +117,7 @@ class Agent:
     def act(self, obs: Tensor, policy_task: Tensor, deterministic: bool) -> Tensor:
         """Control policy of task policy_task[n] acting on obs[n]; [N, A]."""
         obs, task = self._to(obs, torch.float32), self._to(policy_task, torch.long)
-        actor: TanhGaussianActor = self.nets["actor"]
+        actor = self.nets.actor
         if deterministic:
             return actor.mode(obs, task)
         return actor.sample(obs, task)[0]
@@ -150,7 +126,7 @@ class Agent:
     def qmp_act(self, obs: Tensor, task: Tensor) -> Tensor:
         """QMP: the proposal of all control policies with the highest min-Q of task[n]."""
         obs, task = self._to(obs, torch.float32), self._to(task, torch.long)
-        return qmp_select(self.nets["actor"], self.nets["critic"], obs, task)[0]
+        return qmp_select(self.nets.actor, self.nets.critic, obs, task)[0]
 
     @torch.no_grad()
     def choose_behaviour(
@@ -167,18 +143,18 @@ class Agent:
         obs, task = self._to(obs, torch.float32), self._to(task, torch.long)
         n, t = obs.shape[0], self.num_tasks
         mask = torch.ones(n, t, dtype=torch.bool, device=self.device)
-        if not self.uses_guide:
+        if self.nets.guide is None:
             return task.clone(), {
                 "mask": mask,
                 "mask_rate": mask.new_zeros((), dtype=torch.float32),
                 "empty": torch.zeros_like(task, dtype=torch.bool),
             }
-        probs, _ = self.nets["guide_actor"](obs, task)
+        probs, _ = self.nets.guide.actor(obs, task)
         if filter_active and self.cfg.guide.filter_gate:
-            q = self.nets["compare_critic"](obs, task).min(dim=0).values
+            q = self.nets.guide.compare(obs, task).min(dim=0).values
             v = G.own_policy_value(
-                self.nets["actor"],
-                self.nets["critic"],
+                self.nets.actor,
+                self.nets.critic,
                 self.log_alpha,
                 obs,
                 task,
@@ -227,8 +203,8 @@ class Agent:
 
     def reset_extreme_tasks(self, reset: Tensor) -> None:
         """PaCo: re-initialise the composition vectors of ``reset`` tasks (actor and critics)."""
-        online = [self.nets["actor"].net, *self.nets["critic"].q]
-        targets = [None, *self.nets["critic_target"].q]
+        online = [self.nets.actor.net, *self.nets.critic.q]
+        targets = [None, *self.nets.critic_target.q]
         for net, target in zip(online, targets, strict=True):
             if isinstance(net, PacoNet):
                 net.reset_tasks(reset)
@@ -248,10 +224,10 @@ class Agent:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what ``state_dict`` returned."""
+        """Restore what ``state_dict`` returned (optimizer states are copied, never aliased)."""
         self.nets.load_state_dict(state["nets"])
         for key, opt in self.optimizers.items():
-            opt.load_state_dict(state["optimizers"][key])
+            opt.load_state_dict(copy.deepcopy(state["optimizers"][key]))
         self.num_updates = int(state["num_updates"])
         self.num_guide_updates = int(state["num_guide_updates"])
         self.masked = state["masked"].to(self.device)

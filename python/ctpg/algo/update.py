@@ -32,22 +32,20 @@ def sac_update(
     use_pcgrad = agent.cfg.net.base == "pcgrad"
     weight = S.task_weights(agent.log_alpha, cfg.alpha_weight)
 
-    critic = S.critic_loss(
-        nets["actor"], nets["critic"], nets["critic_target"], agent.log_alpha, batch, cfg
-    )
+    critic = S.critic_loss(nets.actor, nets.critic, nets.critic_target, agent.log_alpha, batch, cfg)
     masked = S.extreme_tasks(critic["per_task"], step, cfg)
     active = ~masked
     critic_terms = S.combine(critic["per_task"], weight, active)
     critic_norm = agent._apply("critic", critic_terms, pcgrad=use_pcgrad)
 
-    actor = S.actor_loss(nets["actor"], nets["critic"], agent.log_alpha, batch)
+    actor = S.actor_loss(nets.actor, nets.critic, agent.log_alpha, batch)
     actor_terms = S.combine(actor["per_task"], weight, active)
     actor_norm = agent._apply("actor", actor_terms, pcgrad=use_pcgrad)
 
     alpha = S.alpha_loss(agent.log_alpha, actor["log_prob"], batch["task"], agent.target_entropy)
     agent._apply("alpha", alpha["per_task"] * active / agent.num_tasks)
     S.cap_log_temperature(agent.log_alpha.data, cfg.alpha_max)
-    S.polyak(nets["critic_target"], nets["critic"], cfg.tau)
+    S.polyak(nets.critic_target, nets.critic, cfg.tau)
 
     if bool(masked.any()):
         agent.reset_extreme_tasks(masked)
@@ -73,6 +71,7 @@ def sac_update(
 def _guide_targets(agent: Agent, seg: dict[str, Tensor]) -> dict[str, Tensor]:
     """K-step targets of the guide critic and of the soft comparison critic."""
     cfg, gcfg, nets = agent.cfg.sac, agent.cfg.guide, agent.nets
+    guide = nets.require_guide()
     task = seg["task"]
     included, last, end_terminated = G.segment_layout(
         seg["terminated"], seg["truncated"], seg["valid"]
@@ -81,21 +80,21 @@ def _guide_targets(agent: Agent, seg: dict[str, Tensor]) -> dict[str, Tensor]:
     boot_obs = G.last_next_obs(seg["next_obs"], last)
     reward = cfg.reward_scale * seg["reward"]
     with torch.no_grad():
-        probs, log_probs = nets["guide_actor"](boot_obs, task)
-        q_next = nets["guide_critic_target"](boot_obs, task).min(dim=0).values
-        beta = agent.log_beta.exp()[task]
+        probs, log_probs = guide.actor(boot_obs, task)
+        q_next = guide.critic_target(boot_obs, task).min(dim=0).values
+        beta = guide.log_beta.exp()[task]
         target = G.discounted_sum(reward, included, cfg.gamma) + discount * G.soft_value(
             probs, log_probs, q_next, beta
         )
         out = {"target": target, "included": included}
         if gcfg.filter_gate:
             b, k, d = seg["obs"].shape
-            _, control_log_prob = nets["actor"].sample(
+            _, control_log_prob = nets.actor.sample(
                 seg["obs"].reshape(b * k, d), task.repeat_interleave(k)
             )
             alpha = agent.log_alpha.exp()[task].unsqueeze(1)
             soft_reward = reward - alpha * control_log_prob.view(b, k)
-            qc_next = nets["compare_critic_target"](boot_obs, task).min(dim=0).values
+            qc_next = guide.compare_target(boot_obs, task).min(dim=0).values
             out["compare_target"] = G.discounted_sum(soft_reward, included, cfg.gamma) + (
                 discount * G.soft_value(probs, log_probs, qc_next, None)
             )
@@ -105,41 +104,38 @@ def _guide_targets(agent: Agent, seg: dict[str, Tensor]) -> dict[str, Tensor]:
 def guide_update(agent: Agent, seg: dict[str, Tensor], step: int) -> dict[str, float]:
     """Guide critic(s), guide actor, guide temperature and target updates on segments."""
     gcfg, nets, tau = agent.cfg.guide, agent.nets, agent.cfg.sac.tau
+    guide = nets.require_guide()
     task, obs0 = seg["task"], seg["obs"][:, 0]
     targets = _guide_targets(agent, seg)
     if gcfg.hindsight:
-        choice = G.hindsight_relabel(nets["actor"], seg["obs"], seg["action"], targets["included"])
+        choice = G.hindsight_relabel(nets.actor, seg["obs"], seg["action"], targets["included"])
     else:
         choice = seg["behaviour"]
 
-    critic = G.guide_critic_loss(nets["guide_critic"], obs0, task, choice, targets["target"])
+    critic = G.guide_critic_loss(guide.critic, obs0, task, choice, targets["target"])
     agent._apply("guide_critic", critic["loss"].reshape(1))
     metrics = {"loss/guide_critic": critic["loss"], "guide/q": critic["q"]}
     if gcfg.filter_gate:
-        compare = G.guide_critic_loss(
-            nets["compare_critic"], obs0, task, choice, targets["compare_target"]
-        )
+        compare = G.guide_critic_loss(guide.compare, obs0, task, choice, targets["compare_target"])
         agent._apply("compare_critic", compare["loss"].reshape(1))
         metrics["loss/guide_compare"] = compare["loss"]
 
-    actor = G.guide_actor_loss(
-        nets["guide_actor"], nets["guide_critic"], agent.log_beta, obs0, task
-    )
+    actor = G.guide_actor_loss(guide.actor, guide.critic, guide.log_beta, obs0, task)
     agent._apply("guide_actor", actor["loss"].reshape(1))
     temperature = G.guide_temperature_loss(
-        agent.log_beta, actor["entropy"], task, agent.guide_target_entropy
+        guide.log_beta, actor["entropy"], task, agent.guide_target_entropy
     )
     agent._apply("beta", temperature["loss"].reshape(1))
-    S.cap_log_temperature(agent.log_beta.data, gcfg.beta_max)
-    S.polyak(nets["guide_critic_target"], nets["guide_critic"], tau)
-    S.polyak(nets["compare_critic_target"], nets["compare_critic"], tau)
+    S.cap_log_temperature(guide.log_beta.data, gcfg.beta_max)
+    S.polyak(guide.critic_target, guide.critic, tau)
+    S.polyak(guide.compare_target, guide.compare, tau)
     agent.num_guide_updates += 1
     metrics.update(
         {
             "loss/guide_actor": actor["loss"],
             "loss/guide_beta": temperature["loss"],
             "guide/entropy": actor["entropy"].mean(),
-            "guide/beta_mean": agent.log_beta.detach().exp().mean(),
+            "guide/beta_mean": guide.log_beta.detach().exp().mean(),
             "guide/relabel_rate": (choice != seg["behaviour"]).float().mean(),
             "guide/segment_length": targets["included"].sum(1).mean(),
         }

@@ -78,7 +78,7 @@ class PacoNet(TaskNet):
         super().__init__()
         self.num_tasks = num_tasks
         dims = (in_dim, *hidden, out_dim)
-        self.layers = nn.ModuleList(
+        self.layers: list[CompositionalLinear] = nn.ModuleList(  # type: ignore[assignment]
             CompositionalLinear(num_sets, a, b) for a, b in zip(dims[:-1], dims[1:], strict=True)
         )
         self.composition = nn.Parameter(_random_simplex(num_tasks, num_sets))

@@ -1,0 +1,53 @@
+"""Containers of the learner's networks and temperatures (typed, one state_dict)."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import TypeVar
+
+import torch
+from torch import nn
+
+from ctpg.algo.config import AgentConfig
+from ctpg.nets.guide import GuideActor, TwinGuideCritic
+from ctpg.nets.policy import TanhGaussianActor, TwinCritic
+
+M = TypeVar("M", bound=nn.Module)
+
+
+class GuideNets(nn.Module):
+    """Guide actor Pi, guide critics Qg (+ targets), soft comparison critics (+ targets), beta."""
+
+    def __init__(self, obs_dim: int, num_tasks: int, hidden: tuple[int, ...], beta: float) -> None:
+        super().__init__()
+        self.actor = GuideActor(obs_dim, num_tasks, hidden)
+        self.critic = TwinGuideCritic(obs_dim, num_tasks, hidden)
+        self.critic_target = _frozen_copy(self.critic)
+        self.compare = TwinGuideCritic(obs_dim, num_tasks, hidden)
+        self.compare_target = _frozen_copy(self.compare)
+        self.log_beta = nn.Parameter(torch.full((num_tasks,), math.log(beta)))
+
+
+class AgentNets(nn.Module):
+    """Control actor, twin critics (+ target), per-task log alpha, and the optional guide."""
+
+    def __init__(self, cfg: AgentConfig, num_tasks: int, obs_dim: int, action_dim: int) -> None:
+        super().__init__()
+        self.actor = TanhGaussianActor(cfg.net, obs_dim, action_dim, num_tasks)
+        self.critic = TwinCritic(cfg.net, obs_dim, action_dim, num_tasks)
+        self.critic_target = _frozen_copy(self.critic)
+        self.log_alpha = nn.Parameter(torch.full((num_tasks,), math.log(cfg.sac.alpha_init)))
+        self.guide: GuideNets | None = None
+        if cfg.sharing == "ctpg":
+            self.guide = GuideNets(obs_dim, num_tasks, cfg.net.hidden, cfg.guide.beta_init)
+
+    def require_guide(self) -> GuideNets:
+        """The guide networks; ValueError if the agent was built without them."""
+        if self.guide is None:
+            raise ValueError("sharing: the guide networks exist only with sharing='ctpg'")
+        return self.guide
+
+
+def _frozen_copy(module: M) -> M:
+    return copy.deepcopy(module).requires_grad_(False)

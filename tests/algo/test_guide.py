@@ -1,0 +1,132 @@
+"""CTPG guide: K-step targets, hindsight relabelling, the two gates."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from ctpg.algo import guide as G
+from ctpg.algo.agent import Agent
+from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig
+
+GAMMA = 0.5
+
+
+def _flags(*rows: list[int]) -> torch.Tensor:
+    return torch.tensor(rows, dtype=torch.bool)
+
+
+def test_k_step_targets_termination_vs_truncation() -> None:
+    # Three segments, K = 3, rewards 1, 2, 4; next_obs[b, k] = 10 * k + b (one feature).
+    reward = torch.tensor([[1.0, 2.0, 4.0]] * 3)
+    terminated = _flags([0, 0, 0], [0, 1, 0], [0, 0, 0])
+    truncated = _flags([0, 0, 0], [0, 0, 0], [0, 1, 0])
+    valid = _flags([1, 1, 1], [1, 1, 1], [1, 1, 1])
+    next_obs = 10 * torch.arange(3.0).view(1, 3, 1) + torch.arange(3.0).view(3, 1, 1)
+    included, last, end_term = G.segment_layout(terminated, truncated, valid)
+    torch.testing.assert_close(included, torch.tensor([[1.0, 1, 1], [1, 1, 0], [1, 1, 0]]))
+    ret = G.discounted_sum(reward, included, GAMMA)
+    torch.testing.assert_close(ret, torch.tensor([1 + 0.5 * 2 + 0.25 * 4, 1 + 0.5 * 2, 2.0]))
+    disc = G.bootstrap_discount(included, last, end_term, GAMMA)
+    # full segment: gamma^K; terminated: no bootstrap; truncated at k=1: gamma^2 from final obs.
+    torch.testing.assert_close(disc, torch.tensor([0.125, 0.0, 0.25]))
+    boot = G.last_next_obs(next_obs, last)
+    torch.testing.assert_close(boot.squeeze(1), torch.tensor([20.0 + 0, 10 + 1, 10 + 2]))
+
+
+def test_segment_stops_at_first_end_and_invalid_steps() -> None:
+    terminated = _flags([1, 0, 1])
+    truncated = _flags([0, 0, 0])
+    included, last, end_term = G.segment_layout(terminated, truncated, _flags([1, 1, 1]))
+    torch.testing.assert_close(included, torch.tensor([[1.0, 0, 0]]))
+    assert last.item() == 0 and end_term.item() == 1.0
+    included, last, end_term = G.segment_layout(_flags([0, 0, 0]), truncated, _flags([1, 0, 1]))
+    torch.testing.assert_close(included, torch.tensor([[1.0, 0, 0]]))
+    assert last.item() == 0 and end_term.item() == 0.0
+
+
+class _FixedActor:
+    """Every task's Gaussian (before tanh) has a fixed mean per task and time step."""
+
+    def __init__(self, means: torch.Tensor, log_std: float) -> None:
+        self.means, self.log_std = means, log_std  # means [B*K, T, A]
+
+    def params_all(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        assert obs.shape[0] == self.means.shape[0]
+        return self.means, torch.full_like(self.means, self.log_std)
+
+
+def test_hindsight_relabel_argmax_of_summed_log_probs_stops_at_episode_end() -> None:
+    # T = 2, K = 3, A = 1. Task 0's policy explains step 0 exactly; task 1's policy explains
+    # steps 1 and 2 exactly. Gaussian log-density differences decide (sigma = 1).
+    actions_pre = torch.tensor([0.0, 0.5, -0.5])
+    means = torch.tensor([[0.0, 2.0], [2.0, 0.5], [2.0, -0.5]]).unsqueeze(-1)  # [K, T, 1]
+    actor = _FixedActor(torch.cat([means, means]), log_std=0.0)
+    action = torch.tanh(actions_pre).view(1, 3, 1).repeat(2, 1, 1)
+    obs = torch.zeros(2, 3, 4)
+    ended_first = _flags([0, 0, 0], [1, 0, 0])
+    included, _, _ = G.segment_layout(
+        ended_first, _flags([0, 0, 0], [0, 0, 0]), _flags([1, 1, 1], [1, 1, 1])
+    )
+    # Hand computation of sum_k included_k * (-(u_k - mu_jk)^2 / 2) (shared terms cancel):
+    # full segment: task0 = -(0 + 1.5^2 + 2.5^2)/2 = -4.25, task1 = -(4)/2 = -2 -> j* = 1.
+    # ended after step 0: task0 = 0, task1 = -2 -> j* = 0.
+    choice = G.hindsight_relabel(actor, obs, action, included)
+    assert choice.tolist() == [1, 0]
+
+
+def test_masked_tasks_are_never_chosen_and_empty_mask_falls_back() -> None:
+    torch.manual_seed(0)
+    n, t = 4000, 4
+    probs = torch.tensor([0.97, 0.01, 0.01, 0.01]).expand(n, t)
+    mask = torch.tensor([False, True, False, True]).expand(n, t)
+    task = torch.full((n,), 2)
+    choice = G.masked_choice(probs, mask, task)
+    assert set(choice.unique().tolist()) == {1, 3}
+    share = (choice == 1).float().mean().item()
+    assert abs(share - 0.5) < 0.05  # renormalised 0.01 : 0.01
+    empty = torch.zeros(n, t, dtype=torch.bool)
+    assert torch.equal(G.masked_choice(probs, empty, task), task)
+
+
+def _agent(**guide: object) -> Agent:
+    cfg = AgentConfig(
+        net=NetConfig(base="mhsac", hidden=(16, 16)), guide=GuideConfig(**guide), sharing="ctpg"
+    )  # type: ignore[arg-type]
+    return Agent(cfg, num_tasks=4, obs_dim=5, action_dim=2, device=torch.device("cpu"))
+
+
+def test_agent_choose_behaviour_respects_filter_mask() -> None:
+    torch.manual_seed(1)
+    agent = _agent(filter_samples=3)
+    with torch.no_grad():  # make the comparison values vary across tasks and states
+        for q in agent.nets.require_guide().compare.q:
+            q.body.heads.bias.normal_(0.0, 5.0)
+    obs = torch.randn(64, 5).repeat(40, 1)
+    task = torch.randint(0, 4, (64,)).repeat(40)
+    choice, info = agent.choose_behaviour(obs, task, filter_active=True)
+    mask = info["mask"]
+    assert 0 < mask.float().mean() < 1
+    rows = torch.arange(obs.shape[0])
+    ok = mask[rows, choice] | (info["empty"] & (choice == task))
+    assert bool(ok.all())
+    _, open_info = agent.choose_behaviour(obs, task, filter_active=False)
+    assert bool(open_info["mask"].all())
+
+
+def test_block_gate_from_given_temperatures() -> None:
+    agent = _agent()
+    with torch.no_grad():
+        agent.log_alpha.copy_(torch.tensor([-1.0, 0.0, 2.0, -3.0]))  # mean -0.5
+    assert agent.blocked_tasks().tolist() == [False, True, True, False]
+    assert not _agent(block_gate=False).blocked_tasks().any()
+
+
+def test_guide_temperature_moves_towards_target_entropy() -> None:
+    log_beta = torch.zeros(2, requires_grad=True)
+    target = G.guide_target_entropy(4, 0.98)
+    assert math.isclose(target, 0.98 * math.log(4))
+    entropy = torch.tensor([math.log(4), 0.1])  # above target, below target
+    loss = G.guide_temperature_loss(log_beta, entropy, torch.tensor([0, 1]), target)["loss"]
+    loss.backward()
+    assert log_beta.grad[0] > 0 > log_beta.grad[1]  # descent lowers beta_0, raises beta_1

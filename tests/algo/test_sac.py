@@ -1,0 +1,117 @@
+"""Multi-task SAC pieces: temperature update and cap, task weights, TD targets, masking."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from ctpg.algo import sac as S
+from ctpg.algo.agent import Agent
+from ctpg.algo.config import AgentConfig, NetConfig, SACConfig
+
+T, D, A, B = 3, 4, 2, 8
+
+
+def _agent(base: str = "mhsac", **sac: object) -> Agent:
+    cfg = AgentConfig(net=NetConfig(base=base, hidden=(16, 16), paco_k=3), sac=SACConfig(**sac))  # type: ignore[arg-type]
+    return Agent(cfg, num_tasks=T, obs_dim=D, action_dim=A, device=torch.device("cpu"))
+
+
+def _batch(terminated: bool = False, truncated: bool = False) -> dict[str, torch.Tensor]:
+    n = T * B
+    return {
+        "obs": torch.randn(n, D),
+        "action": torch.rand(n, A) * 2 - 1,
+        "reward": torch.randn(n),
+        "next_obs": torch.randn(n, D),
+        "terminated": torch.full((n,), terminated),
+        "truncated": torch.full((n,), truncated),
+        "task": torch.arange(T).repeat_interleave(B),
+        "index": torch.arange(n),
+        "weight": torch.ones(n),
+    }
+
+
+def test_temperature_update_direction_and_cap() -> None:
+    agent = _agent(alpha_init=0.9)
+    task = torch.tensor([0, 1, 2])
+    # task 0: entropy far below target (log pi high) -> alpha up; task 1: far above -> down.
+    log_prob = torch.tensor([10.0, -10.0, float(A)])  # entropy -A = target for task 2
+    before = agent.log_alpha.detach().clone()
+    loss = S.alpha_loss(agent.log_alpha, log_prob, task, agent.target_entropy)["per_task"]
+    agent._apply("alpha", loss)
+    after = agent.log_alpha.detach()
+    assert after[0] > before[0] and after[1] < before[1]
+    torch.testing.assert_close(after[2], before[2])  # exactly at target: no move
+    for _ in range(3000):  # keep pushing task 0 up: it must stop at alpha = 1
+        loss = S.alpha_loss(agent.log_alpha, log_prob, task, agent.target_entropy)["per_task"]
+        agent._apply("alpha", loss)
+        S.cap_log_temperature(agent.log_alpha.data, 1.0)
+    assert agent.log_alpha[0].item() == 0.0
+
+
+def test_alpha_task_weights() -> None:
+    log_alpha = torch.log(torch.tensor([0.1, 0.2, 0.4]))
+    w = S.task_weights(log_alpha, alpha_weight=True)
+    torch.testing.assert_close(w, torch.softmax(-log_alpha, 0) * 3)
+    torch.testing.assert_close(w.sum(), torch.tensor(3.0))
+    assert w[0] > w[1] > w[2]
+    assert torch.equal(S.task_weights(log_alpha, alpha_weight=False), torch.ones(3))
+
+
+def test_critic_target_bootstraps_on_truncation_not_termination() -> None:
+    torch.manual_seed(0)
+    agent = _agent()
+    cfg, nets = agent.cfg.sac, agent.nets
+    batch = _batch()
+    losses = {}
+    for name, flags in {
+        "open": {},
+        "trunc": {"truncated": True},
+        "term": {"terminated": True},
+    }.items():
+        b = {**batch, **_batch(**flags)}
+        b.update({k: batch[k] for k in ("obs", "action", "reward", "next_obs")})
+        torch.manual_seed(1)
+        losses[name] = S.critic_loss(
+            nets.actor, nets.critic, nets.critic_target, agent.log_alpha, b, cfg
+        )["target"]
+    torch.testing.assert_close(losses["open"], losses["trunc"])
+    torch.testing.assert_close(losses["term"], cfg.reward_scale * batch["reward"].mean())
+    assert not torch.allclose(losses["open"], losses["term"])
+
+
+def test_extreme_tasks_masked_after_step_and_paco_reset() -> None:
+    cfg = SACConfig(loss_mask_after=100, loss_mask_threshold=5.0)
+    per_task = torch.tensor([1.0, 9.0, 4.0])
+    assert not S.extreme_tasks(per_task, 99, cfg).any()
+    assert S.extreme_tasks(per_task, 100, cfg).tolist() == [False, True, False]
+    torch.manual_seed(0)
+    agent = _agent("paco", loss_mask_after=0, loss_mask_threshold=1e-9)
+    before = agent.nets.actor.net.composition.detach().clone()
+    agent.reset_extreme_tasks(torch.tensor([False, True, False]))
+    after = agent.nets.actor.net.composition.detach()
+    torch.testing.assert_close(after[[0, 2]], before[[0, 2]])
+    assert not torch.allclose(after[1], before[1])
+    target = agent.nets.critic_target.q[0].composition
+    torch.testing.assert_close(target[1], agent.nets.critic.q[0].composition[1])
+
+
+def test_masked_tasks_get_no_gradient() -> None:
+    per_task = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    terms = S.combine(per_task, torch.ones(3), torch.tensor([True, False, True]))
+    terms.sum().backward()
+    torch.testing.assert_close(per_task.grad, torch.tensor([1 / 3, 0.0, 1 / 3]))
+
+
+def test_importance_weights_scale_critic_loss() -> None:
+    torch.manual_seed(0)
+    agent = _agent()
+    batch = _batch()
+    args = (agent.nets.actor, agent.nets.critic, agent.nets.critic_target, agent.log_alpha)
+    torch.manual_seed(3)
+    plain = S.critic_loss(*args, batch, agent.cfg.sac)["per_task"]
+    torch.manual_seed(3)
+    doubled = S.critic_loss(*args, {**batch, "weight": 2 * batch["weight"]}, agent.cfg.sac)
+    torch.testing.assert_close(doubled["per_task"], 2 * plain)
+    assert math.isfinite(float(plain.detach().sum()))

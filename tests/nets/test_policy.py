@@ -1,0 +1,65 @@
+"""Tanh-Gaussian actor, twin critics and guide networks."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from ctpg.algo.config import BASES, NetConfig
+from ctpg.nets import GuideActor, TanhGaussianActor, TwinCritic, TwinGuideCritic
+from ctpg.nets.policy import squashed_log_prob
+from torch.distributions import Normal, TransformedDistribution
+from torch.distributions.transforms import TanhTransform
+
+T, D, A, N = 3, 6, 2, 9
+
+
+def _cfg(base: str) -> NetConfig:
+    return NetConfig(
+        base=base, hidden=(16, 16), sm_width=8, sm_module_width=4, sm_routing_width=8, paco_k=2
+    )
+
+
+def test_squashed_log_prob_matches_torch_distributions() -> None:
+    torch.manual_seed(0)
+    mean, log_std = torch.randn(N, A), torch.randn(N, A).clamp(-2, 1)
+    action, log_prob = TanhGaussianActor.rsample(mean, log_std)
+    ref = TransformedDistribution(Normal(mean, log_std.exp()), TanhTransform(cache_size=1))
+    expected = ref.log_prob(action).sum(-1)
+    torch.testing.assert_close(log_prob, expected, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(
+        squashed_log_prob(mean, log_std, action), log_prob, rtol=1e-4, atol=1e-4
+    )
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_actor_and_critic_shapes(base: str) -> None:
+    cfg = _cfg(base)
+    actor, critic = TanhGaussianActor(cfg, D, A, T), TwinCritic(cfg, D, A, T)
+    obs, task = torch.randn(N, D), torch.randint(0, T, (N,))
+    mean, log_std = actor.params(obs, task)
+    assert mean.shape == log_std.shape == (N, A)
+    assert torch.all(log_std >= cfg.log_std_min) and torch.all(log_std <= cfg.log_std_max)
+    action, log_prob = actor.sample(obs, task)
+    assert action.shape == (N, A) and log_prob.shape == (N,)
+    assert torch.all(action.abs() <= 1)
+    mean_all, _ = actor.params_all(obs)
+    assert mean_all.shape == (N, T, A)
+    torch.testing.assert_close(mean_all[torch.arange(N), task], mean, rtol=1e-5, atol=1e-5)
+    q = critic(obs, action, task)
+    assert q.shape == (2, N)
+    torch.testing.assert_close(critic.min_q(obs, action, task), q.min(0).values)
+    assert not torch.allclose(q[0], q[1])
+
+
+def test_guide_networks() -> None:
+    actor, critic = GuideActor(D, T, (16,)), TwinGuideCritic(D, T, (16,))
+    obs, task = torch.randn(N, D), torch.randint(0, T, (N,))
+    probs, log_probs = actor(obs, task)
+    assert probs.shape == (N, T)
+    torch.testing.assert_close(probs.sum(-1), torch.ones(N))
+    torch.testing.assert_close(log_probs.exp(), probs)
+    assert critic(obs, task).shape == (2, N, T)
+    # Head i is used for task i: same observation, different task, different output.
+    same = obs[:1].expand(T, D)
+    out = critic(same, torch.arange(T))[0]
+    assert not torch.allclose(out[0], out[1])
