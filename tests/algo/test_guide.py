@@ -130,3 +130,75 @@ def test_guide_temperature_moves_towards_target_entropy() -> None:
     loss = G.guide_temperature_loss(log_beta, entropy, torch.tensor([0, 1]), target)["loss"]
     loss.backward()
     assert log_beta.grad[0] > 0 > log_beta.grad[1]  # descent lowers beta_0, raises beta_1
+
+
+def test_agent_guide_targets_match_hand_computation() -> None:
+    from ctpg.algo.update import _guide_targets
+
+    torch.manual_seed(0)
+    agent = _agent(filter_gate=False, guide_step=3)
+    guide = agent.nets.require_guide()
+    with torch.no_grad():
+        guide.log_beta.fill_(math.log(0.3))
+    next_obs = torch.randn(3, 3, 5)
+    seg = {
+        "obs": torch.randn(3, 3, 5),
+        "action": torch.zeros(3, 3, 2),
+        "reward": torch.tensor([[1.0, 2.0, 4.0]] * 3),
+        "next_obs": next_obs,
+        "terminated": _flags([0, 0, 0], [0, 1, 0], [0, 0, 0]),
+        "truncated": _flags([0, 0, 0], [0, 0, 0], [0, 1, 0]),
+        "valid": _flags([1, 1, 1], [1, 1, 1], [1, 1, 1]),
+        "behaviour": torch.tensor([0, 1, 2]),
+        "task": torch.tensor([1, 2, 3]),
+    }
+    target = _guide_targets(agent, agent._prepare(seg))["target"]
+    g, s = agent.cfg.sac.gamma, agent.cfg.sac.reward_scale
+
+    def value(obs: torch.Tensor, task: int) -> float:
+        with torch.no_grad():
+            probs, log_probs = guide.actor(obs.view(1, 5), torch.tensor([task]))
+            q = guide.critic_target(obs.view(1, 5), torch.tensor([task])).min(0).values
+        return float((probs * (q - 0.3 * log_probs)).sum())
+
+    expected = [
+        s * (1 + g * 2 + g**2 * 4) + g**3 * value(next_obs[0, 2], 1),
+        s * (1 + g * 2),
+        s * (1 + g * 2) + g**2 * value(next_obs[2, 1], 3),
+    ]
+    torch.testing.assert_close(target, torch.tensor(expected), rtol=1e-5, atol=1e-5)
+
+
+def test_soft_comparison_target_carries_control_entropy() -> None:
+    from ctpg.algo.update import _guide_targets
+
+    torch.manual_seed(0)
+    agent = _agent(guide_step=2)
+    guide = agent.nets.require_guide()
+    with torch.no_grad():
+        agent.log_alpha.copy_(torch.log(torch.tensor([0.5, 0.2, 0.1, 0.05])))
+    seg = {
+        "obs": torch.randn(2, 2, 5),
+        "action": torch.zeros(2, 2, 2),
+        "reward": torch.tensor([[1.0, 3.0], [2.0, 5.0]]),
+        "next_obs": torch.randn(2, 2, 5),
+        "terminated": _flags([0, 0], [1, 0]),
+        "truncated": _flags([0, 0], [0, 0]),
+        "valid": _flags([1, 1], [1, 1]),
+        "behaviour": torch.tensor([0, 1]),
+        "task": torch.tensor([0, 2]),
+    }
+    torch.manual_seed(5)
+    out = _guide_targets(agent, agent._prepare(seg))["compare_target"]
+    torch.manual_seed(5)
+    with torch.no_grad():
+        _, log_pi = agent.nets.actor.sample(seg["obs"].reshape(4, 5), torch.tensor([0, 0, 2, 2]))
+        probs, _ = guide.actor(seg["next_obs"][0, 1].view(1, 5), torch.tensor([0]))
+        q = guide.compare_target(seg["next_obs"][0, 1].view(1, 5), torch.tensor([0])).min(0).values
+    g, s = agent.cfg.sac.gamma, agent.cfg.sac.reward_scale
+    log_pi = log_pi.view(2, 2)
+    expected = [
+        (s * 1 - 0.5 * log_pi[0, 0]) + g * (s * 3 - 0.5 * log_pi[0, 1]) + g**2 * (probs * q).sum(),
+        s * 2 - 0.1 * log_pi[1, 0],  # terminated at step 0: one step, no bootstrap
+    ]
+    torch.testing.assert_close(out, torch.stack(expected).float(), rtol=1e-5, atol=1e-5)

@@ -42,6 +42,9 @@ class TaskGroups:
         return picked.new_empty(picked.shape).index_put((self.order,), picked)
 
 
+_GATHER_LIMIT = 4096
+
+
 def _uniform_(tensor: Tensor, fan_in: int) -> Tensor:
     bound = 1.0 / math.sqrt(fan_in)
     with torch.no_grad():
@@ -68,7 +71,14 @@ class BatchedLinear(nn.Module):
         return torch.einsum("ni,tio->nto", x, self.weight) + self.bias
 
     def forward_rows(self, x: Tensor, task: Tensor) -> Tensor:
-        """x [N, in], task [N] -> [N, out]: row n through task[n]'s weights."""
+        """x [N, in], task [N] -> [N, out]: row n through task[n]'s weights.
+
+        Small layers (heads with in * out <= 4096) gather each row's weights
+        (no host sync); larger ones group the rows by task and use one bmm.
+        """
+        if self.weight.shape[1] * self.weight.shape[2] <= _GATHER_LIMIT:
+            picked = self.weight[task]
+            return torch.bmm(x.unsqueeze(1), picked).squeeze(1) + self.bias[task]
         groups = TaskGroups(task, self.weight.shape[0])
         return groups.unpack(self.forward(groups.pack(x)))
 
