@@ -15,6 +15,7 @@ def mujoco_version() -> str:
     """Version of the MuJoCo library the native core is linked against."""
     return _core.mujoco_version()
 
+
 __all__ += ["EnvConfig", "ReplayConfig", "TrainConfig", "preset", "train"]
 
 _TRAIN_NAMES = {

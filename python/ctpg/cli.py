@@ -3,7 +3,8 @@
 Options start from a preset (ALGORITHM.md section 5) and override single fields. Invalid
 options or combinations stop before anything is built, with a message naming the option.
 ``--resume`` continues the run in ``--run-dir`` from its own config.yaml; only ``--steps``
-(to extend the run), ``--device`` and ``--num-threads`` may be given with it.
+(to extend the run), ``--device``, ``--num-threads`` and ``--torch-threads`` may be given
+with it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument("--no-block-gate", action="store_true", help="ablate the guide-block gate")
     p.add_argument("--no-hindsight", action="store_true", help="ablate hindsight relabelling")
     p.add_argument("--num-threads", type=_non_negative, help="native engine threads (0 = auto)")
+    p.add_argument("--torch-threads", type=_non_negative, help="torch CPU threads (0 = default)")
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
     return p
 
@@ -118,6 +120,7 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
         batch_size=args.batch_size,
         warmup_steps=args.warmup_steps,
         device=args.device,
+        torch_threads=args.torch_threads,
         run_dir=args.run_dir,
         env=env,
         replay=_replace(cfg.replay, kind=args.replay),
@@ -137,7 +140,14 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
         raise ValueError(f"--resume: no run in {args.run_dir} (config.yaml is missing)")
     cfg = load_yaml(config_path)
     env = _replace(cfg.env, num_threads=args.num_threads)
-    cfg = _replace(cfg, steps=args.steps, device=args.device, run_dir=args.run_dir, env=env)
+    cfg = _replace(
+        cfg,
+        steps=args.steps,
+        device=args.device,
+        torch_threads=args.torch_threads,
+        run_dir=args.run_dir,
+        env=env,
+    )
     return cfg, True
 
 

@@ -126,6 +126,9 @@ class TrainConfig:
     """Write a checkpoint (networks, optimizers, replay, RNG states) after every evaluation."""
     device: str = "auto"
     """"auto" (CUDA when present), "cpu" or "cuda"."""
+    torch_threads: int = 0
+    """CPU threads of torch (``torch.set_num_threads``); 0 keeps torch's default. On a
+    machine shared with the environment threads, 1 avoids oversubscription."""
     run_dir: str = ""
     """Run directory; empty means runs/<name>-<base>-<sharing>-s<seed>."""
     env: EnvConfig = field(default_factory=EnvConfig)
@@ -145,6 +148,7 @@ class TrainConfig:
         _check(self.eval_episodes >= 1, "eval_episodes", "must be >= 1")
         _check(self.log_every >= 1, "log_every", "must be >= 1")
         _check(self.device in DEVICES, "device", f"must be one of {DEVICES}")
+        _check(self.torch_threads >= 0, "torch_threads", "must be >= 0 (0 = torch default)")
 
 
 # ----------------------------------------------------------------------------- presets

@@ -63,6 +63,8 @@ def start_run(cfg: TrainConfig, resume: bool) -> Path:
 def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) -> Path:
     """Run (or resume) training as configured; return the run directory."""
     device = resolve_device(cfg.device)
+    if cfg.torch_threads:
+        torch.set_num_threads(cfg.torch_threads)
     run_dir = start_run(cfg, resume)
     trainer = Trainer(cfg, device)
     logger = MetricsLogger(run_dir)

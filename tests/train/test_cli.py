@@ -1,0 +1,94 @@
+"""The command line: options map onto the config; bad options fail naming the option."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from ctpg import cli
+from ctpg.config import load_yaml
+from ctpg.logging import read_metrics
+
+TINY = [
+    "--preset", "quick", "--steps", "40", "--eval-every", "20", "--eval-episodes", "1",
+    "--batch-size", "12", "--warmup-steps", "20", "--device", "cpu", "--torch-threads", "1",
+    "--env-backend", "python", "--no-progress",
+]
+
+
+def _error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", *argv])
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_options_map_onto_config(tmp_path: Path) -> None:
+    args = cli.build_parser().parse_args(
+        ["--preset", "halfcheetah-mt8", "--base", "paco", "--sharing", "ctpg", "--seed", "7",
+         "--replay", "prioritized", "--guide-step", "3", "--no-filter-gate", "--no-hindsight",
+         "--env-backend", "python", "--run-dir", str(tmp_path / "r")]
+    )
+    cfg, resume = cli.config_from_args(args)
+    assert not resume
+    assert (cfg.agent.net.base, cfg.agent.sharing, cfg.seed) == ("paco", "ctpg", 7)
+    assert cfg.replay.kind == "prioritized" and cfg.env.backend == "python"
+    guide = cfg.agent.guide
+    assert (guide.guide_step, guide.filter_gate, guide.block_gate, guide.hindsight) == (
+        3, False, True, False
+    )
+    assert cfg.env.benchmark == "halfcheetah-mt8" and cfg.batch_size == 1024
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["--steps", "0"], "--steps"),
+        (["--eval-every", "x"], "--eval-every"),
+        (["--base", "nope"], "--base"),
+        (["--sharing", "none", "--no-hindsight"], "--no-hindsight"),
+        (["--sharing", "qmp", "--guide-step", "3"], "--guide-step"),
+        (["--env-backend", "python", "--num-threads", "2"], "--num-threads"),
+        (["--resume"], "--resume"),
+    ],
+)
+def test_bad_options_name_the_option(capsys, argv: list[str], option: str) -> None:
+    assert option in _error(capsys, argv)
+
+
+def test_cuda_without_cuda_names_device(capsys) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    assert "--device" in _error(capsys, ["--device", "cuda"])
+
+
+def test_resume_without_a_run_names_resume(capsys, tmp_path: Path) -> None:
+    assert "--resume" in _error(capsys, ["--resume", "--run-dir", str(tmp_path / "none")])
+
+
+def test_cli_run_then_resume(capsys, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    assert cli.main(["train", *TINY, "--run-dir", str(run_dir)]) == 0
+    cfg = load_yaml(run_dir / "config.yaml")
+    assert cfg.steps == 40 and cfg.agent.sharing == "ctpg"
+    # Same run dir without --resume: refused, naming the option.
+    assert "--run-dir" in _error(capsys, [*TINY, "--run-dir", str(run_dir)])
+    # --resume may not change what defines the run.
+    argv = ["--resume", "--run-dir", str(run_dir), "--base", "sm"]
+    assert "--base" in _error(capsys, argv)
+    argv = ["--resume", "--run-dir", str(run_dir), "--steps", "60", "--no-progress"]
+    assert cli.main(["train", *argv]) == 0
+    assert [int(r["step"]) for r in read_metrics(run_dir / "metrics.csv")] == [20, 40, 60]
+
+
+def test_python_dash_m_entry_point(tmp_path: Path) -> None:
+    run_dir = tmp_path / "m"
+    argv = [sys.executable, "-m", "ctpg.train", *TINY, "--steps", "20", "--run-dir", str(run_dir)]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "RuntimeWarning" not in done.stderr
+    assert [int(r["step"]) for r in read_metrics(run_dir / "metrics.csv")] == [20]
