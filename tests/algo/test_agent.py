@@ -144,3 +144,12 @@ def test_update_guide_needs_ctpg() -> None:
         agent.update_guide(_segments(torch.Generator().manual_seed(0)), 0)
     with pytest.raises(ValueError, match="obs_dim"):
         Agent(_config("mtsac", "none"), T, 0, A, torch.device("cpu"))
+
+
+def test_accepts_read_only_numpy_batches() -> None:
+    agent = Agent(_config("mhsac", "none"), T, D, A, torch.device("cpu"))
+    batch = {k: v.numpy().copy() for k, v in _batch(torch.Generator().manual_seed(0)).items()}
+    for value in batch.values():
+        value.flags.writeable = False
+    metrics, td = agent.update(batch, 0)  # type: ignore[arg-type]
+    assert math.isfinite(metrics["loss/critic"]) and td.shape == (T * B,)

@@ -9,12 +9,15 @@ RNG, so results are reproducible given ``torch.manual_seed`` on CPU.
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from ctpg.algo import guide as G
+from ctpg.algo import sac as S
 from ctpg.algo.config import AgentConfig
 from ctpg.algo.modules import AgentNets
 from ctpg.algo.pcgrad import pcgrad_gradients
@@ -47,10 +50,12 @@ class Agent:
             num_tasks, cfg.guide.target_entropy_ratio
         )
         self.nets = AgentNets(cfg, num_tasks, obs_dim, action_dim).to(self.device)
+        self.param_groups = self._param_groups()
         self.optimizers = {
             name: torch.optim.Adam(params, lr=cfg.sac.lr)
-            for name, params in self._param_groups().items()
+            for name, params in self.param_groups.items()
         }
+        self.target_pairs = self._target_pairs()
         self.num_updates = 0
         self.num_guide_updates = 0
         self.masked = torch.zeros(num_tasks, dtype=torch.bool, device=self.device)
@@ -68,6 +73,21 @@ class Agent:
             groups["compare_critic"] = list(nets.guide.compare.parameters())
             groups["beta"] = [nets.guide.log_beta]
         return groups
+
+    def _target_pairs(self) -> dict[str, tuple[list[Tensor], list[Tensor]]]:
+        nets = self.nets
+        modules: dict[str, tuple[nn.Module, nn.Module]] = {
+            "critic": (nets.critic_target, nets.critic)
+        }
+        if nets.guide is not None:
+            modules["guide_critic"] = (nets.guide.critic_target, nets.guide.critic)
+            modules["compare_critic"] = (nets.guide.compare_target, nets.guide.compare)
+        return {k: (list(t.parameters()), list(o.parameters())) for k, (t, o) in modules.items()}
+
+    def soft_update(self, name: str) -> None:
+        """Polyak-average the target of ``name`` towards its online network."""
+        target, online = self.target_pairs[name]
+        S.polyak(target, online, self.cfg.sac.tau)
 
     @property
     def uses_guide(self) -> bool:
@@ -90,9 +110,9 @@ class Agent:
 
         ``per_task`` holds terms whose sum is the loss; with ``pcgrad`` the
         terms are per-task losses combined by gradient surgery. Returns the
-        gradient norm before clipping (0 when clipping is off).
+        gradient norm before clipping (0 for the temperatures).
         """
-        params = self._param_groups()[name]
+        params = self.param_groups[name]
         if pcgrad:
             grads = pcgrad_gradients(per_task, params)
         else:
@@ -104,13 +124,16 @@ class Agent:
             p.grad = g
         clip = self.cfg.sac.grad_clip
         norm = per_task.new_zeros(())
-        if clip is not None and name not in ("alpha", "beta"):
-            norm = torch.nn.utils.clip_grad_norm_(params, clip)
+        if name not in ("alpha", "beta"):
+            norm = torch.nn.utils.clip_grad_norm_(params, math.inf if clip is None else clip)
         self.optimizers[name].step()
         return norm.detach()
 
     # ------------------------------------------------------------- acting
     def _to(self, x: Any, dtype: torch.dtype) -> Tensor:
+        """Tensor on the agent's device; read-only numpy views are copied first."""
+        if isinstance(x, np.ndarray) and not x.flags.writeable:
+            x = x.copy()
         return torch.as_tensor(x).to(self.device, dtype, non_blocking=True)
 
     @torch.no_grad()

@@ -117,8 +117,6 @@ def cap_log_temperature(log_temperature: Tensor, maximum: float) -> None:
 
 
 @torch.no_grad()
-def polyak(target: torch.nn.Module, online: torch.nn.Module, tau: float) -> None:
-    """target <- (1 - tau) target + tau online, for every parameter."""
-    t_params: list[Tensor] = list(target.parameters())
-    o_params: list[Tensor] = list(online.parameters())
-    torch._foreach_lerp_(t_params, o_params, tau)
+def polyak(target: list[Tensor], online: list[Tensor], tau: float) -> None:
+    """target <- (1 - tau) target + tau online, for every pair of parameters."""
+    torch._foreach_lerp_(target, online, tau)

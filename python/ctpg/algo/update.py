@@ -45,7 +45,7 @@ def sac_update(
     alpha = S.alpha_loss(agent.log_alpha, actor["log_prob"], batch["task"], agent.target_entropy)
     agent._apply("alpha", alpha["per_task"] * active / agent.num_tasks)
     S.cap_log_temperature(agent.log_alpha.data, cfg.alpha_max)
-    S.polyak(nets.critic_target, nets.critic, cfg.tau)
+    agent.soft_update("critic")
 
     if bool(masked.any()):
         agent.reset_extreme_tasks(masked)
@@ -103,7 +103,7 @@ def _guide_targets(agent: Agent, seg: dict[str, Tensor]) -> dict[str, Tensor]:
 
 def guide_update(agent: Agent, seg: dict[str, Tensor], step: int) -> dict[str, float]:
     """Guide critic(s), guide actor, guide temperature and target updates on segments."""
-    gcfg, nets, tau = agent.cfg.guide, agent.nets, agent.cfg.sac.tau
+    gcfg, nets = agent.cfg.guide, agent.nets
     guide = nets.require_guide()
     task, obs0 = seg["task"], seg["obs"][:, 0]
     targets = _guide_targets(agent, seg)
@@ -127,8 +127,8 @@ def guide_update(agent: Agent, seg: dict[str, Tensor], step: int) -> dict[str, f
     )
     agent._apply("beta", temperature["loss"].reshape(1))
     S.cap_log_temperature(guide.log_beta.data, gcfg.beta_max)
-    S.polyak(guide.critic_target, guide.critic, tau)
-    S.polyak(guide.compare_target, guide.compare, tau)
+    agent.soft_update("guide_critic")
+    agent.soft_update("compare_critic")
     agent.num_guide_updates += 1
     metrics.update(
         {
