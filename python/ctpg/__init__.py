@@ -2,6 +2,8 @@
 
 import mujoco as _mujoco  # noqa: F401  (loads the libmujoco that _core links against)
 
+from typing import TYPE_CHECKING, Any
+
 from ctpg import _core
 from ctpg._core import GuideScheduler, ReplayBuffer
 from ctpg.envs import make_vec_env
@@ -18,6 +20,10 @@ def mujoco_version() -> str:
 
 __all__ += ["EnvConfig", "ReplayConfig", "TrainConfig", "preset", "train"]
 
+if TYPE_CHECKING:
+    from ctpg.config import EnvConfig, ReplayConfig, TrainConfig, preset
+    from ctpg.train import train
+
 _TRAIN_NAMES = {
     "EnvConfig": "ctpg.config",
     "ReplayConfig": "ctpg.config",
@@ -27,7 +33,7 @@ _TRAIN_NAMES = {
 }
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     """Training names load on first use (so that ``import ctpg`` does not import torch and
     ``python -m ctpg.train`` does not find its module imported twice)."""
     if name in _TRAIN_NAMES:

@@ -22,8 +22,19 @@ from ctpg.config import BACKENDS, DEVICES, PRESETS, REPLAY_KINDS, TrainConfig, l
 
 # Options that define a run and therefore cannot change when it is resumed.
 _FIXED_ON_RESUME = (
-    "preset", "base", "sharing", "seed", "eval_every", "eval_episodes", "env_backend",
-    "replay", "guide_step", "no_filter_gate", "no_block_gate", "no_hindsight", "batch_size",
+    "preset",
+    "base",
+    "sharing",
+    "seed",
+    "eval_every",
+    "eval_episodes",
+    "env_backend",
+    "replay",
+    "guide_step",
+    "no_filter_gate",
+    "no_block_gate",
+    "no_hindsight",
+    "batch_size",
     "warmup_steps",
 )
 
@@ -60,7 +71,9 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument("--eval-episodes", type=_positive, help="evaluation episodes per task")
     p.add_argument("--batch-size", type=_positive, help="control batch over all tasks")
     p.add_argument("--warmup-steps", type=_positive, help="random-action steps before updates")
-    p.add_argument("--run-dir", help="run directory (default runs/<preset>-<base>-<sharing>-s<seed>)")
+    p.add_argument(
+        "--run-dir", help="run directory (default runs/<preset>-<base>-<sharing>-s<seed>)"
+    )
     p.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     p.add_argument("--device", choices=DEVICES, help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--env-backend", choices=BACKENDS, help="native C++ engine or python envs")
@@ -164,8 +177,10 @@ def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train"
         if resume and not has_checkpoint(run_dir):
             raise ValueError(f"--resume: no checkpoint in {run_dir}")
         if not resume and has_checkpoint(run_dir):
-            raise ValueError(f"--run-dir: {run_dir} already holds a run; add --resume or "
-                             "choose another --run-dir")
+            raise ValueError(
+                f"--run-dir: {run_dir} already holds a run; add --resume or "
+                "choose another --run-dir"
+            )
     except ValueError as error:
         parser.error(str(error))
     run_dir = train(cfg, resume=resume, progress=False if args.no_progress else None)

@@ -14,9 +14,9 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-import yaml
+import yaml  # type: ignore[import-untyped, unused-ignore]
 
 from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig, SACConfig
 
@@ -54,7 +54,7 @@ class EnvConfig:
     "halfcheetah-mt8"), or "custom" when ``tasks`` lists the task names."""
     tasks: tuple[str, ...] = ()
     """Explicit task names (one environment per task); used when ``benchmark`` is "custom"."""
-    backend: str = "native"
+    backend: Literal["native", "python"] = "native"
     """"native" (the C++ engine) or "python" (MetaWorld's / gymnasium's own environments)."""
     max_episode_steps: int = 200
     """Episode length limit; an episode that reaches it is truncated."""
@@ -182,7 +182,7 @@ def _quick() -> TrainConfig:
     )
     return TrainConfig(
         name="quick",
-        steps=12_000,
+        steps=10_000,
         batch_size=96,
         warmup_steps=1500,
         eval_every=2000,

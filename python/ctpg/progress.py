@@ -72,8 +72,7 @@ class Progress:
             text.append(f"  success {self.row.get('eval/success', 0.0):.2f}", style="green")
             text.append(f"  return {self.row.get('eval/return', 0.0):.1f}")
             tasks = [
-                f"{_short(n)} {self.row.get(f'eval/{n}/success', 0.0):.2f}"
-                for n in self.task_names
+                f"{_short(n)} {self.row.get(f'eval/{n}/success', 0.0):.2f}" for n in self.task_names
             ]
             text.append("\n" + "  ".join(tasks), style="dim")
         return text

@@ -93,11 +93,16 @@ class GuideStats:
 
     def pop(self, blocked: np.ndarray) -> dict[str, float]:
         total = max(int(self.chosen.sum()), 1)
-        out = {f"guide/chosen/{n}": float(c) / total for n, c in zip(self.names, self.chosen)}
+        out = {
+            f"guide/chosen/{n}": float(c) / total
+            for n, c in zip(self.names, self.chosen, strict=True)
+        }
         out["guide/own_rate"] = self.own / total
         out["guide/mask_rate"] = self.masked / max(self.mask_rows, 1)
         out["guide/blocked"] = float(blocked.sum())
-        out.update({f"guide/blocked/{n}": float(b) for n, b in zip(self.names, blocked)})
+        out.update(
+            {f"guide/blocked/{n}": float(b) for n, b in zip(self.names, blocked, strict=True)}
+        )
         self.chosen[:] = 0
         self.own, self.masked, self.mask_rows = 0, 0.0, 0
         return out

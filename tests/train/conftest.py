@@ -7,18 +7,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig
 from ctpg.config import EnvConfig, ReplayConfig, TrainConfig
 
 CHEETAHS = ("halfcheetah-gravity-1.0", "halfcheetah-gravity-0.5")
 
 
-def tiny_config(run_dir: Path, base: str = "mtsac", sharing: str = "ctpg", **changes: Any) -> TrainConfig:
+def tiny_config(
+    run_dir: Path, base: str = "mtsac", sharing: str = "ctpg", **changes: Any
+) -> TrainConfig:
     """A few hundred steps of two native HalfCheetah tasks with 40-step episodes."""
     net = NetConfig(
-        base=base, hidden=(32, 32), sm_width=32, sm_layers=2, sm_modules=2,
-        sm_module_width=16, sm_routing_width=16, paco_k=2,
+        base=base,
+        hidden=(32, 32),
+        sm_width=32,
+        sm_layers=2,
+        sm_modules=2,
+        sm_module_width=16,
+        sm_routing_width=16,
+        paco_k=2,
     )
     guide = GuideConfig(batch_size=16, filter_after=150)
     cfg = TrainConfig(
@@ -44,7 +51,9 @@ def tiny_config(run_dir: Path, base: str = "mtsac", sharing: str = "ctpg", **cha
 def tiny(tmp_path: Path) -> Any:
     """``tiny(base, sharing, **changes)`` -> a tiny TrainConfig writing under tmp_path."""
 
-    def make(base: str = "mtsac", sharing: str = "ctpg", name: str = "run", **changes: Any) -> TrainConfig:
+    def make(
+        base: str = "mtsac", sharing: str = "ctpg", name: str = "run", **changes: Any
+    ) -> TrainConfig:
         return tiny_config(tmp_path / name, base, sharing, **changes)
 
     return make

@@ -8,15 +8,30 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from ctpg import cli
 from ctpg.config import load_yaml
 from ctpg.logging import read_metrics
 
 TINY = [
-    "--preset", "quick", "--steps", "40", "--eval-every", "20", "--eval-episodes", "1",
-    "--batch-size", "12", "--warmup-steps", "20", "--device", "cpu", "--torch-threads", "1",
-    "--env-backend", "python", "--no-progress",
+    "--preset",
+    "quick",
+    "--steps",
+    "40",
+    "--eval-every",
+    "20",
+    "--eval-episodes",
+    "1",
+    "--batch-size",
+    "12",
+    "--warmup-steps",
+    "20",
+    "--device",
+    "cpu",
+    "--torch-threads",
+    "1",
+    "--env-backend",
+    "python",
+    "--no-progress",
 ]
 
 
@@ -29,9 +44,26 @@ def _error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
 
 def test_options_map_onto_config(tmp_path: Path) -> None:
     args = cli.build_parser().parse_args(
-        ["--preset", "halfcheetah-mt8", "--base", "paco", "--sharing", "ctpg", "--seed", "7",
-         "--replay", "prioritized", "--guide-step", "3", "--no-filter-gate", "--no-hindsight",
-         "--env-backend", "python", "--run-dir", str(tmp_path / "r")]
+        [
+            "--preset",
+            "halfcheetah-mt8",
+            "--base",
+            "paco",
+            "--sharing",
+            "ctpg",
+            "--seed",
+            "7",
+            "--replay",
+            "prioritized",
+            "--guide-step",
+            "3",
+            "--no-filter-gate",
+            "--no-hindsight",
+            "--env-backend",
+            "python",
+            "--run-dir",
+            str(tmp_path / "r"),
+        ]
     )
     cfg, resume = cli.config_from_args(args)
     assert not resume
@@ -39,7 +71,10 @@ def test_options_map_onto_config(tmp_path: Path) -> None:
     assert cfg.replay.kind == "prioritized" and cfg.env.backend == "python"
     guide = cfg.agent.guide
     assert (guide.guide_step, guide.filter_gate, guide.block_gate, guide.hindsight) == (
-        3, False, True, False
+        3,
+        False,
+        True,
+        False,
     )
     assert cfg.env.benchmark == "halfcheetah-mt8" and cfg.batch_size == 1024
 

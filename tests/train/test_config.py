@@ -6,7 +6,6 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-
 from ctpg.config import PRESETS, EnvConfig, ReplayConfig, TrainConfig, dump_yaml, load_yaml, preset
 
 
@@ -39,7 +38,7 @@ def test_paper_presets() -> None:
         (lambda: TrainConfig(device="tpu"), "device"),
         (lambda: ReplayConfig(kind="fifo"), "replay.kind"),
         (lambda: ReplayConfig(alpha=2.0), "replay.alpha"),
-        (lambda: EnvConfig(backend="jax"), "env.backend"),
+        (lambda: EnvConfig(backend="jax"), "env.backend"),  # type: ignore[arg-type]
         (lambda: EnvConfig(benchmark="custom"), "env.tasks"),
         (lambda: dataclasses.replace(preset("quick"), eval_episodes=0), "eval_episodes"),
     ],

@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import pytest
-
 import ctpg
+import pytest
 from ctpg.algo.config import BASES, SHARINGS
 from ctpg.checkpoint import load_checkpoint
 from ctpg.logging import read_metrics

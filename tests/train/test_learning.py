@@ -1,0 +1,41 @@
+"""The ``quick`` preset learns: drawer-close is solved within a few thousand steps.
+
+Threshold: after 6,000 training steps (1,500 of them random warm-up) the deterministic
+policy of ``drawer-close-v3`` succeeds in >= 3 of 4 evaluation episodes, while the same
+untrained policy (evaluated on the same goals before any update) succeeds in none or
+clearly fewer. Measured on this 2-core machine: drawer-close reaches 1.0 success at the
+4,000-step evaluation; the whole test takes about 2-4 minutes depending on load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import ctpg
+import pytest
+import torch
+from ctpg.config import preset
+from ctpg.evaluate import evaluate
+from ctpg.logging import read_metrics
+from ctpg.trainer import EVAL_SEED_OFFSET, Trainer
+
+
+@pytest.mark.slow
+def test_quick_preset_solves_drawer_close(tmp_path: Path) -> None:
+    cfg = dataclasses.replace(
+        preset("quick"), steps=6000, device="cpu", torch_threads=1, run_dir=str(tmp_path / "q")
+    )
+    untrained = Trainer(cfg, torch.device("cpu"))
+    before = evaluate(
+        untrained.eval_env,
+        untrained.agent,
+        cfg.eval_episodes,
+        cfg.seed + EVAL_SEED_OFFSET,
+        torch.device("cpu"),
+    )["eval/drawer-close-v3/success"]
+    rows = read_metrics(ctpg.train(cfg, progress=False) / "metrics.csv")
+    after = max(float(r["eval/drawer-close-v3/success"]) for r in rows)
+    assert after >= 0.75
+    assert after > before
+    assert max(float(r["eval/return"]) for r in rows[1:]) > float(rows[0]["eval/return"])
