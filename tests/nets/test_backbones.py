@@ -119,3 +119,16 @@ def test_soft_modular_routing_is_softmax(batch: tuple[torch.Tensor, torch.Tensor
         torch.testing.assert_close(w.sum(-1), torch.ones(N, cfg.sm_modules))
     assert last.shape == (N, cfg.sm_modules)
     torch.testing.assert_close(last.sum(-1), torch.ones(N))
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_gradients_reach_every_parameter(base: str) -> None:
+    torch.manual_seed(0)
+    x, task = torch.randn(40, IN), torch.arange(T).repeat(10)
+    cfg = NetConfig(
+        base=base, hidden=(32, 32), sm_width=32, sm_module_width=16, sm_routing_width=16, paco_k=3
+    )
+    net = build_task_net(cfg, IN, OUT, T)
+    (net(x, task).pow(2).sum() + net.forward_all(x).pow(2).sum()).backward()
+    for name, p in net.named_parameters():
+        assert p.grad is not None and bool(p.grad.abs().sum() > 0), name

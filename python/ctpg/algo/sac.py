@@ -39,7 +39,12 @@ def combine(per_task: Tensor, weight: Tensor, active: Tensor) -> Tensor:
 
 
 def extreme_tasks(per_task_critic: Tensor, step: int, cfg: SACConfig) -> Tensor:
-    """Bool [T]: tasks whose mean critic loss exceeds the threshold (after ``loss_mask_after``)."""
+    """Bool [T]: tasks whose mean critic loss exceeds the threshold (after ``loss_mask_after``).
+
+    The mean critic loss of a task is the mean over its rows of the summed
+    squared TD errors of both critics (importance-weighted when enabled).
+    Masked tasks are left out of the critic, actor and temperature updates.
+    """
     if cfg.loss_mask_after is None or step < cfg.loss_mask_after:
         return torch.zeros_like(per_task_critic, dtype=torch.bool)
     return per_task_critic.detach() > cfg.loss_mask_threshold

@@ -47,7 +47,8 @@ def sac_update(
     S.cap_log_temperature(agent.log_alpha.data, cfg.alpha_max)
     agent.soft_update("critic")
 
-    if bool(masked.any()):
+    masking = cfg.loss_mask_after is not None and step >= cfg.loss_mask_after
+    if masking and bool(masked.any()):  # no host sync before masking can start
         agent.reset_extreme_tasks(masked)
     agent.masked = masked
     agent.num_updates += 1
