@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -131,7 +132,7 @@ def test_hindsight_switch_changes_the_critic_label() -> None:
         net=cfg.net,
         sac=cfg.sac,
         sharing="ctpg",
-        guide=GuideConfig(**{**cfg.guide.__dict__, "hindsight": False}),
+        guide=dataclasses.replace(cfg.guide, hindsight=False),
     )
     off = Agent(off_cfg, T, D, A, torch.device("cpu"))
     gen = torch.Generator().manual_seed(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from ctpg.algo.pcgrad import pcgrad_gradients, project_conflicting
 from ctpg.algo.qmp import q_switch, qmp_select
+from ctpg.nets.policy import TanhGaussianActor
 
 
 class _Actor:
@@ -17,7 +18,7 @@ class _Actor:
         m = self.means.expand(obs.shape[0], *self.means.shape)
         return m, torch.full_like(m, -20.0)
 
-    rsample = staticmethod(__import__("ctpg.nets.policy", fromlist=["x"]).TanhGaussianActor.rsample)
+    rsample = staticmethod(TanhGaussianActor.rsample)
 
 
 class _Critic:

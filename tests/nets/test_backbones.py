@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 from ctpg.algo.config import BASES, NetConfig
@@ -13,7 +15,7 @@ SMALL = NetConfig(hidden=(16, 8), sm_width=12, sm_module_width=6, sm_routing_wid
 
 
 def _cfg(base: str) -> NetConfig:
-    return NetConfig(**{**SMALL.__dict__, "base": base})
+    return dataclasses.replace(SMALL, base=base)
 
 
 @pytest.fixture
