@@ -17,7 +17,9 @@ metrics continue where the checkpoint left them.
 from __future__ import annotations
 
 import sys
+import types
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -87,6 +89,15 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
     logger.close()
     return run_dir
 
+
+class _CallableModule(types.ModuleType):
+    """``ctpg.train`` names both this module and ``train``: calling the module trains."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Path:
+        return train(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 if __name__ == "__main__":
     from ctpg.cli import train_main
