@@ -38,6 +38,7 @@ class MetricsLogger:
     """Appends evaluation rows to metrics.csv and scalars to TensorBoard."""
 
     def __init__(self, run_dir: str | Path, tensorboard: bool = True) -> None:
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
         self.csv_path = Path(run_dir) / "metrics.csv"
         self.rows: list[dict[str, Any]] = read_metrics(self.csv_path)  # type: ignore[assignment]
         self.header: list[str] = list(self.rows[0].keys()) if self.rows else [STEP]
