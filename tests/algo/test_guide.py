@@ -50,6 +50,7 @@ class _FixedActor:
 
     def __init__(self, means: torch.Tensor, log_std: float) -> None:
         self.means, self.log_std = means, log_std  # means [B*K, T, A]
+        self.net = type("Net", (), {"num_tasks": means.shape[1]})()
 
     def params_all(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         assert obs.shape[0] == self.means.shape[0]
@@ -202,3 +203,16 @@ def test_soft_comparison_target_carries_control_entropy() -> None:
         s * 2 - 0.1 * log_pi[1, 0],  # terminated at step 0: one step, no bootstrap
     ]
     torch.testing.assert_close(out, torch.stack(expected).float(), rtol=1e-5, atol=1e-5)
+
+
+def test_hindsight_relabel_in_chunks_equals_one_pass() -> None:
+    torch.manual_seed(0)
+    agent = _agent()
+    obs, source = torch.randn(7, 3, 5), torch.arange(7) % 4
+    with torch.no_grad():
+        action, _ = agent.nets.actor.sample(obs.reshape(21, 5), source.repeat_interleave(3))
+    action, included = action.view(7, 3, 2), torch.ones(7, 3)
+    one = G.hindsight_relabel(agent.nets.actor, obs, action, included)
+    chunked = G.hindsight_relabel(agent.nets.actor, obs, action, included, max_rows=24)
+    assert torch.equal(one, chunked)
+    assert len(set(one.tolist())) > 1

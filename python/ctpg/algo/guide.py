@@ -58,14 +58,30 @@ def last_next_obs(next_obs: Tensor, last: Tensor) -> Tensor:
 
 @torch.no_grad()
 def hindsight_relabel(
-    actor: TanhGaussianActor, obs: Tensor, action: Tensor, included: Tensor
+    actor: TanhGaussianActor,
+    obs: Tensor,
+    action: Tensor,
+    included: Tensor,
+    max_rows: int = 1 << 18,
 ) -> Tensor:
-    """j* = argmax_j sum_k included_k log pi_j(a_k | s_k) with one forward over all tasks; [B]."""
+    """j* = argmax_j sum_k included_k log pi_j(a_k | s_k); [B].
+
+    Every task's policy comes from one ``params_all`` pass per chunk of
+    segments; chunks keep (segments * K * T) below ``max_rows`` so that
+    large guide batches with many tasks fit in memory.
+    """
     b, k, d = obs.shape
-    mean, log_std = actor.params_all(obs.reshape(b * k, d))
-    log_prob = squashed_log_prob(mean, log_std, action.reshape(b * k, 1, -1))
-    score = (log_prob.view(b, k, -1) * included.unsqueeze(-1)).sum(1)
-    return score.argmax(dim=1)
+    num_tasks = actor.net.num_tasks
+    chunk = max(1, max_rows // (k * num_tasks))
+    choices = []
+    for start in range(0, b, chunk):
+        stop = min(start + chunk, b)
+        rows = (stop - start) * k
+        mean, log_std = actor.params_all(obs[start:stop].reshape(rows, d))
+        log_prob = squashed_log_prob(mean, log_std, action[start:stop].reshape(rows, 1, -1))
+        score = (log_prob.view(stop - start, k, -1) * included[start:stop].unsqueeze(-1)).sum(1)
+        choices.append(score.argmax(dim=1))
+    return torch.cat(choices)
 
 
 def soft_value(probs: Tensor, log_probs: Tensor, q: Tensor, beta: Tensor | None) -> Tensor:
