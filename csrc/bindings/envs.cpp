@@ -163,7 +163,7 @@ void BindEnvs(py::module_& m) {
                               check.error);
       },
       py::arg("num_threads"), py::arg("n"), py::arg("rounds") = 1, py::arg("throw_at") = -1,
-      "Self-check of the engine's thread pool: (visits per index in the last round, "
+      "Self-check of the engine's thread pool: (visits per index after the first round, "
       "threads used, message of the exception rethrown in the first round).");
   py::class_<VecEnv>(m, "VecEnv",
                      "A batch of native envs of possibly different tasks, stepped on a thread "

@@ -18,8 +18,8 @@ ThreadPoolCheck RunThreadPoolCheck(int num_threads, int n, int rounds, int throw
   ThreadPoolCheck out;
   std::vector<std::thread::id> ids;
   std::mutex mutex;
+  out.visits.assign(n, 0);
   for (int r = 0; r < rounds; ++r) {
-    out.visits.assign(n, 0);
     try {
       pool.ParallelFor(n, [&](int i) {
         if (r == 0 && i == throw_at) {
@@ -27,7 +27,7 @@ ThreadPoolCheck RunThreadPoolCheck(int num_threads, int n, int rounds, int throw
         }
         std::this_thread::sleep_for(std::chrono::microseconds(50));
         std::lock_guard<std::mutex> lock(mutex);
-        ++out.visits[i];
+        if (r > 0) ++out.visits[i];
         if (std::find(ids.begin(), ids.end(), std::this_thread::get_id()) == ids.end()) {
           ids.push_back(std::this_thread::get_id());
         }

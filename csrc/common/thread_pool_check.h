@@ -8,7 +8,7 @@
 namespace ctpg {
 
 struct ThreadPoolCheck {
-  std::vector<int> visits;  // visits[i]: calls of body(i) in the last round
+  std::vector<int> visits;  // visits[i]: calls of body(i) after the first round
   int threads_used = 0;     // distinct threads that ran at least one index
   std::string error;        // message of the exception the first round rethrew
 };
