@@ -52,7 +52,9 @@ py::array CheckedArray(const py::object& obj, const char* name,
                                 py::str(a.dtype()).cast<std::string>());
   }
   bool shape_ok = a.ndim() == static_cast<py::ssize_t>(shape.size());
-  for (size_t i = 0; shape_ok && i < shape.size(); ++i) shape_ok = shape[i] == kAnyLength || a.shape(i) == shape[i];
+  for (size_t i = 0; shape_ok && i < shape.size(); ++i) {
+    shape_ok = shape[i] == kAnyLength || a.shape(i) == shape[i];
+  }
   if (!shape_ok) {
     throw std::invalid_argument(std::string(name) + ": expected shape " + expected + ", got " +
                                 ShapeString(a));
