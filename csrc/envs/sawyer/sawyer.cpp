@@ -17,6 +17,12 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::PushTask(),
       &sawyer::PickPlaceTask(),
       &sawyer::PegInsertSideTask(),
+      &sawyer::DoorOpenTask(),
+      &sawyer::DrawerOpenTask(),
+      &sawyer::DrawerCloseTask(),
+      &sawyer::ButtonPressTopdownTask(),
+      &sawyer::WindowOpenTask(),
+      &sawyer::WindowCloseTask(),
   };
   return table;
 }

@@ -1,4 +1,4 @@
-// The MetaWorld v3 task table entries ported so far.
+// The MetaWorld v3 task table entries (the MT10 tasks).
 #pragma once
 
 #include "envs/sawyer/task_spec.h"
@@ -10,6 +10,12 @@ const TaskSpec& ReachTask();
 const TaskSpec& PushTask();
 const TaskSpec& PickPlaceTask();
 const TaskSpec& PegInsertSideTask();
+const TaskSpec& DoorOpenTask();
+const TaskSpec& DrawerOpenTask();
+const TaskSpec& DrawerCloseTask();
+const TaskSpec& ButtonPressTopdownTask();
+const TaskSpec& WindowOpenTask();
+const TaskSpec& WindowCloseTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
