@@ -86,7 +86,8 @@ def reset_space(task: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.floa
     env = ALL_V3_ENVIRONMENTS[task]()
     space = env._random_reset_space
     assert space is not None, task
-    low, high = np.array(space.low), np.array(space.high)
+    low = np.asarray(space.low, dtype=np.float64)
+    high = np.asarray(space.high, dtype=np.float64)
     env.close()
     return low, high
 
