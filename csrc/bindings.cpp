@@ -8,6 +8,12 @@
 
 namespace py = pybind11;
 
+namespace ctpg {
+void BindReplay(py::module_& m);
+void BindScheduler(py::module_& m);
+void BindEnvs(py::module_& m);
+}  // namespace ctpg
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "ctpg native core: MuJoCo engine, replay and guide scheduling";
   m.def("mujoco_version", &ctpg::MujocoVersion,
@@ -24,4 +30,7 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("xml"), py::arg("num_steps"),
       "Compile an MJCF string in C++, step it num_steps times, return qpos ++ qvel.");
+  ctpg::BindReplay(m);
+  ctpg::BindScheduler(m);
+  ctpg::BindEnvs(m);
 }

@@ -1,0 +1,93 @@
+// Argument checks shared by the replay and scheduler bindings: each turns a
+// Python object into a C-contiguous numpy array of the expected dtype and
+// shape, or raises ValueError naming the argument.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ctpg::args {
+
+namespace py = pybind11;
+
+inline std::string ShapeString(const std::vector<py::ssize_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+inline py::array AsArray(const py::handle& obj, const char* name) {
+  py::array a = py::array::ensure(obj);
+  if (!a) throw std::invalid_argument(std::string(name) + " must be an array");
+  return a;
+}
+
+inline void CheckShape(const py::array& a, const char* name, const std::vector<py::ssize_t>& shape,
+                       const char* dtype) {
+  std::vector<py::ssize_t> got(a.shape(), a.shape() + a.ndim());
+  if (got != shape) {
+    throw std::invalid_argument(std::string(name) + " must have shape " + ShapeString(shape) +
+                                " (" + dtype + "), got shape " + ShapeString(got));
+  }
+}
+
+// Floating arrays of any precision, stored as float32.
+inline py::array_t<float, py::array::c_style> Float32(const py::handle& obj, const char* name,
+                                                      const std::vector<py::ssize_t>& shape) {
+  py::array a = AsArray(obj, name);
+  if (a.dtype().kind() != 'f') {
+    throw std::invalid_argument(std::string(name) + " must be a float array, got dtype " +
+                                std::string(py::str(a.dtype())));
+  }
+  CheckShape(a, name, shape, "float32");
+  return py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(a);
+}
+
+inline py::array_t<bool, py::array::c_style> Bool(const py::handle& obj, const char* name,
+                                                  const std::vector<py::ssize_t>& shape) {
+  py::array a = AsArray(obj, name);
+  if (a.dtype().kind() != 'b') {
+    throw std::invalid_argument(std::string(name) + " must be a bool array, got dtype " +
+                                std::string(py::str(a.dtype())));
+  }
+  CheckShape(a, name, shape, "bool");
+  return py::array_t<bool, py::array::c_style>::ensure(a);
+}
+
+inline py::array_t<int64_t, py::array::c_style> Int64(const py::handle& obj, const char* name,
+                                                      const std::vector<py::ssize_t>& shape) {
+  py::array a = AsArray(obj, name);
+  const char kind = a.dtype().kind();
+  if (kind != 'i' && kind != 'u') {
+    throw std::invalid_argument(std::string(name) + " must be an integer array, got dtype " +
+                                std::string(py::str(a.dtype())));
+  }
+  CheckShape(a, name, shape, "int64");
+  if (kind == 'u' && a.itemsize() == 8) {  // uint64 may not fit int64
+    py::array_t<uint64_t, py::array::c_style | py::array::forcecast> u(a);
+    for (py::ssize_t i = 0; i < u.size(); ++i) {
+      if (u.data()[i] > static_cast<uint64_t>(INT64_MAX)) {
+        throw std::invalid_argument(std::string(name) + " holds a value too large for int64");
+      }
+    }
+  }
+  return py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(a);
+}
+
+// 1-d array of any length; returns its length through `n`.
+inline py::array Vector(const py::handle& obj, const char* name, py::ssize_t* n) {
+  py::array a = AsArray(obj, name);
+  if (a.ndim() != 1) {
+    throw std::invalid_argument(std::string(name) + " must be 1-dimensional, got " +
+                                std::to_string(a.ndim()) + " dimensions");
+  }
+  *n = a.shape(0);
+  return a;
+}
+
+}  // namespace ctpg::args

@@ -1,0 +1,176 @@
+// Python binding of ctpg::ReplayBuffer: argument checks, numpy outputs, GIL
+// release. The semantics are documented on the C++ classes.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bindings/array_args.h"
+#include "replay/replay_buffer.h"
+
+namespace py = pybind11;
+
+namespace ctpg {
+namespace {
+
+template <typename T>
+T* Ptr(py::array_t<T>& a) { return a.mutable_data(); }
+
+std::vector<int64_t> BatchPerTask(const py::handle& obj, int64_t num_tasks) {
+  py::array a = args::AsArray(obj, "batch_per_task");
+  if (a.ndim() == 0) {
+    const char kind = a.dtype().kind();
+    if (kind != 'i' && kind != 'u') {
+      throw std::invalid_argument("batch_per_task must be an int or an int array [" +
+                                  std::to_string(num_tasks) + "], got dtype " +
+                                  std::string(py::str(a.dtype())));
+    }
+    return std::vector<int64_t>(num_tasks, a.attr("item")().cast<int64_t>());
+  }
+  auto v = args::Int64(a, "batch_per_task", {static_cast<py::ssize_t>(num_tasks)});
+  return std::vector<int64_t>(v.data(), v.data() + num_tasks);
+}
+
+void Add(ReplayBuffer& rb, const py::handle& obs, const py::handle& action, const py::handle& reward,
+         const py::handle& next_obs, const py::handle& terminated, const py::handle& truncated,
+         const py::handle& behaviour, const py::handle& guide_begin) {
+  const ReplayConfig& c = rb.config();
+  const py::ssize_t T = c.num_tasks, D = c.obs_dim, A = c.action_dim;
+  auto o = args::Float32(obs, "obs", {T, D});
+  auto a = args::Float32(action, "action", {T, A});
+  auto r = args::Float32(reward, "reward", {T});
+  auto n = args::Float32(next_obs, "next_obs", {T, D});
+  auto te = args::Bool(terminated, "terminated", {T});
+  auto tr = args::Bool(truncated, "truncated", {T});
+  py::array_t<int64_t, py::array::c_style> b;
+  py::array_t<bool, py::array::c_style> g;
+  if (!behaviour.is_none()) b = args::Int64(behaviour, "behaviour", {T});
+  if (!guide_begin.is_none()) g = args::Bool(guide_begin, "guide_begin", {T});
+  AddBatch batch{o.data(), a.data(), r.data(), n.data(), te.data(), tr.data(),
+                 behaviour.is_none() ? nullptr : b.data(),
+                 guide_begin.is_none() ? nullptr : g.data()};
+  py::gil_scoped_release release;
+  rb.Add(batch);
+}
+
+py::dict Sample(ReplayBuffer& rb, const py::handle& batch_per_task) {
+  const ReplayConfig& c = rb.config();
+  const std::vector<int64_t> counts = BatchPerTask(batch_per_task, c.num_tasks);
+  const py::ssize_t B = rb.CheckCounts(counts), D = c.obs_dim, A = c.action_dim;
+  py::array_t<float> obs({B, D}), action({B, A}), reward(B), next_obs({B, D}), weight(B);
+  py::array_t<bool> terminated(B), truncated(B);
+  py::array_t<int64_t> task(B), index(B);
+  TransitionOut out{Ptr(obs),        Ptr(action),       Ptr(reward), Ptr(next_obs), Ptr(terminated),
+                    Ptr(truncated), Ptr(task), Ptr(index), Ptr(weight)};
+  {
+    py::gil_scoped_release release;
+    rb.Sample(counts, out);
+  }
+  py::dict d;
+  d["obs"] = obs, d["action"] = action, d["reward"] = reward, d["next_obs"] = next_obs;
+  d["terminated"] = terminated, d["truncated"] = truncated, d["task"] = task;
+  d["index"] = index, d["weight"] = weight;
+  return d;
+}
+
+py::dict SampleSegments(ReplayBuffer& rb, const py::handle& batch_per_task) {
+  const ReplayConfig& c = rb.config();
+  const std::vector<int64_t> counts = BatchPerTask(batch_per_task, c.num_tasks);
+  const py::ssize_t B = rb.CheckCounts(counts), K = c.guide_step, D = c.obs_dim, A = c.action_dim;
+  py::array_t<float> obs({B, K, D}), action({B, K, A}), reward({B, K}), next_obs({B, K, D});
+  py::array_t<bool> terminated({B, K}), truncated({B, K}), valid({B, K});
+  py::array_t<int64_t> behaviour(B), task(B), index(B);
+  SegmentOut out{Ptr(obs),   Ptr(action),    Ptr(reward), Ptr(next_obs), Ptr(terminated),
+                 Ptr(truncated), Ptr(valid), Ptr(behaviour), Ptr(task), Ptr(index)};
+  {
+    py::gil_scoped_release release;
+    rb.SampleSegments(counts, out);
+  }
+  py::dict d;
+  d["obs"] = obs, d["action"] = action, d["reward"] = reward, d["next_obs"] = next_obs;
+  d["terminated"] = terminated, d["truncated"] = truncated, d["valid"] = valid;
+  d["behaviour"] = behaviour, d["task"] = task, d["index"] = index;
+  return d;
+}
+
+void UpdatePriorities(ReplayBuffer& rb, const py::handle& task, const py::handle& index,
+                      const py::handle& priority) {
+  py::ssize_t n = 0;
+  args::Vector(task, "task", &n);
+  auto t = args::Int64(task, "task", {n});
+  auto i = args::Int64(index, "index", {n});
+  py::array p = args::AsArray(priority, "priority");
+  if (p.dtype().kind() != 'f') {
+    throw std::invalid_argument("priority must be a float array, got dtype " +
+                                std::string(py::str(p.dtype())));
+  }
+  args::CheckShape(p, "priority", {n}, "float64");
+  auto pd = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(p);
+  py::gil_scoped_release release;
+  rb.UpdatePriorities(n, t.data(), i.data(), pd.data());
+}
+
+std::string PathArg(const py::handle& path) {
+  return py::str(py::module_::import("os").attr("fspath")(path));
+}
+
+std::unique_ptr<ReplayBuffer> Make(int64_t num_tasks, int64_t capacity_per_task, int64_t obs_dim,
+                                   int64_t action_dim, int64_t guide_step, bool prioritized,
+                                   double alpha, double beta, int64_t seed) {
+  if (seed < 0) throw std::invalid_argument("seed must be >= 0, got " + std::to_string(seed));
+  ReplayConfig c{num_tasks, capacity_per_task, obs_dim,          action_dim,
+                 guide_step, prioritized,      alpha,  beta, static_cast<uint64_t>(seed)};
+  return std::make_unique<ReplayBuffer>(c);
+}
+
+}  // namespace
+
+void BindReplay(py::module_& m) {
+  py::class_<ReplayBuffer>(m, "ReplayBuffer",
+                           "Per-task replay with K-step guide segments and optional priorities.")
+      .def(py::init(&Make), py::arg("num_tasks"), py::arg("capacity_per_task"), py::arg("obs_dim"),
+           py::arg("action_dim"), py::arg("guide_step") = 10, py::arg("prioritized") = false,
+           py::arg("alpha") = 0.6, py::arg("beta") = 0.4, py::arg("seed") = 0)
+      .def("add", &Add, py::arg("obs"), py::arg("action"), py::arg("reward"), py::arg("next_obs"),
+           py::arg("terminated"), py::arg("truncated"), py::arg("behaviour") = py::none(),
+           py::arg("guide_begin") = py::none())
+      .def("sizes",
+           [](const ReplayBuffer& rb) {
+             const std::vector<int64_t> sizes = rb.Sizes();
+             return py::array_t<int64_t>(static_cast<py::ssize_t>(sizes.size()), sizes.data());
+           })
+      .def("sample", &Sample, py::arg("batch_per_task"))
+      .def("sample_segments", &SampleSegments, py::arg("batch_per_task"))
+      .def("update_priorities", &UpdatePriorities, py::arg("task"), py::arg("index"),
+           py::arg("priority"))
+      .def("save",
+           [](const ReplayBuffer& rb, const py::handle& path) {
+             const std::string p = PathArg(path);
+             py::gil_scoped_release release;
+             rb.Save(p);
+           },
+           py::arg("path"))
+      .def_static("load",
+                  [](const py::handle& path) {
+                    const std::string p = PathArg(path);
+                    py::gil_scoped_release release;
+                    return ReplayBuffer::Load(p);
+                  },
+                  py::arg("path"))
+      .def_property_readonly("nbytes", &ReplayBuffer::NBytes)
+      .def_property_readonly("num_tasks", [](const ReplayBuffer& rb) { return rb.config().num_tasks; })
+      .def_property_readonly("capacity_per_task",
+                             [](const ReplayBuffer& rb) { return rb.config().capacity_per_task; })
+      .def_property_readonly("obs_dim", [](const ReplayBuffer& rb) { return rb.config().obs_dim; })
+      .def_property_readonly("action_dim", [](const ReplayBuffer& rb) { return rb.config().action_dim; })
+      .def_property_readonly("guide_step", [](const ReplayBuffer& rb) { return rb.config().guide_step; })
+      .def_property_readonly("prioritized",
+                             [](const ReplayBuffer& rb) { return rb.config().prioritized; })
+      .def_property_readonly("alpha", [](const ReplayBuffer& rb) { return rb.config().alpha; })
+      .def_property("beta", [](const ReplayBuffer& rb) { return rb.config().beta; },
+                    &ReplayBuffer::set_beta);
+}
+
+}  // namespace ctpg

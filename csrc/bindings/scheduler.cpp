@@ -1,0 +1,115 @@
+// Python binding of ctpg::GuideScheduler: argument checks and numpy views.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "bindings/array_args.h"
+#include "guide/guide_scheduler.h"
+
+namespace py = pybind11;
+
+namespace ctpg {
+namespace {
+
+std::vector<uint8_t> BoolVector(const py::handle& obj, const char* name, int64_t n) {
+  auto a = args::Bool(obj, name, {static_cast<py::ssize_t>(n)});
+  return std::vector<uint8_t>(a.data(), a.data() + n);
+}
+
+std::vector<int64_t> IntVector(const py::handle& obj, const char* name, py::ssize_t n) {
+  auto a = args::Int64(obj, name, {n});
+  return std::vector<int64_t>(a.data(), a.data() + n);
+}
+
+template <typename T>
+py::array_t<T> ToArray(const std::vector<T>& v) {
+  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
+py::array_t<bool> ToBoolArray(const std::vector<uint8_t>& v) {
+  py::array_t<bool> a(static_cast<py::ssize_t>(v.size()));
+  for (size_t i = 0; i < v.size(); ++i) a.mutable_data()[i] = v[i] != 0;
+  return a;
+}
+
+std::unique_ptr<GuideScheduler> Make(int64_t num_envs, int64_t guide_step,
+                                     const py::handle& task_of_env) {
+  std::vector<int64_t> tasks;
+  if (!task_of_env.is_none()) {
+    if (num_envs < 1) throw std::invalid_argument("num_envs must be >= 1");
+    tasks = IntVector(task_of_env, "task_of_env", num_envs);
+  }
+  return std::make_unique<GuideScheduler>(num_envs, guide_step, std::move(tasks));
+}
+
+py::dict StateDict(const GuideScheduler& g) {
+  const GuideSchedulerState& s = g.state();
+  py::dict d;
+  d["num_envs"] = s.num_envs;
+  d["guide_step"] = s.guide_step;
+  d["task_of_env"] = ToArray(s.task_of_env);
+  d["episode_step"] = ToArray(s.episode_step);
+  d["behaviour"] = ToArray(s.behaviour);
+  d["blocked"] = ToBoolArray(s.blocked);
+  d["blocked_next"] = ToBoolArray(s.blocked_next);
+  d["choosing"] = ToBoolArray(s.choosing);
+  d["in_step"] = s.in_step;
+  return d;
+}
+
+void LoadStateDict(GuideScheduler& g, const py::dict& d) {
+  for (const char* key : {"num_envs", "guide_step", "task_of_env", "episode_step", "behaviour",
+                          "blocked", "blocked_next", "choosing", "in_step"}) {
+    if (!d.contains(key)) throw std::invalid_argument(std::string("state_dict lacks key ") + key);
+  }
+  GuideSchedulerState s;
+  s.num_envs = d["num_envs"].cast<int64_t>();
+  s.guide_step = d["guide_step"].cast<int64_t>();
+  const py::ssize_t n = g.num_envs();
+  s.task_of_env = IntVector(d["task_of_env"], "task_of_env", n);
+  s.episode_step = IntVector(d["episode_step"], "episode_step", n);
+  s.behaviour = IntVector(d["behaviour"], "behaviour", n);
+  s.blocked = BoolVector(d["blocked"], "blocked", n);
+  s.blocked_next = BoolVector(d["blocked_next"], "blocked_next", n);
+  s.choosing = BoolVector(d["choosing"], "choosing", n);
+  s.in_step = d["in_step"].cast<bool>();
+  g.LoadState(s);
+}
+
+}  // namespace
+
+void BindScheduler(py::module_& m) {
+  py::class_<GuideScheduler>(m, "GuideScheduler",
+                             "Per-env guide-step bookkeeping: when to choose a behaviour task.")
+      .def(py::init(&Make), py::arg("num_envs"), py::arg("guide_step"),
+           py::arg("task_of_env") = py::none())
+      .def("begin_step", [](GuideScheduler& g) { return ToBoolArray(g.BeginStep()); })
+      .def("set_behaviour",
+           [](GuideScheduler& g, const py::handle& env_ids, const py::handle& tasks) {
+             py::ssize_t n = 0;
+             args::Vector(env_ids, "env_ids", &n);
+             g.SetBehaviour(IntVector(env_ids, "env_ids", n), IntVector(tasks, "tasks", n));
+           },
+           py::arg("env_ids"), py::arg("tasks"))
+      .def("behaviour", [](const GuideScheduler& g) { return ToArray(g.Behaviour()); })
+      .def("end_step",
+           [](GuideScheduler& g, const py::handle& done) {
+             g.EndStep(BoolVector(done, "done", g.num_envs()));
+           },
+           py::arg("done"))
+      .def("set_blocked",
+           [](GuideScheduler& g, const py::handle& blocked) {
+             g.SetBlocked(BoolVector(blocked, "blocked", g.num_envs()));
+           },
+           py::arg("blocked"))
+      .def("state_dict", &StateDict)
+      .def("load_state_dict", &LoadStateDict, py::arg("state_dict"))
+      .def_property_readonly("num_envs", &GuideScheduler::num_envs)
+      .def_property_readonly("num_tasks", &GuideScheduler::num_tasks)
+      .def_property_readonly("guide_step", [](const GuideScheduler& g) { return g.state().guide_step; });
+}
+
+}  // namespace ctpg

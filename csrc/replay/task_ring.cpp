@@ -1,0 +1,123 @@
+#include "replay/task_ring.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+namespace ctpg {
+
+TaskRing::TaskRing(int64_t capacity, int obs_dim, int action_dim)
+    : capacity_(capacity),
+      obs_dim_(obs_dim),
+      action_dim_(action_dim),
+      obs_(capacity * obs_dim, 0.0f),
+      action_(capacity * action_dim, 0.0f),
+      reward_(capacity, 0.0f),
+      flags_(capacity, 0),
+      behaviour_(capacity, 0),
+      pending_(obs_dim, 0.0f),
+      episode_ends_(obs_dim),
+      guide_starts_(0) {}
+
+void TaskRing::CloseNewestIfDiscontinuous(const float* obs) {
+  if (size_ == 0) return;
+  const int64_t last = newest();
+  if (flags_[last] & kEpisodeEnd) return;
+  if (std::memcmp(obs, pending_.data(), sizeof(float) * obs_dim_) == 0) return;
+  flags_[last] |= kEpisodeEnd;
+  episode_ends_.PushBack(static_cast<uint32_t>(last), pending_.data());
+}
+
+void TaskRing::ReleaseSlot(int64_t slot) {
+  const uint8_t f = flags_[slot];
+  if (f & kEpisodeEnd) {
+    assert(episode_ends_.size() > 0 && episode_ends_.Front() == slot);
+    episode_ends_.PopFront();
+  }
+  if (f & kGuideBegin) {
+    assert(guide_starts_.size() > 0 && guide_starts_.Front() == slot);
+    guide_starts_.PopFront();
+  }
+  flags_[slot] = 0;
+}
+
+int64_t TaskRing::Add(const TransitionIn& t) {
+  CloseNewestIfDiscontinuous(t.obs);
+  const int64_t slot = head_;
+  if (size_ == capacity_) ReleaseSlot(slot);
+  std::copy(t.obs, t.obs + obs_dim_, obs_.begin() + slot * obs_dim_);
+  std::copy(t.action, t.action + action_dim_, action_.begin() + slot * action_dim_);
+  reward_[slot] = t.reward;
+  behaviour_[slot] = static_cast<int16_t>(t.behaviour);
+  uint8_t f = 0;
+  if (t.terminated) f |= kTerminated;
+  if (t.truncated) f |= kTruncated;
+  if (t.guide_begin) f |= kGuideBegin;
+  if (t.terminated || t.truncated) f |= kEpisodeEnd;
+  flags_[slot] = f;
+  if (f & kEpisodeEnd) {
+    episode_ends_.PushBack(static_cast<uint32_t>(slot), t.next_obs);
+  } else {
+    std::copy(t.next_obs, t.next_obs + obs_dim_, pending_.begin());
+  }
+  if (t.guide_begin) guide_starts_.PushBack(static_cast<uint32_t>(slot), nullptr);
+  head_ = slot + 1 == capacity_ ? 0 : slot + 1;
+  size_ = std::min(size_ + 1, capacity_);
+  return slot;
+}
+
+const float* TaskRing::NextObs(int64_t slot) const {
+  if (flags_[slot] & kEpisodeEnd) {
+    const int64_t k = episode_ends_.LowerBound(Age(slot), [this](uint32_t s) { return Age(s); });
+    assert(k < episode_ends_.size() && episode_ends_.SlotAt(k) == slot);
+    return episode_ends_.PayloadAt(k);
+  }
+  if (slot == newest()) return pending_.data();
+  return Obs(slot + 1 == capacity_ ? 0 : slot + 1);
+}
+
+int TaskRing::WindowLength(int64_t slot, int k) const {
+  const int64_t age = Age(slot);
+  for (int step = 0; step < k; ++step) {
+    if (age + step >= size_) return 0;
+    const int64_t s = SlotOfAge(age + step);
+    if ((flags_[s] & kEpisodeEnd) || step + 1 == k) return step + 1;
+  }
+  return 0;  // k <= 0 is rejected by the buffer
+}
+
+int64_t TaskRing::CollectSegmentStarts(int k, std::vector<int64_t>* tail) const {
+  const auto age_of = [this](uint32_t s) { return Age(s); };
+  // A start of age a is complete whatever follows when a + k - 1 <= size - 1.
+  const int64_t n_safe = guide_starts_.LowerBound(size_ - k + 1, age_of);
+  for (int64_t i = n_safe; i < guide_starts_.size(); ++i) {
+    const int64_t slot = guide_starts_.SlotAt(i);
+    if (WindowLength(slot, k) > 0) tail->push_back(slot);
+  }
+  return n_safe;
+}
+
+int64_t TaskRing::nbytes() const {
+  return static_cast<int64_t>(obs_.size() * sizeof(float) + action_.size() * sizeof(float) +
+                              reward_.size() * sizeof(float) + flags_.size() +
+                              behaviour_.size() * sizeof(int16_t) +
+                              pending_.size() * sizeof(float)) +
+         episode_ends_.nbytes() + guide_starts_.nbytes();
+}
+
+void TaskRing::RebuildQueues(const std::vector<float>& final_obs) {
+  episode_ends_.Clear();
+  guide_starts_.Clear();
+  int64_t j = 0;
+  for (int64_t age = 0; age < size_; ++age) {
+    const int64_t slot = SlotOfAge(age);
+    if (flags_[slot] & kEpisodeEnd) {
+      episode_ends_.PushBack(static_cast<uint32_t>(slot), final_obs.data() + j * obs_dim_);
+      ++j;
+    }
+    if (flags_[slot] & kGuideBegin) guide_starts_.PushBack(static_cast<uint32_t>(slot), nullptr);
+  }
+  assert(j * obs_dim_ == static_cast<int64_t>(final_obs.size()));
+}
+
+}  // namespace ctpg
