@@ -40,16 +40,21 @@ void ResetMocapWelds(mjModel* m) {
   }
 }
 
-// SawyerXYZEnv._reset_hand: 50 x (mocap to hand_init_pos, ctrl [-1, 1],
-// frame_skip mj_step), starting from mj_resetData.
-void ResetAndSettle(const mjModel* m, mjData* d, const TaskSpec& spec, int mocap) {
+constexpr int kStateSpec = mjSTATE_INTEGRATION;
+
+// SawyerXYZEnv._reset_hand from mj_resetData: 50 x (mocap to hand_init_pos,
+// ctrl [-1, 1], frame_skip mj_step); the first `num_substeps` substeps.
+void ResetAndSettle(const mjModel* m, mjData* d, const TaskSpec& spec, int mocap,
+                    int num_substeps) {
   mj_resetData(m, d);
-  for (int s = 0; s < kSettleSteps; ++s) {
-    std::copy(spec.hand_init.begin(), spec.hand_init.end(), d->mocap_pos + 3 * mocap);
-    std::copy(kMocapQuat, kMocapQuat + 4, d->mocap_quat + 4 * mocap);
-    d->ctrl[0] = -1.0;
-    d->ctrl[1] = 1.0;
-    for (int k = 0; k < kFrameSkip; ++k) mj_step(m, d);
+  for (int step = 0; step < num_substeps; ++step) {
+    if (step % kFrameSkip == 0) {
+      std::copy(spec.hand_init.begin(), spec.hand_init.end(), d->mocap_pos + 3 * mocap);
+      std::copy(kMocapQuat, kMocapQuat + 4, d->mocap_quat + 4 * mocap);
+      d->ctrl[0] = -1.0;
+      d->ctrl[1] = 1.0;
+    }
+    mj_step(m, d);
   }
 }
 
@@ -78,9 +83,11 @@ std::shared_ptr<const TaskModel> LoadTaskModel(const TaskSpec& spec, const std::
     task->ids[k] = n.name == nullptr ? -1 : RequireId(m, n.type, n.name, spec);
   }
   if (!spec.settle_depends_on_vector) {
-    task->settled.reset(mj_makeData(m));
-    if (!task->settled) throw std::runtime_error(std::string("mj_makeData failed for ") + spec.name);
-    ResetAndSettle(m, task->settled.get(), spec, task->mocap);
+    UniqueData d(mj_makeData(m));
+    if (!d) throw std::runtime_error(std::string("mj_makeData failed for ") + spec.name);
+    ResetAndSettle(m, d.get(), spec, task->mocap, kSettleSubsteps - 1);
+    task->presettled.resize(mj_stateSize(m, kStateSpec));
+    mj_getState(m, d.get(), task->presettled.data(), kStateSpec);
   }
   return task;
 }
@@ -168,10 +175,14 @@ void SawyerEnv::Reset(Rng& rng, float* obs) {
   if (!frozen_) DrawTaskVector(rng);
   curr_path_length_ = 0;
   spec_.edit_model(*this, vec_.data());
-  if (task_->settled) {
-    mj_copyData(data_.get(), model_.get(), task_->settled.get());
+  if (!task_->presettled.empty()) {
+    // The last settling substep runs with this env's edited model, so that
+    // kinematics read before the next forward see the edits, as in MetaWorld.
+    mj_resetData(model_.get(), data_.get());
+    mj_setState(model_.get(), data_.get(), task_->presettled.data(), kStateSpec);
+    mj_step(model_.get(), data_.get());
   } else {
-    ResetAndSettle(model_.get(), data_.get(), spec_, task_->mocap);
+    ResetAndSettle(model_.get(), data_.get(), spec_, task_->mocap, kSettleSubsteps);
   }
   TcpCenter(state_.init_tcp.data());
   spec_.reset(*this, vec_.data());

@@ -23,6 +23,7 @@ constexpr int kObsDim = 39;
 constexpr int kActionDim = 4;
 constexpr int kFrameSkip = 5;
 constexpr int kSettleSteps = 50;
+constexpr int kSettleSubsteps = kSettleSteps * kFrameSkip;
 constexpr int kCurrObsDim = 18;
 
 // One compiled model per task, shared read-only by all envs of that task.
@@ -32,9 +33,11 @@ struct TaskModel {
   int hand_body = -1, right_claw = -1, left_claw = -1, left_pad = -1, right_pad = -1;
   int right_effector = -1, left_effector = -1, mocap = -1;
   std::array<int, kMaxTaskIds> ids{};
-  // The settled state after mj_resetData + hand settling, for tasks whose
-  // model edits cannot change it; null otherwise.
-  UniqueData settled;
+  // Integration state (mjSTATE_INTEGRATION) one substep before the end of
+  // hand settling from mj_resetData, for tasks whose model edits do not
+  // change it (the arm never touches the moved bodies while settling); empty
+  // for tasks that must settle in full at every reset.
+  std::vector<mjtNum> presettled;
 };
 
 // Loads `<asset_dir>/sawyer_xyz/<spec.xml>`, applies MetaWorld's mocap weld

@@ -65,7 +65,7 @@ const TaskSpec& ButtonPressTopdownTask() {
         {mjOBJ_SITE, "hole"},
         {mjOBJ_SITE, "buttonStart"},
         {mjOBJ_BODY, "button"}}},
-      true,
+      false,
       nullptr,
       EditModel,
       Reset,

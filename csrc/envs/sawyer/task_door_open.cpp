@@ -89,7 +89,7 @@ const TaskSpec& DoorOpenTask() {
         {mjOBJ_SITE, "goal"},
         {mjOBJ_GEOM, "handle"},
         {mjOBJ_JOINT, "doorjoint"}}},
-      true,
+      false,
       nullptr,
       EditModel,
       Reset,

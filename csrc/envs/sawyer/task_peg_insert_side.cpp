@@ -93,7 +93,7 @@ const TaskSpec& PegInsertSideTask() {
         {mjOBJ_SITE, "top_left_corner_collision_box_1"},
         {mjOBJ_SITE, "bottom_right_corner_collision_box_2"},
         {mjOBJ_SITE, "top_left_corner_collision_box_2"}}},
-      true,
+      false,
       Accept,
       EditModel,
       Reset,

@@ -49,8 +49,10 @@ struct TaskSpec {
   Vec3 goal_low;  // observation bounds of the goal block
   Vec3 goal_high;
   std::array<NamedId, kMaxTaskIds> ids;
-  // True when the model edits move bodies, so hand settling must be rerun
-  // for every reset; false lets one settled state be shared by all resets.
+  // True when the model edits can change the hand-settling trajectory, so it
+  // must be rerun at every reset; false lets all resets start from one state
+  // cached one substep before the end of settling (the last substep runs with
+  // the env's edited model). False for every MT10 task (parity-tested).
   bool settle_depends_on_vector;
   // MetaWorld's rejection loop condition: false means redraw (nullptr: none).
   bool (*accept)(const double* vec);

@@ -96,7 +96,7 @@ const TaskSpec& WindowOpenTask() {
       {0.5, 1.0, 0.5}, 3, {-0.1, 0.7, 0.16}, {0.1, 0.9, 0.16}, {-0.5, 0.40, 0.05}, {0.5, 1.0, 0.5},
       {{{mjOBJ_BODY, "window"}, {mjOBJ_SITE, "goal"}, {mjOBJ_SITE, "handleOpenStart"},
         {mjOBJ_JOINT, "window_slide"}}},
-      true, nullptr, OpenEditModel, OpenReset, Objects, OpenReward,
+      false, nullptr, OpenEditModel, OpenReset, Objects, OpenReward,
   };
   return spec;
 }
@@ -107,7 +107,7 @@ const TaskSpec& WindowCloseTask() {
       {0.5, 1.0, 0.5}, 3, {0.0, 0.75, 0.2}, {0.0, 0.9, 0.2}, {-0.5, 0.40, 0.05}, {0.5, 1.0, 0.5},
       {{{mjOBJ_BODY, "window"}, {mjOBJ_SITE, "goal"}, {mjOBJ_SITE, "handleCloseStart"},
         {mjOBJ_JOINT, "window_slide"}}},
-      true, nullptr, CloseEditModel, CloseReset, Objects, CloseReward,
+      false, nullptr, CloseEditModel, CloseReset, Objects, CloseReward,
   };
   return spec;
 }
