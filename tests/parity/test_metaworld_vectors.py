@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ctpg import _core
 
-pytest.importorskip("metaworld")
-
-from ctpg import _core  # noqa: E402
-
-from . import _metaworld_reference as ref  # noqa: E402
+from . import _metaworld_reference as ref
 
 
 def _make(tasks: list[str], seed: int = 0) -> _core.VecEnv:
