@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import threading
 
+import ctpg
 import numpy as np
 import pytest
-
-import ctpg
 
 T, D, A = 2, 3, 2
 
@@ -77,8 +76,14 @@ def test_add_rejects_bad_arrays_and_stores_nothing(name, value, match) -> None:
 def test_add_accepts_float64_and_lists() -> None:
     rb = ctpg.ReplayBuffer(T, 4, D, A)
     args = good()
-    rb.add(args["obs"].astype(np.float64), args["action"].tolist(), [0.5, 1.5], args["next_obs"],
-           [True, False], [False, False])
+    rb.add(
+        args["obs"].astype(np.float64),
+        args["action"].tolist(),
+        [0.5, 1.5],
+        args["next_obs"],
+        [True, False],
+        [False, False],
+    )
     b = rb.sample(1)
     assert b["obs"].dtype == np.float32 and b["reward"].tolist() == [0.5, 1.5]
 
@@ -118,7 +123,7 @@ def test_concurrent_calls_from_threads_are_safe() -> None:
 
     def work(k: int) -> None:
         try:
-            for n in range(300):
+            for _n in range(300):
                 if k == 0:
                     rb.add(**good())
                 else:
