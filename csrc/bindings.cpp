@@ -11,6 +11,7 @@ namespace py = pybind11;
 namespace ctpg {
 void BindReplay(py::module_& m);
 void BindScheduler(py::module_& m);
+void BindEnvs(py::module_& m);
 }  // namespace ctpg
 
 PYBIND11_MODULE(_core, m) {
@@ -31,4 +32,5 @@ PYBIND11_MODULE(_core, m) {
       "Compile an MJCF string in C++, step it num_steps times, return qpos ++ qvel.");
   ctpg::BindReplay(m);
   ctpg::BindScheduler(m);
+  ctpg::BindEnvs(m);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "common/rng.h"
@@ -40,6 +41,16 @@ class Env {
   // One control step with a float32 action of action_dim() entries. The
   // caller has checked shape and finiteness. Writes obs_dim() floats.
   virtual StepOutput Step(const float* action, float* obs) = 0;
+
+  // Overwrites the simulation state with qpos (nq entries) and qvel (nv
+  // entries), recomputes derived quantities and writes the observation. Used to
+  // start native and reference simulations from the same state. Tasks that do
+  // not support it, or sizes that do not match the model, throw
+  // std::invalid_argument.
+  virtual void SetState(const double* /*qpos*/, int /*nq*/, const double* /*qvel*/,
+                        int /*nv*/, float* /*obs*/) {
+    throw std::invalid_argument("set_state: not supported by task '" + task_name() + "'");
+  }
 };
 
 }  // namespace ctpg

@@ -4,10 +4,11 @@ import mujoco as _mujoco  # noqa: F401  (loads the libmujoco that _core links ag
 
 from ctpg import _core
 from ctpg._core import GuideScheduler, ReplayBuffer
+from ctpg.envs import make_vec_env
 
 __version__ = "0.1.0"
 
-__all__ = ["GuideScheduler", "ReplayBuffer", "__version__", "mujoco_version"]
+__all__ = ["GuideScheduler", "ReplayBuffer", "__version__", "make_vec_env", "mujoco_version"]
 
 
 def mujoco_version() -> str:

@@ -1,0 +1,288 @@
+"""Env-steps per second: the native engine against the Python reference envs.
+
+One sub-env per task, stepped with random actions and automatic resets at the
+episode limit (MetaWorld 500 steps, HalfCheetah 1000). Backends:
+  python    the reference envs (MetaWorld v3's / gymnasium's HalfCheetah-v5
+            variants) stepped one after the other in a Python loop
+  native-1  ctpg._core.VecEnv with 1 thread
+  native-2  ctpg._core.VecEnv with 2 threads
+  envpool   EnvPool, one pool per task (only when envpool is importable)
+
+pytest-benchmark:   PYTHONPATH=python python -m pytest benchmarks/bench_envs.py
+ratio table:        PYTHONPATH=python python benchmarks/bench_envs.py
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ctpg  # noqa: F401  (loads libmujoco before _core)
+import gymnasium
+import mujoco
+import numpy as np
+import pytest
+from ctpg import _core
+
+GYM_ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")
+try:
+    import metaworld
+
+    MW_ASSETS = os.path.join(os.path.dirname(metaworld.__file__), "assets")
+except ImportError:  # pragma: no cover - metaworld is a dependency
+    MW_ASSETS = ""
+
+MT10 = [
+    "reach-v3",
+    "push-v3",
+    "pick-place-v3",
+    "door-open-v3",
+    "drawer-open-v3",
+    "drawer-close-v3",
+    "button-press-topdown-v3",
+    "peg-insert-side-v3",
+    "window-open-v3",
+    "window-close-v3",
+]
+MT5 = [f"halfcheetah-gravity-{g}" for g in ("1.0", "0.5", "0.75", "1.5", "1.25")]
+MT8 = [f"halfcheetah-{p}-{s}" for p in ("torso", "thigh", "leg", "foot") for s in ("big", "small")]
+BODY_GEOMS = {
+    "torso": ("torso",),
+    "thigh": ("bthigh", "fthigh"),
+    "leg": ("bshin", "fshin"),
+    "foot": ("bfoot", "ffoot"),
+}
+
+
+@dataclass(frozen=True)
+class TaskSet:
+    """A benchmark batch: its task names, action size and episode limit."""
+
+    name: str
+    tasks: list[str]
+    action_dim: int
+    max_episode_steps: int
+
+
+TASK_SETS = {
+    "halfcheetah-mt5": TaskSet("halfcheetah-mt5", MT5, 6, 1000),
+    "halfcheetah-mt8": TaskSet("halfcheetah-mt8", MT8, 6, 1000),
+    "mt10": TaskSet("mt10", MT10, 4, 500),
+}
+
+
+@dataclass
+class Runner:
+    """A batch under test: one call of `step` advances every sub-env once."""
+
+    num_envs: int
+    step: Callable[[], None]
+    reset: Callable[[], None]
+
+
+def action_bank(task_set: TaskSet, n: int = 64) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    shape = (n, len(task_set.tasks), task_set.action_dim)
+    return rng.uniform(-1, 1, shape).astype(np.float32)
+
+
+# ------------------------------------------------------------------ native
+
+
+def native_runner(task_set: TaskSet, threads: int) -> Runner:
+    """The native VecEnv; raises ValueError if a task is not registered."""
+    env = _core.VecEnv(
+        task_set.tasks,
+        MW_ASSETS,
+        GYM_ASSETS,
+        0,
+        threads,
+        [task_set.max_episode_steps] * len(task_set.tasks),
+    )
+    env.reset(seed=0)
+    bank = action_bank(task_set)
+    counter = [0]
+
+    def step() -> None:
+        env.step(bank[counter[0] % len(bank)])
+        counter[0] += 1
+
+    return Runner(len(task_set.tasks), step, lambda: env.reset())
+
+
+# --------------------------------------------------------------- reference
+
+
+def cheetah_reference(task: str) -> gymnasium.Env:
+    """gymnasium's HalfCheetah-v5 on the variant's model, edited with MjSpec."""
+    from gymnasium.envs.mujoco.half_cheetah_v5 import HalfCheetahEnv
+
+    spec = mujoco.MjSpec.from_file(os.path.join(GYM_ASSETS, "half_cheetah.xml"))
+    kind, value = task.removeprefix("halfcheetah-").split("-")
+    if kind == "gravity":
+        spec.option.gravity = [0.0, 0.0, -9.81 * float(value)]
+    else:
+        for name in BODY_GEOMS[kind]:
+            spec.geom(name).size = np.asarray(spec.geom(name).size) * (
+                1.25 if value == "big" else 0.75
+            )
+    model = spec.compile()
+
+    class Variant(HalfCheetahEnv):
+        def _initialize_simulation(self) -> tuple[mujoco.MjModel, mujoco.MjData]:
+            return model, mujoco.MjData(model)
+
+    return Variant()
+
+
+def metaworld_reference(task: str) -> gymnasium.Env:
+    """MetaWorld v3's own env with a visible goal and a fresh goal per reset."""
+    from metaworld.env_dict import ALL_V3_ENVIRONMENTS
+
+    env = ALL_V3_ENVIRONMENTS[task]()
+    env._partially_observable = False
+    env._freeze_rand_vec = False
+    env._set_task_called = True
+    return env
+
+
+def python_runner(task_set: TaskSet) -> Runner:
+    make = cheetah_reference if task_set.name.startswith("halfcheetah") else metaworld_reference
+    envs = [make(t) for t in task_set.tasks]
+    for i, e in enumerate(envs):
+        e.reset(seed=i)
+    steps = [0] * len(envs)
+    bank = action_bank(task_set)
+    counter = [0]
+
+    def step() -> None:
+        actions = bank[counter[0] % len(bank)]
+        counter[0] += 1
+        for i, e in enumerate(envs):
+            e.step(actions[i])
+            steps[i] += 1
+            if steps[i] >= task_set.max_episode_steps:
+                e.reset()
+                steps[i] = 0
+
+    def reset() -> None:
+        for i, e in enumerate(envs):
+            e.reset()
+            steps[i] = 0
+
+    return Runner(len(envs), step, reset)
+
+
+def envpool_runner(task_set: TaskSet) -> Runner:
+    """EnvPool, one single-env pool per task (homogeneous pools only)."""
+    envpool = pytest.importorskip("envpool")
+    if task_set.name.startswith("halfcheetah"):
+        ids = ["HalfCheetah-v4"] * len(task_set.tasks)  # EnvPool has no variants
+    else:
+        ids = list(task_set.tasks)
+    known = set(envpool.list_all_envs())
+    missing = sorted(set(ids) - known)
+    if missing:
+        pytest.skip(f"envpool has no env {missing[0]}")
+    pools = [
+        envpool.make_gymnasium(i, num_envs=1, max_episode_steps=task_set.max_episode_steps)
+        for i in ids
+    ]
+    for p in pools:
+        p.reset()
+    bank = action_bank(task_set)
+    counter = [0]
+
+    def step() -> None:
+        actions = bank[counter[0] % len(bank)]
+        counter[0] += 1
+        for i, p in enumerate(pools):
+            p.step(actions[i : i + 1])
+
+    def reset() -> None:
+        for p in pools:
+            p.reset()
+
+    return Runner(len(pools), step, reset)
+
+
+def make_runner(task_set: TaskSet, backend: str) -> Runner:
+    if backend == "python":
+        return python_runner(task_set)
+    if backend == "envpool":
+        return envpool_runner(task_set)
+    threads = int(backend.split("-")[1])
+    try:
+        return native_runner(task_set, threads)
+    except ValueError as e:
+        pytest.skip(f"native {task_set.name} not available in this build: {e}"[:160])
+
+
+# ------------------------------------------------------------ pytest-benchmark
+
+BACKENDS = ["python", "native-1", "native-2", "envpool"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("task_set", list(TASK_SETS))
+def test_step(benchmark, task_set: str, backend: str) -> None:  # type: ignore[no-untyped-def]
+    benchmark.group = f"{task_set} step (one batch)"
+    runner = make_runner(TASK_SETS[task_set], backend)
+    benchmark.pedantic(runner.step, rounds=200 if backend == "python" else 2000, warmup_rounds=20)
+    benchmark.extra_info["env_steps_per_s"] = runner.num_envs / benchmark.stats.stats.mean
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("task_set", list(TASK_SETS))
+def test_reset(benchmark, task_set: str, backend: str) -> None:  # type: ignore[no-untyped-def]
+    benchmark.group = f"{task_set} reset (whole batch)"
+    runner = make_runner(TASK_SETS[task_set], backend)
+    benchmark.pedantic(runner.reset, rounds=20, warmup_rounds=2)
+    benchmark.extra_info["ms_per_env_reset"] = 1e3 * benchmark.stats.stats.mean / runner.num_envs
+
+
+# --------------------------------------------------------------- ratio table
+
+
+def measure(fn: Callable[[], None], min_seconds: float = 2.0) -> float:
+    """Seconds per call (best of three timed blocks of about min_seconds / 3)."""
+    fn()
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 0.2:
+        fn()
+        calls += 1
+    block = max(1, int(calls * min_seconds / 3 / 0.2))
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(block):
+            fn()
+        best = min(best, (time.perf_counter() - start) / block)
+    return best
+
+
+def ratio_table() -> str:
+    rows = [
+        "| task set | backend | env-steps/s | vs python | reset ms/env |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for task_set in TASK_SETS.values():
+        base = None
+        for backend in BACKENDS:
+            try:
+                runner = make_runner(task_set, backend)
+            except pytest.skip.Exception as e:
+                rows.append(f"| {task_set.name} | {backend} | skipped: {str(e.msg)[:60]} | | |")
+                continue
+            sps = runner.num_envs / measure(runner.step)
+            reset_ms = 1e3 * measure(runner.reset, 1.0) / runner.num_envs
+            base = sps if backend == "python" else base
+            ratio = f"{sps / base:.1f}x" if base else "-"
+            rows.append(f"| {task_set.name} | {backend} | {sps:,.0f} | {ratio} | {reset_ms:.3f} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(ratio_table())

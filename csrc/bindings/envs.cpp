@@ -1,0 +1,194 @@
+// Python binding of the vectorised engine: ctpg._core.VecEnv. Argument checks,
+// numpy outputs and GIL release only; the work happens in envs/vec_env.h.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/thread_pool_check.h"
+#include "envs/registry.h"
+#include "envs/vec_env.h"
+
+namespace py = pybind11;
+
+namespace ctpg {
+namespace {
+
+using FloatArray = py::array_t<float>;
+using DoubleArray = py::array_t<double>;
+using BoolArray = py::array_t<bool>;
+
+// A shape entry that accepts any length.
+constexpr py::ssize_t kAnyLength = -1;
+
+std::string ShapeString(const py::array& a) {
+  std::string s = "(";
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) s += (i ? ", " : "") + std::to_string(a.shape(i));
+  return s + (a.ndim() == 1 ? ",)" : ")");
+}
+
+// Returns `obj` as a C-contiguous array of dtype T and exactly `shape`, or
+// throws std::invalid_argument naming `name`.
+template <typename T>
+py::array CheckedArray(const py::object& obj, const char* name,
+                       const std::vector<py::ssize_t>& shape, const char* dtype_name) {
+  std::string expected = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    expected += (i ? ", " : "") + (shape[i] == kAnyLength ? "n" : std::to_string(shape[i]));
+  }
+  expected += shape.size() == 1 ? ",)" : ")";
+  if (!py::isinstance<py::array>(obj)) {
+    throw std::invalid_argument(std::string(name) + ": expected a numpy array of dtype " +
+                                dtype_name + " and shape " + expected);
+  }
+  py::array a = py::reinterpret_borrow<py::array>(obj);
+  if (!a.dtype().is(py::dtype::of<T>())) {
+    throw std::invalid_argument(std::string(name) + ": expected dtype " + dtype_name + ", got " +
+                                py::str(a.dtype()).cast<std::string>());
+  }
+  bool shape_ok = a.ndim() == static_cast<py::ssize_t>(shape.size());
+  for (size_t i = 0; shape_ok && i < shape.size(); ++i) {
+    shape_ok = shape[i] == kAnyLength || a.shape(i) == shape[i];
+  }
+  if (!shape_ok) {
+    throw std::invalid_argument(std::string(name) + ": expected shape " + expected + ", got " +
+                                ShapeString(a));
+  }
+  if (!(a.flags() & py::array::c_style)) {
+    throw std::invalid_argument(std::string(name) + ": expected a C-contiguous array");
+  }
+  return a;
+}
+
+std::unique_ptr<VecEnv> MakeVecEnv(const std::vector<std::string>& task_names,
+                                   const std::string& metaworld_asset_dir,
+                                   const std::string& gymnasium_asset_dir, int64_t seed,
+                                   int num_threads, const std::vector<int>& max_episode_steps) {
+  if (seed < 0) throw std::invalid_argument("seed: expected >= 0, got " + std::to_string(seed));
+  py::gil_scoped_release release;
+  return std::make_unique<VecEnv>(MakeEnvs(task_names, metaworld_asset_dir, gymnasium_asset_dir),
+                                  static_cast<uint64_t>(seed), num_threads, max_episode_steps);
+}
+
+FloatArray Reset(VecEnv& env, std::optional<int64_t> seed) {
+  if (seed && *seed < 0) {
+    throw std::invalid_argument("seed: expected >= 0, got " + std::to_string(*seed));
+  }
+  FloatArray obs({env.num_envs(), env.obs_dim()});
+  float* out = obs.mutable_data();
+  std::optional<uint64_t> s;
+  if (seed) s = static_cast<uint64_t>(*seed);
+  py::gil_scoped_release release;
+  env.Reset(s, out);
+  return obs;
+}
+
+py::tuple Step(VecEnv& env, const py::object& actions) {
+  py::array a = CheckedArray<float>(actions, "actions", {env.num_envs(), env.action_dim()},
+                                    "float32");
+  const py::ssize_t n = env.num_envs();
+  FloatArray obs({n, static_cast<py::ssize_t>(env.obs_dim())});
+  FloatArray reward(n);
+  BoolArray terminated(n), truncated(n), success(n);
+  FloatArray final_obs({n, static_cast<py::ssize_t>(env.obs_dim())});
+  const VecStepBuffers out{obs.mutable_data(),     reward.mutable_data(),
+                           terminated.mutable_data(), truncated.mutable_data(),
+                           success.mutable_data(), final_obs.mutable_data()};
+  const float* act = static_cast<const float*>(a.data());
+  {
+    py::gil_scoped_release release;
+    env.Step(act, out);
+  }
+  return py::make_tuple(obs, reward, terminated, truncated, success, final_obs);
+}
+
+void FreezeTaskVectors(VecEnv& env, const py::sequence& vectors) {
+  const std::vector<int> dims = env.task_vector_dims();
+  if (static_cast<int>(vectors.size()) != env.num_envs()) {
+    throw std::invalid_argument("vectors: expected " + std::to_string(env.num_envs()) +
+                                " entries (one per env), got " + std::to_string(vectors.size()));
+  }
+  std::vector<std::optional<py::array>> checked(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (vectors[i].is_none()) continue;
+    const std::string name = "vectors[" + std::to_string(i) + "]";
+    checked[i] = CheckedArray<double>(vectors[i], name.c_str(), {dims[i]}, "float64");
+  }
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const double* v = checked[i] ? static_cast<const double*>(checked[i]->data()) : nullptr;
+    env.FreezeTaskVector(static_cast<int>(i), v);
+  }
+}
+
+py::list TaskVectors(const VecEnv& env) {
+  const std::vector<int> dims = env.task_vector_dims();
+  py::list out;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    DoubleArray v(dims[i]);
+    env.CurrentTaskVector(static_cast<int>(i), v.mutable_data());
+    out.append(v);
+  }
+  return out;
+}
+
+FloatArray SetState(VecEnv& env, int index, const py::object& qpos, const py::object& qvel) {
+  if (index < 0 || index >= env.num_envs()) {
+    throw std::invalid_argument("env: index " + std::to_string(index) + " out of range [0, " +
+                                std::to_string(env.num_envs()) + ")");
+  }
+  py::array p = CheckedArray<double>(qpos, "qpos", {kAnyLength}, "float64");
+  py::array v = CheckedArray<double>(qvel, "qvel", {kAnyLength}, "float64");
+  FloatArray obs(env.obs_dim());
+  env.SetState(index, static_cast<const double*>(p.data()), static_cast<int>(p.shape(0)),
+               static_cast<const double*>(v.data()), static_cast<int>(v.shape(0)),
+               obs.mutable_data());
+  return obs;
+}
+
+}  // namespace
+
+void BindEnvs(py::module_& m) {
+  m.def(
+      "thread_pool_check",
+      [](int num_threads, int n, int rounds, int throw_at) {
+        ThreadPoolCheck check;
+        {
+          py::gil_scoped_release release;
+          check = RunThreadPoolCheck(num_threads, n, rounds, throw_at);
+        }
+        return py::make_tuple(py::array_t<int>(n, check.visits.data()), check.threads_used,
+                              check.error);
+      },
+      py::arg("num_threads"), py::arg("n"), py::arg("rounds") = 1, py::arg("throw_at") = -1,
+      "Self-check of the engine's thread pool: (visits per index after the first round, "
+      "threads used, message of the exception rethrown in the first round).");
+  py::class_<VecEnv>(m, "VecEnv",
+                     "A batch of native envs of possibly different tasks, stepped on a thread "
+                     "pool with same-step autoreset.")
+      .def(py::init(&MakeVecEnv), py::arg("task_names"), py::arg("metaworld_asset_dir"),
+           py::arg("gymnasium_asset_dir"), py::arg("seed"), py::arg("num_threads"),
+           py::arg("max_episode_steps"))
+      .def_property_readonly("num_envs", &VecEnv::num_envs)
+      .def_property_readonly("obs_dim", &VecEnv::obs_dim)
+      .def_property_readonly("action_dim", &VecEnv::action_dim)
+      .def_property_readonly("task_names", &VecEnv::task_names)
+      .def_property_readonly("task_vector_dims", &VecEnv::task_vector_dims)
+      .def("reset", &Reset, py::arg("seed") = py::none(),
+           "Reset every env; a seed reseeds env i's RNG from (seed, i). Returns obs f32 [N, D].")
+      .def("step", &Step, py::arg("actions"),
+           "Step every env with float32 actions [N, A]. Returns (obs, reward, terminated, "
+           "truncated, success, final_obs).")
+      .def("freeze_task_vectors", &FreezeTaskVectors, py::arg("vectors"),
+           "Per env: freeze the task vector (float64 array) or unfreeze it (None); takes effect "
+           "at the next reset.")
+      .def("task_vectors", &TaskVectors, "Task vectors of the current episodes.")
+      .def("set_state", &SetState, py::arg("env"), py::arg("qpos"), py::arg("qvel"),
+           "Overwrite one env's qpos/qvel; returns its observation f32 [D].");
+}
+
+}  // namespace ctpg

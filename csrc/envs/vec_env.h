@@ -1,0 +1,84 @@
+// A batch of Env objects of possibly different tasks, stepped together on a
+// persistent thread pool. Outputs go straight into caller-provided contiguous
+// buffers. Same-step autoreset: an env whose episode ends (terminated, or its
+// step count reached its max_episode_steps) is reset in the same call; its obs
+// row holds the new episode's first observation and its final_obs row the last
+// observation of the finished episode.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/rng.h"
+#include "common/thread_pool.h"
+#include "envs/env.h"
+
+namespace ctpg {
+
+// Output buffers of one batch step, each with num_envs rows (obs rows of
+// obs_dim floats).
+struct VecStepBuffers {
+  float* obs;
+  float* reward;
+  bool* terminated;
+  bool* truncated;
+  bool* success;
+  float* final_obs;
+};
+
+class VecEnv {
+ public:
+  // Every env must share obs_dim and action_dim; `max_episode_steps` has one
+  // positive entry per env. Env i's RNG is seeded from (seed, i). Throws
+  // std::invalid_argument naming the offending argument.
+  VecEnv(std::vector<std::unique_ptr<Env>> envs, uint64_t seed, int num_threads,
+         std::vector<int> max_episode_steps);
+
+  int num_envs() const { return static_cast<int>(envs_.size()); }
+  int obs_dim() const { return obs_dim_; }
+  int action_dim() const { return action_dim_; }
+  int num_threads() const { return pool_.num_threads(); }
+  std::vector<std::string> task_names() const;
+  std::vector<int> task_vector_dims() const;
+
+  // Starts a new episode in every env, writing num_envs x obs_dim floats. With
+  // a seed, env i's RNG is first reseeded from (seed, i).
+  void Reset(std::optional<uint64_t> seed, float* obs);
+
+  // One step of every env with `actions` (num_envs x action_dim floats). All
+  // actions are checked to be finite before any env moves; a bad one throws
+  // std::invalid_argument naming the env. Throws std::runtime_error before the
+  // first Reset.
+  void Step(const float* actions, const VecStepBuffers& out);
+
+  // Freezes env's task vector (task_vector_dims()[env] entries) or, with
+  // nullptr, returns it to fresh draws; takes effect at the next reset.
+  void FreezeTaskVector(int env, const double* vec);
+  // Writes the vector of env's current episode.
+  void CurrentTaskVector(int env, double* out) const;
+
+  // Overwrites env's simulation state and writes its obs_dim observation.
+  void SetState(int env, const double* qpos, int nq, const double* qvel, int nv, float* obs);
+
+ private:
+  void CheckEnvIndex(int env, const char* what) const;
+  void CheckActions(const float* actions) const;
+  void StepOne(int i, const float* actions, const VecStepBuffers& out);
+
+  std::vector<std::unique_ptr<Env>> envs_;
+  std::vector<Rng> rngs_;
+  std::vector<int> max_episode_steps_;
+  std::vector<int> elapsed_steps_;
+  int obs_dim_ = 0;
+  int action_dim_ = 0;
+  bool needs_reset_ = true;
+  // Serialises calls from different host threads (the pool is not reentrant).
+  mutable std::mutex call_mutex_;
+  ThreadPool pool_;
+};
+
+}  // namespace ctpg

@@ -1,0 +1,16 @@
+"""Multi-task vector envs: MetaWorld MT10/MT50 and HalfCheetah MT5/MT8."""
+
+from ctpg.envs.make import make_vec_env
+from ctpg.envs.native import NativeVecEnv, native_available
+from ctpg.envs.python_backend import PythonVecEnv
+from ctpg.envs.registry import BENCHMARKS, TaskSet, resolve
+
+__all__ = [
+    "BENCHMARKS",
+    "NativeVecEnv",
+    "PythonVecEnv",
+    "TaskSet",
+    "make_vec_env",
+    "native_available",
+    "resolve",
+]

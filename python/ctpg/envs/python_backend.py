@@ -1,0 +1,166 @@
+"""`PythonVecEnv`: the multi-task vector env over MetaWorld's and gymnasium's own envs.
+
+The reference backend: it steps MetaWorld's v3 envs and gymnasium's
+HalfCheetah-v5 (on the variant models) one after the other in Python, with
+the same interface, dtypes and same-step autoreset as the native backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium
+import numpy as np
+
+from ctpg.envs import _cheetah, _metaworld
+from ctpg.envs._vec_common import (
+    VECTOR_METADATA,
+    check_actions,
+    check_seed,
+    check_state,
+    init_spaces,
+    parse_reset_options,
+)
+from ctpg.envs.registry import METAWORLD, TaskSet
+
+
+def env_rng(seed: int, index: int) -> np.random.Generator:
+    """The generator of sub-env `index` under `seed`."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, index])))
+
+
+class PythonVecEnv(gymnasium.vector.VectorEnv):
+    """One MetaWorld or gymnasium env per task, stepped in lock-step.
+
+    Sub-env i draws its randomness (MetaWorld's random vector, HalfCheetah's
+    reset noise) from a generator seeded with (seed, i); `reset(seed=s)`
+    reseeds every generator. MetaWorld sub-envs draw a fresh task vector at
+    each reset unless frozen (`random_goals=False` freezes each to one vector
+    drawn at construction; `reset(options={"task_vectors": [...]})` freezes to
+    given vectors, a None entry restores the sub-env's default). `num_threads`
+    has no effect here: the sub-envs are stepped one after the other.
+    """
+
+    metadata = VECTOR_METADATA
+
+    def __init__(self, task_set: TaskSet, seed: int = 0, random_goals: bool = True) -> None:
+        seed = check_seed(seed) or 0
+        self.task_set = task_set
+        self.task_names: list[str] = list(task_set.task_names)
+        self.num_tasks = len(self.task_names)
+        init_spaces(self, task_set)
+        self._metaworld = task_set.family is METAWORLD
+        self._limit = task_set.max_episode_steps
+        self._envs = [self._make_env(i, task, seed) for i, task in enumerate(self.task_names)]
+        self._default_vectors: list[np.ndarray | None] = [None] * self.num_envs
+        if self._metaworld and not random_goals:
+            for i, env in enumerate(self._envs):
+                env.reset()
+                vector = _metaworld.current_vector(env)
+                _metaworld.freeze(env, vector)
+                self._default_vectors[i] = vector
+        self._steps = np.zeros(self.num_envs, dtype=np.int64)
+        self._needs_reset = True
+
+    def _make_env(self, index: int, task: str, seed: int) -> Any:
+        if self._metaworld:
+            return _metaworld.make_env(task, self._limit, env_rng(seed, index))
+        env = _cheetah.VariantHalfCheetahEnv(task)
+        env.np_random = env_rng(seed, index)
+        return env
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Resets every sub-env; see the class docstring for `seed` and `options`."""
+        seed = check_seed(seed)
+        vectors = parse_reset_options(options, self.num_envs)
+        if vectors is not None:
+            self._needs_reset = True  # probing resets sub-envs; a failed check leaves them so
+            vectors = self._check_vectors(vectors)
+        if seed is not None:
+            for i, env in enumerate(self._envs):
+                env.np_random = env_rng(seed, i)
+        if vectors is not None:
+            self._apply_vectors(vectors)
+        obs = np.stack([self._reset_env(i) for i in range(self.num_envs)])
+        self._steps[:] = 0
+        self._needs_reset = False
+        return obs, {}
+
+    def _check_vectors(self, vectors: list[Any]) -> list[np.ndarray | None]:
+        checked: list[np.ndarray | None] = []
+        for i, vector in enumerate(vectors):
+            where = f"options['task_vectors'][{i}] (env {i}, task {self.task_names[i]!r})"
+            if vector is None:
+                checked.append(None)
+            elif not self._metaworld:
+                if np.asarray(vector).size != 0:
+                    raise ValueError(f"{where}: HalfCheetah tasks have no task vector; pass None")
+                checked.append(None)
+            else:
+                checked.append(_metaworld.check_vector(self._envs[i], vector, where))
+        return checked
+
+    def _apply_vectors(self, vectors: list[np.ndarray | None]) -> None:
+        if not self._metaworld:
+            return
+        for i, env in enumerate(self._envs):
+            vector = vectors[i] if vectors[i] is not None else self._default_vectors[i]
+            if vector is None:
+                _metaworld.unfreeze(env)
+            else:
+                _metaworld.freeze(env, vector)
+
+    def _reset_env(self, index: int) -> np.ndarray:
+        obs, _ = self._envs[index].reset()
+        return np.asarray(obs, dtype=np.float32)
+
+    def step(
+        self, actions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Steps every sub-env; an ended episode is reset in the same step."""
+        if self._needs_reset:
+            raise RuntimeError("call reset() before step()")
+        family = self.task_set.family
+        actions = check_actions(actions, self.task_names, family.action_dim)
+        obs = np.empty((self.num_envs, family.obs_dim), np.float32)
+        reward = np.empty(self.num_envs, np.float32)
+        terminated = np.zeros(self.num_envs, bool)
+        success = np.zeros(self.num_envs, bool)
+        for i, env in enumerate(self._envs):
+            o, r, term, _, info = env.step(actions[i])
+            obs[i], reward[i], terminated[i] = o, r, term
+            success[i] = bool(info.get("success", False))
+        self._steps += 1
+        truncated = self._steps >= self._limit
+        final_obs = obs.copy()
+        for i in np.flatnonzero(terminated | truncated).tolist():
+            obs[i] = self._reset_env(i)
+            self._steps[i] = 0
+        return obs, reward, terminated, truncated, {"success": success, "final_obs": final_obs}
+
+    def task_vectors(self) -> list[np.ndarray]:
+        """The task vectors of the current episodes (empty for HalfCheetah)."""
+        if not self._metaworld:
+            return [np.zeros(0) for _ in self._envs]
+        return [_metaworld.current_vector(env) for env in self._envs]
+
+    def set_state(self, env: int, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+        """Overwrites the state of HalfCheetah sub-env `env`; returns its observation."""
+        qpos, qvel = check_state(env, self.num_envs, qpos, qvel)
+        if self._metaworld:
+            raise ValueError("env: set_state is defined for HalfCheetah sub-envs only")
+        sub = self._envs[int(env)]
+        if qpos.shape != (sub.model.nq,) or qvel.shape != (sub.model.nv,):
+            raise ValueError(
+                f"qpos/qvel: expected shapes ({sub.model.nq},)/({sub.model.nv},), "
+                f"got {qpos.shape}/{qvel.shape}"
+            )
+        sub.set_state(qpos, qvel)
+        return np.asarray(sub._get_obs(), dtype=np.float32)
+
+    def close_extras(self, **kwargs: Any) -> None:
+        """Closes the sub-envs."""
+        for env in self._envs:
+            env.close()
