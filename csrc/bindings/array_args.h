@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "replay/block_pool.h"
+
 namespace ctpg::args {
 
 namespace py = pybind11;
@@ -89,5 +91,46 @@ inline py::array Vector(const py::handle& obj, const char* name, py::ssize_t* n)
   *n = a.shape(0);
   return a;
 }
+
+// Output arrays carved from one pooled block (see replay/block_pool.h); the
+// block returns to the pool when the last of its arrays is garbage collected.
+class PooledArrays {
+ public:
+  // Declares an array; returns its position for Data/Array.
+  template <typename T>
+  size_t Declare(std::vector<py::ssize_t> shape) {
+    size_t n = sizeof(T);
+    for (py::ssize_t d : shape) n *= static_cast<size_t>(d);
+    specs_.push_back({offset_, std::move(shape), py::dtype::of<T>()});
+    offset_ += (n + 63) / 64 * 64;
+    return specs_.size() - 1;
+  }
+  // Acquires the block once every array is declared.
+  void Allocate() {
+    auto* block = new BlockPool::Block(BlockPool::Shared().Acquire(offset_));
+    base_ = py::capsule(block, [](void* b) {
+      auto* blk = static_cast<BlockPool::Block*>(b);
+      BlockPool::Shared().Release(*blk);
+      delete blk;
+    });
+    data_ = static_cast<char*>(block->p);
+  }
+  template <typename T>
+  T* Data(size_t i) const { return reinterpret_cast<T*>(data_ + specs_[i].offset); }
+  py::array Array(size_t i) const {
+    return py::array(specs_[i].dtype, specs_[i].shape, data_ + specs_[i].offset, base_);
+  }
+
+ private:
+  struct Spec {
+    size_t offset;
+    std::vector<py::ssize_t> shape;
+    py::dtype dtype;
+  };
+  std::vector<Spec> specs_;
+  size_t offset_ = 0;
+  py::capsule base_;
+  char* data_ = nullptr;
+};
 
 }  // namespace ctpg::args

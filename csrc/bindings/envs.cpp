@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/thread_pool_check.h"
 #include "envs/registry.h"
 #include "envs/vec_env.h"
 
@@ -51,7 +52,9 @@ py::array CheckedArray(const py::object& obj, const char* name,
                                 py::str(a.dtype()).cast<std::string>());
   }
   bool shape_ok = a.ndim() == static_cast<py::ssize_t>(shape.size());
-  for (size_t i = 0; shape_ok && i < shape.size(); ++i) shape_ok = shape[i] == kAnyLength || a.shape(i) == shape[i];
+  for (size_t i = 0; shape_ok && i < shape.size(); ++i) {
+    shape_ok = shape[i] == kAnyLength || a.shape(i) == shape[i];
+  }
   if (!shape_ok) {
     throw std::invalid_argument(std::string(name) + ": expected shape " + expected + ", got " +
                                 ShapeString(a));
@@ -150,6 +153,20 @@ FloatArray SetState(VecEnv& env, int index, const py::object& qpos, const py::ob
 }  // namespace
 
 void BindEnvs(py::module_& m) {
+  m.def(
+      "thread_pool_check",
+      [](int num_threads, int n, int rounds, int throw_at) {
+        ThreadPoolCheck check;
+        {
+          py::gil_scoped_release release;
+          check = RunThreadPoolCheck(num_threads, n, rounds, throw_at);
+        }
+        return py::make_tuple(py::array_t<int>(n, check.visits.data()), check.threads_used,
+                              check.error);
+      },
+      py::arg("num_threads"), py::arg("n"), py::arg("rounds") = 1, py::arg("throw_at") = -1,
+      "Self-check of the engine's thread pool: (visits per index after the first round, "
+      "threads used, message of the exception rethrown in the first round).");
   py::class_<VecEnv>(m, "VecEnv",
                      "A batch of native envs of possibly different tasks, stepped on a thread "
                      "pool with same-step autoreset.")

@@ -15,9 +15,6 @@ namespace py = pybind11;
 namespace ctpg {
 namespace {
 
-template <typename T>
-T* Ptr(py::array_t<T>& a) { return a.mutable_data(); }
-
 std::vector<int64_t> BatchPerTask(const py::handle& obj, int64_t num_tasks) {
   py::array a = args::AsArray(obj, "batch_per_task");
   if (a.ndim() == 0) {
@@ -59,19 +56,27 @@ py::dict Sample(ReplayBuffer& rb, const py::handle& batch_per_task) {
   const ReplayConfig& c = rb.config();
   const std::vector<int64_t> counts = BatchPerTask(batch_per_task, c.num_tasks);
   const py::ssize_t B = rb.CheckCounts(counts), D = c.obs_dim, A = c.action_dim;
-  py::array_t<float> obs({B, D}), action({B, A}), reward(B), next_obs({B, D}), weight(B);
-  py::array_t<bool> terminated(B), truncated(B);
-  py::array_t<int64_t> task(B), index(B);
-  TransitionOut out{Ptr(obs),        Ptr(action),       Ptr(reward), Ptr(next_obs), Ptr(terminated),
-                    Ptr(truncated), Ptr(task), Ptr(index), Ptr(weight)};
+  args::PooledArrays out;
+  const size_t obs = out.Declare<float>({B, D}), action = out.Declare<float>({B, A}),
+               reward = out.Declare<float>({B}), next_obs = out.Declare<float>({B, D}),
+               terminated = out.Declare<bool>({B}), truncated = out.Declare<bool>({B}),
+               task = out.Declare<int64_t>({B}), index = out.Declare<int64_t>({B}),
+               weight = out.Declare<float>({B});
+  out.Allocate();
+  const TransitionOut ptrs{out.Data<float>(obs),       out.Data<float>(action),
+                           out.Data<float>(reward),    out.Data<float>(next_obs),
+                           out.Data<bool>(terminated), out.Data<bool>(truncated),
+                           out.Data<int64_t>(task),    out.Data<int64_t>(index),
+                           out.Data<float>(weight)};
   {
     py::gil_scoped_release release;
-    rb.Sample(counts, out);
+    rb.Sample(counts, ptrs);
   }
   py::dict d;
-  d["obs"] = obs, d["action"] = action, d["reward"] = reward, d["next_obs"] = next_obs;
-  d["terminated"] = terminated, d["truncated"] = truncated, d["task"] = task;
-  d["index"] = index, d["weight"] = weight;
+  d["obs"] = out.Array(obs), d["action"] = out.Array(action), d["reward"] = out.Array(reward);
+  d["next_obs"] = out.Array(next_obs), d["terminated"] = out.Array(terminated);
+  d["truncated"] = out.Array(truncated), d["task"] = out.Array(task);
+  d["index"] = out.Array(index), d["weight"] = out.Array(weight);
   return d;
 }
 
@@ -79,19 +84,28 @@ py::dict SampleSegments(ReplayBuffer& rb, const py::handle& batch_per_task) {
   const ReplayConfig& c = rb.config();
   const std::vector<int64_t> counts = BatchPerTask(batch_per_task, c.num_tasks);
   const py::ssize_t B = rb.CheckCounts(counts), K = c.guide_step, D = c.obs_dim, A = c.action_dim;
-  py::array_t<float> obs({B, K, D}), action({B, K, A}), reward({B, K}), next_obs({B, K, D});
-  py::array_t<bool> terminated({B, K}), truncated({B, K}), valid({B, K});
-  py::array_t<int64_t> behaviour(B), task(B), index(B);
-  SegmentOut out{Ptr(obs),   Ptr(action),    Ptr(reward), Ptr(next_obs), Ptr(terminated),
-                 Ptr(truncated), Ptr(valid), Ptr(behaviour), Ptr(task), Ptr(index)};
+  args::PooledArrays out;
+  const size_t obs = out.Declare<float>({B, K, D}), action = out.Declare<float>({B, K, A}),
+               reward = out.Declare<float>({B, K}), next_obs = out.Declare<float>({B, K, D}),
+               terminated = out.Declare<bool>({B, K}), truncated = out.Declare<bool>({B, K}),
+               valid = out.Declare<bool>({B, K}), behaviour = out.Declare<int64_t>({B}),
+               task = out.Declare<int64_t>({B}), index = out.Declare<int64_t>({B});
+  out.Allocate();
+  const SegmentOut ptrs{out.Data<float>(obs),        out.Data<float>(action),
+                        out.Data<float>(reward),     out.Data<float>(next_obs),
+                        out.Data<bool>(terminated),  out.Data<bool>(truncated),
+                        out.Data<bool>(valid),       out.Data<int64_t>(behaviour),
+                        out.Data<int64_t>(task),     out.Data<int64_t>(index)};
   {
     py::gil_scoped_release release;
-    rb.SampleSegments(counts, out);
+    rb.SampleSegments(counts, ptrs);
   }
   py::dict d;
-  d["obs"] = obs, d["action"] = action, d["reward"] = reward, d["next_obs"] = next_obs;
-  d["terminated"] = terminated, d["truncated"] = truncated, d["valid"] = valid;
-  d["behaviour"] = behaviour, d["task"] = task, d["index"] = index;
+  d["obs"] = out.Array(obs), d["action"] = out.Array(action), d["reward"] = out.Array(reward);
+  d["next_obs"] = out.Array(next_obs), d["terminated"] = out.Array(terminated);
+  d["truncated"] = out.Array(truncated), d["valid"] = out.Array(valid);
+  d["behaviour"] = out.Array(behaviour), d["task"] = out.Array(task);
+  d["index"] = out.Array(index);
   return d;
 }
 
@@ -135,30 +149,36 @@ void BindReplay(py::module_& m) {
            py::arg("alpha") = 0.6, py::arg("beta") = 0.4, py::arg("seed") = 0)
       .def("add", &Add, py::arg("obs"), py::arg("action"), py::arg("reward"), py::arg("next_obs"),
            py::arg("terminated"), py::arg("truncated"), py::arg("behaviour") = py::none(),
-           py::arg("guide_begin") = py::none())
+           py::arg("guide_begin") = py::none(),
+           "Add one transition per task (arrays with leading dimension num_tasks).")
       .def("sizes",
            [](const ReplayBuffer& rb) {
              const std::vector<int64_t> sizes = rb.Sizes();
              return py::array_t<int64_t>(static_cast<py::ssize_t>(sizes.size()), sizes.data());
-           })
-      .def("sample", &Sample, py::arg("batch_per_task"))
-      .def("sample_segments", &SampleSegments, py::arg("batch_per_task"))
+           },
+           "Stored rows per task, int64 [num_tasks].")
+      .def("sample", &Sample, py::arg("batch_per_task"),
+           "Rows grouped by task: obs, action, reward, next_obs, terminated, truncated, task, "
+           "index, weight.")
+      .def("sample_segments", &SampleSegments, py::arg("batch_per_task"),
+           "K-step windows starting at guide_begin rows: obs [B,K,D], action, reward, next_obs, "
+           "terminated, truncated, valid [B,K], behaviour, task, index [B].")
       .def("update_priorities", &UpdatePriorities, py::arg("task"), py::arg("index"),
-           py::arg("priority"))
+           py::arg("priority"), "Set the priorities of sampled rows (prioritized buffers).")
       .def("save",
            [](const ReplayBuffer& rb, const py::handle& path) {
              const std::string p = PathArg(path);
              py::gil_scoped_release release;
              rb.Save(p);
            },
-           py::arg("path"))
+           py::arg("path"), "Write contents and sampler state to one checksummed file.")
       .def_static("load",
                   [](const py::handle& path) {
                     const std::string p = PathArg(path);
                     py::gil_scoped_release release;
                     return ReplayBuffer::Load(p);
                   },
-                  py::arg("path"))
+                  py::arg("path"), "Read a buffer written by save().")
       .def_property_readonly("nbytes", &ReplayBuffer::NBytes)
       .def_property_readonly("num_tasks", [](const ReplayBuffer& rb) { return rb.config().num_tasks; })
       .def_property_readonly("capacity_per_task",

@@ -69,72 +69,108 @@ class ThreadPool {
     void* context = nullptr;
     void (*call)(void*, int) = nullptr;
     int n = 0;
+    uint32_t generation = 0;
   };
 
-  void Run(const Task& task) {
+  // claim_ packs (generation << 32 | next index): a worker that still holds an
+  // older task can never claim an index of a newer one.
+  static uint64_t Pack(uint32_t generation, uint32_t index) {
+    return (static_cast<uint64_t>(generation) << 32) | index;
+  }
+
+  void Run(Task task) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      task.generation = ++generation_;
       task_ = task;
-      next_.store(0, std::memory_order_relaxed);
-      active_workers_ = static_cast<int>(workers_.size());
+      done_.store(0, std::memory_order_relaxed);
+      claim_.store(Pack(task.generation, 0), std::memory_order_relaxed);
       error_ = nullptr;
-      ++generation_;
     }
     wake_.notify_all();
-    Work();
+    Work(task);
+    // Wait for indices that workers claimed but have not finished; workers
+    // that have not woken up yet are not waited for.
     std::exception_ptr error;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      done_.wait(lock, [this] { return active_workers_ == 0; });
+      all_done_.wait(lock, [&] { return done_.load() == task.n; });
       error = std::exchange(error_, nullptr);
     }
     if (error) std::rethrow_exception(error);
   }
 
-  // Takes indices until none are left; records the first exception and stops
-  // handing out further indices once one is thrown.
-  void Work() {
-    const Task task = task_;
+  // The next unclaimed index of `task`, or -1 when none is left.
+  int Claim(const Task& task) {
+    uint64_t cur = claim_.load();
     for (;;) {
-      const int i = next_.fetch_add(1, std::memory_order_relaxed);
-      if (i >= task.n) return;
-      try {
-        task.call(task.context, i);
-      } catch (...) {
-        next_.store(task.n, std::memory_order_relaxed);
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!error_) error_ = std::current_exception();
+      const uint32_t index = static_cast<uint32_t>(cur);
+      if ((cur >> 32) != task.generation || index >= static_cast<uint32_t>(task.n)) return -1;
+      if (claim_.compare_exchange_weak(cur, cur + 1)) return static_cast<int>(index);
+    }
+  }
+
+  // Claims every remaining index of `task` without running it.
+  void Abandon(const Task& task) {
+    const uint32_t n = static_cast<uint32_t>(task.n);
+    uint64_t cur = claim_.load();
+    while ((cur >> 32) == task.generation && static_cast<uint32_t>(cur) < n) {
+      if (claim_.compare_exchange_weak(cur, Pack(task.generation, n))) {
+        Finish(task, static_cast<int>(n - static_cast<uint32_t>(cur)));
+        return;
       }
     }
   }
 
+  void Finish(const Task& task, int count) {
+    if (done_.fetch_add(count) + count == task.n) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      all_done_.notify_one();
+    }
+  }
+
+  // Runs claimed indices until none are left; the first exception is kept
+  // and the rest of the indices are abandoned.
+  void Work(const Task& task) {
+    for (int i = Claim(task); i >= 0; i = Claim(task)) {
+      try {
+        task.call(task.context, i);
+      } catch (...) {
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (!error_) error_ = std::current_exception();
+        }
+        Abandon(task);
+      }
+      Finish(task, 1);
+    }
+  }
+
   void WorkerLoop() {
-    uint64_t seen = 0;
+    uint32_t seen = 0;
     for (;;) {
+      Task task;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
         if (stopping_) return;
         seen = generation_;
+        task = task_;
       }
-      Work();
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (--active_workers_ == 0) done_.notify_one();
-      }
+      Work(task);
     }
   }
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::condition_variable done_;
-  Task task_;
-  std::atomic<int> next_{0};
-  int active_workers_ = 0;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
-  std::exception_ptr error_;
+  std::condition_variable all_done_;
+  Task task_;                       // guarded by mutex_
+  uint32_t generation_ = 0;         // guarded by mutex_
+  bool stopping_ = false;           // guarded by mutex_
+  std::exception_ptr error_;        // guarded by mutex_
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int> done_{0};
 };
 
 }  // namespace ctpg

@@ -150,22 +150,34 @@ void ReplayBuffer::SampleTaskLocked(int64_t t, int64_t count, int64_t row0,
                                     const TransitionOut& out) {
   const TaskRing& ring = rings_[t];
   const int64_t D = config_.obs_dim, A = config_.action_dim;
-  std::vector<double> weights(config_.prioritized ? count : 0);
-  double max_weight = 0.0;
-  for (int64_t i = 0; i < count; ++i) {
-    const int64_t row = row0 + i;
-    int64_t slot;
-    if (config_.prioritized) {
-      const SumTree& tree = trees_[t];
-      slot = tree.Find(rng_.Uniform() * tree.Total());
-      const double p = tree.Get(slot) / tree.Total();
-      const double w = std::pow(static_cast<double>(ring.size()) * p, -config_.beta);
-      weights[i] = w;
-      max_weight = std::max(max_weight, w);
-    } else {
-      slot = ring.SlotOfAge(static_cast<int64_t>(rng_.Below(ring.size())));
-      out.weight[row] = 1.0f;
+  // Draw every slot first, then gather with the next rows' memory prefetched.
+  std::vector<int64_t>& slots = scratch_slots_;
+  slots.resize(count);
+  if (config_.prioritized) {
+    const SumTree& tree = trees_[t];
+    double max_weight = 0.0;
+    for (int64_t i = 0; i < count; ++i) {
+      slots[i] = tree.Find(rng_.Uniform() * tree.Total());
+      const double p = tree.Get(slots[i]) / tree.Total();
+      max_weight = std::max(max_weight, std::pow(static_cast<double>(ring.size()) * p, -config_.beta));
     }
+    // Weights are normalised by the largest weight among this task's rows.
+    for (int64_t i = 0; i < count; ++i) {
+      const double p = tree.Get(slots[i]) / tree.Total();
+      const double w = std::pow(static_cast<double>(ring.size()) * p, -config_.beta);
+      out.weight[row0 + i] = static_cast<float>(w / max_weight);
+    }
+  } else {
+    for (int64_t i = 0; i < count; ++i) {
+      slots[i] = ring.SlotOfAge(static_cast<int64_t>(rng_.Below(ring.size())));
+      out.weight[row0 + i] = 1.0f;
+    }
+  }
+  constexpr int64_t kAhead = 8;
+  for (int64_t i = 0; i < std::min(count, kAhead); ++i) ring.Prefetch(slots[i]);
+  for (int64_t i = 0; i < count; ++i) {
+    if (i + kAhead < count) ring.Prefetch(slots[i + kAhead]);
+    const int64_t row = row0 + i, slot = slots[i];
     std::memcpy(out.obs + row * D, ring.Obs(slot), sizeof(float) * D);
     std::memcpy(out.next_obs + row * D, ring.NextObs(slot), sizeof(float) * D);
     std::memcpy(out.action + row * A, ring.Action(slot), sizeof(float) * A);
@@ -174,12 +186,6 @@ void ReplayBuffer::SampleTaskLocked(int64_t t, int64_t count, int64_t row0,
     out.truncated[row] = ring.Flags(slot) & kTruncated;
     out.task[row] = t;
     out.index[row] = slot;
-  }
-  if (config_.prioritized && max_weight > 0.0) {
-    // Weights are normalised by the largest weight among this task's rows.
-    for (int64_t i = 0; i < count; ++i) {
-      out.weight[row0 + i] = static_cast<float>(weights[i] / max_weight);
-    }
   }
 }
 
@@ -199,12 +205,21 @@ void ReplayBuffer::SampleSegments(const std::vector<int64_t>& counts, const Segm
     }
   }
   int64_t row = 0;
+  std::vector<int64_t>& slots = scratch_slots_;
   for (int64_t t = 0; t < config_.num_tasks; ++t) {
+    const TaskRing& ring = rings_[t];
     const int64_t n = n_safe[t] + static_cast<int64_t>(tails[t].size());
-    for (int64_t i = 0; i < counts[t]; ++i, ++row) {
+    slots.resize(counts[t]);
+    for (int64_t i = 0; i < counts[t]; ++i) {
       const int64_t u = static_cast<int64_t>(rng_.Below(n));
-      const int64_t slot = u < n_safe[t] ? rings_[t].guide_starts().SlotAt(u) : tails[t][u - n_safe[t]];
-      WriteSegmentLocked(t, slot, row, out);
+      slots[i] = u < n_safe[t] ? ring.guide_starts().SlotAt(u) : tails[t][u - n_safe[t]];
+    }
+    constexpr int64_t kAhead = 2;
+    const int64_t K = config_.guide_step;
+    for (int64_t i = 0; i < std::min(counts[t], kAhead); ++i) ring.PrefetchWindow(slots[i], K);
+    for (int64_t i = 0; i < counts[t]; ++i, ++row) {
+      if (i + kAhead < counts[t]) ring.PrefetchWindow(slots[i + kAhead], K);
+      WriteSegmentLocked(t, slots[i], row, out);
     }
   }
 }
@@ -219,8 +234,10 @@ void ReplayBuffer::WriteSegmentLocked(int64_t t, int64_t slot, int64_t row,
     const int64_t r = row * K + step;
     if (step < length) {
       const int64_t s = ring.SlotOfAge(age + step);
+      // Inside the window the next obs is the next record's obs.
+      const float* next = step + 1 < length ? ring.Obs(ring.SlotOfAge(age + step + 1)) : ring.NextObs(s);
       std::memcpy(out.obs + r * D, ring.Obs(s), sizeof(float) * D);
-      std::memcpy(out.next_obs + r * D, ring.NextObs(s), sizeof(float) * D);
+      std::memcpy(out.next_obs + r * D, next, sizeof(float) * D);
       std::memcpy(out.action + r * A, ring.Action(s), sizeof(float) * A);
       out.reward[r] = ring.Reward(s);
       out.terminated[r] = ring.Flags(s) & kTerminated;

@@ -101,6 +101,7 @@ class ReplayBuffer {
   std::vector<SumTree> trees_;          // prioritized only: leaves hold priority^alpha
   std::vector<double> max_priority_;    // per task, the largest priority ever given
   Rng rng_;
+  std::vector<int64_t> scratch_slots_;  // sampled slots of one task (under mutex_)
   mutable std::mutex mutex_;
 
 };

@@ -3,8 +3,8 @@
 //   config (5 x int64, uint8 prioritized, double alpha, double beta, uint64 seed),
 //   sampler RNG state (4 x uint64),
 //   per task: int64 size, int64 head, double max priority, pending next_obs [D],
-//             obs [size, D], action [size, A], reward [size], flags [size],
-//             behaviour int16 [size], int64 episode ends E, final obs [E, D]
+//             slot records [size, D + A + 2] (see task_ring.h), int64 episode
+//             ends E, final obs [E, D]
 //             (age order), priority leaves double [size] when prioritized,
 //   uint64 checksum of every byte before it.
 // The file is written to "<path>.tmp" and renamed, so a crash never leaves a
@@ -111,12 +111,8 @@ void ReplayBuffer::SaveLocked(const std::string& path) const {
     w.Put(n);
     w.Put(ring.head());
     w.Put(c.prioritized ? max_priority_[t] : 1.0);
-    w.Array(ring.pending_data(), c.obs_dim);
-    w.Array(ring.obs_data(), n * c.obs_dim);
-    w.Array(ring.action_data(), n * c.action_dim);
-    w.Array(ring.reward_data(), n);
-    w.Array(ring.flags_data(), n);
-    w.Array(ring.behaviour_data(), n);
+    w.Array(ring.pending(), c.obs_dim);
+    w.Array(ring.records(), n * ring.stride());
     const SlotQueue& ends = ring.episode_ends();
     w.Put(ends.size());
     for (int64_t k = 0; k < ends.size(); ++k) w.Array(ends.PayloadAt(k), c.obs_dim);
@@ -141,31 +137,25 @@ void ReplayBuffer::SaveLocked(const std::string& path) const {
 }
 
 void ReplayBuffer::LoadTaskLocked(int64_t t, ReplayFileReader& r) {
-  const int64_t C = config_.capacity_per_task, D = config_.obs_dim, A = config_.action_dim;
+  const int64_t C = config_.capacity_per_task, D = config_.obs_dim;
   TaskRing& ring = rings_[t];
-  const TaskRing::Raw raw = ring.raw();
   const int64_t n = r.Get<int64_t>();
   const int64_t head = r.Get<int64_t>();
   if (n < 0 || n > C || head < 0 || head >= C || (n < C && head != n % C)) {
     r.Fail("task " + std::to_string(t) + " has size " + std::to_string(n) + " and head " +
            std::to_string(head) + " for capacity " + std::to_string(C));
   }
-  *raw.size = n;
-  *raw.head = head;
+  ring.set_size_and_head(n, head);
   const double max_priority = r.Get<double>();
   if (!std::isfinite(max_priority) || max_priority < 0.0) r.Fail("bad max priority");
-  r.Array(raw.pending->data(), D);
-  r.Array(raw.obs->data(), n * D);
-  r.Array(raw.action->data(), n * A);
-  r.Array(raw.reward->data(), n);
-  r.Array(raw.flags->data(), n);
-  r.Array(raw.behaviour->data(), n);
+  r.Array(ring.mutable_pending(), D);
+  r.Array(ring.mutable_records(), n * ring.stride());
   int64_t ends = 0;
   for (int64_t s = 0; s < n; ++s) {
-    const uint8_t f = (*raw.flags)[s];
+    const uint8_t f = ring.Flags(s);
     const bool done = f & (kTerminated | kTruncated);
     if (f > 15 || (done && !(f & kEpisodeEnd))) r.Fail("bad flags in task " + std::to_string(t));
-    const int16_t b = (*raw.behaviour)[s];
+    const int b = ring.Behaviour(s);
     if (b < 0 || b >= config_.num_tasks) r.Fail("bad behaviour in task " + std::to_string(t));
     ends += (f & kEpisodeEnd) ? 1 : 0;
   }

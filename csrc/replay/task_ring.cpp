@@ -10,11 +10,8 @@ TaskRing::TaskRing(int64_t capacity, int obs_dim, int action_dim)
     : capacity_(capacity),
       obs_dim_(obs_dim),
       action_dim_(action_dim),
-      obs_(capacity * obs_dim, 0.0f),
-      action_(capacity * action_dim, 0.0f),
-      reward_(capacity, 0.0f),
-      flags_(capacity, 0),
-      behaviour_(capacity, 0),
+      stride_(obs_dim + action_dim + 2),
+      records_(capacity * stride_, 0.0f),
       pending_(obs_dim, 0.0f),
       episode_ends_(obs_dim),
       guide_starts_(0) {}
@@ -22,14 +19,14 @@ TaskRing::TaskRing(int64_t capacity, int obs_dim, int action_dim)
 void TaskRing::CloseNewestIfDiscontinuous(const float* obs) {
   if (size_ == 0) return;
   const int64_t last = newest();
-  if (flags_[last] & kEpisodeEnd) return;
+  if (Flags(last) & kEpisodeEnd) return;
   if (std::memcmp(obs, pending_.data(), sizeof(float) * obs_dim_) == 0) return;
-  flags_[last] |= kEpisodeEnd;
+  *MutableMeta(last) |= kEpisodeEnd;
   episode_ends_.PushBack(static_cast<uint32_t>(last), pending_.data());
 }
 
 void TaskRing::ReleaseSlot(int64_t slot) {
-  const uint8_t f = flags_[slot];
+  const uint8_t f = Flags(slot);
   if (f & kEpisodeEnd) {
     assert(episode_ends_.size() > 0 && episode_ends_.Front() == slot);
     episode_ends_.PopFront();
@@ -38,23 +35,27 @@ void TaskRing::ReleaseSlot(int64_t slot) {
     assert(guide_starts_.size() > 0 && guide_starts_.Front() == slot);
     guide_starts_.PopFront();
   }
-  flags_[slot] = 0;
+  *MutableMeta(slot) = 0;
 }
 
 int64_t TaskRing::Add(const TransitionIn& t) {
   CloseNewestIfDiscontinuous(t.obs);
   const int64_t slot = head_;
   if (size_ == capacity_) ReleaseSlot(slot);
-  std::copy(t.obs, t.obs + obs_dim_, obs_.begin() + slot * obs_dim_);
-  std::copy(t.action, t.action + action_dim_, action_.begin() + slot * action_dim_);
-  reward_[slot] = t.reward;
-  behaviour_[slot] = static_cast<int16_t>(t.behaviour);
+  float* rec = records_.data() + slot * stride_;
+  std::copy(t.obs, t.obs + obs_dim_, rec);
+  std::copy(t.action, t.action + action_dim_, rec + obs_dim_);
+  rec[obs_dim_ + action_dim_] = t.reward;
   uint8_t f = 0;
   if (t.terminated) f |= kTerminated;
   if (t.truncated) f |= kTruncated;
   if (t.guide_begin) f |= kGuideBegin;
   if (t.terminated || t.truncated) f |= kEpisodeEnd;
-  flags_[slot] = f;
+  const int16_t behaviour = static_cast<int16_t>(t.behaviour);
+  uint8_t* meta = MutableMeta(slot);
+  meta[0] = f;
+  meta[1] = 0;
+  std::memcpy(meta + 2, &behaviour, sizeof(behaviour));
   if (f & kEpisodeEnd) {
     episode_ends_.PushBack(static_cast<uint32_t>(slot), t.next_obs);
   } else {
@@ -67,7 +68,7 @@ int64_t TaskRing::Add(const TransitionIn& t) {
 }
 
 const float* TaskRing::NextObs(int64_t slot) const {
-  if (flags_[slot] & kEpisodeEnd) {
+  if (Flags(slot) & kEpisodeEnd) {
     const int64_t k = episode_ends_.LowerBound(Age(slot), [this](uint32_t s) { return Age(s); });
     assert(k < episode_ends_.size() && episode_ends_.SlotAt(k) == slot);
     return episode_ends_.PayloadAt(k);
@@ -81,7 +82,7 @@ int TaskRing::WindowLength(int64_t slot, int k) const {
   for (int step = 0; step < k; ++step) {
     if (age + step >= size_) return 0;
     const int64_t s = SlotOfAge(age + step);
-    if ((flags_[s] & kEpisodeEnd) || step + 1 == k) return step + 1;
+    if ((Flags(s) & kEpisodeEnd) || step + 1 == k) return step + 1;
   }
   return 0;  // k <= 0 is rejected by the buffer
 }
@@ -98,10 +99,7 @@ int64_t TaskRing::CollectSegmentStarts(int k, std::vector<int64_t>* tail) const 
 }
 
 int64_t TaskRing::nbytes() const {
-  return static_cast<int64_t>(obs_.size() * sizeof(float) + action_.size() * sizeof(float) +
-                              reward_.size() * sizeof(float) + flags_.size() +
-                              behaviour_.size() * sizeof(int16_t) +
-                              pending_.size() * sizeof(float)) +
+  return static_cast<int64_t>((records_.size() + pending_.size()) * sizeof(float)) +
          episode_ends_.nbytes() + guide_starts_.nbytes();
 }
 
@@ -111,11 +109,11 @@ void TaskRing::RebuildQueues(const std::vector<float>& final_obs) {
   int64_t j = 0;
   for (int64_t age = 0; age < size_; ++age) {
     const int64_t slot = SlotOfAge(age);
-    if (flags_[slot] & kEpisodeEnd) {
+    if (Flags(slot) & kEpisodeEnd) {
       episode_ends_.PushBack(static_cast<uint32_t>(slot), final_obs.data() + j * obs_dim_);
       ++j;
     }
-    if (flags_[slot] & kGuideBegin) guide_starts_.PushBack(static_cast<uint32_t>(slot), nullptr);
+    if (Flags(slot) & kGuideBegin) guide_starts_.PushBack(static_cast<uint32_t>(slot), nullptr);
   }
   assert(j * obs_dim_ == static_cast<int64_t>(final_obs.size()));
 }

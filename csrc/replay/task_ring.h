@@ -1,7 +1,9 @@
 // Ring storage of one task's transitions.
 //
-// A slot stores obs, action, reward, behaviour and a flag byte once. The
-// next observation of slot s is, in this order:
+// A slot is one record of D + A + 2 floats: obs [D], action [A], reward, and a
+// 4-byte meta field (flag byte, pad byte, int16 behaviour). Records are
+// contiguous, so a sampled transition (its record plus the next record's obs)
+// is one run of memory. The next observation of slot s is, in this order:
 //   - the true final observation from the episode-end table, when the episode
 //     ended at s (terminated, truncated, or the next row did not continue it);
 //   - the pending next observation, when s is the newest slot;
@@ -12,7 +14,9 @@
 // reads back exactly as it was added and every written slot can be sampled.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "replay/slot_queue.h"
@@ -58,12 +62,24 @@ class TaskRing {
   // Writes one transition; returns the slot written.
   int64_t Add(const TransitionIn& t);
 
-  const float* Obs(int64_t slot) const { return obs_.data() + slot * obs_dim_; }
-  const float* Action(int64_t slot) const { return action_.data() + slot * action_dim_; }
-  float Reward(int64_t slot) const { return reward_[slot]; }
-  uint8_t Flags(int64_t slot) const { return flags_[slot]; }
-  int Behaviour(int64_t slot) const { return behaviour_[slot]; }
+  int64_t stride() const { return stride_; }  // floats per record
+  const float* Obs(int64_t slot) const { return records_.data() + slot * stride_; }
+  const float* Action(int64_t slot) const { return Obs(slot) + obs_dim_; }
+  float Reward(int64_t slot) const { return Obs(slot)[obs_dim_ + action_dim_]; }
+  uint8_t Flags(int64_t slot) const { return *Meta(slot); }
+  int Behaviour(int64_t slot) const {
+    int16_t b;
+    std::memcpy(&b, Meta(slot) + 2, sizeof(b));
+    return b;
+  }
   const float* NextObs(int64_t slot) const;
+  // Hints the cache to load what sampling `slot` reads: its record and the
+  // next record's obs; for a window, its first k records and the obs after.
+  void Prefetch(int64_t slot) const { PrefetchBytes(Obs(slot), (stride_ + obs_dim_) * 4); }
+  void PrefetchWindow(int64_t slot, int64_t k) const {
+    const int64_t records = std::min(k, capacity_ - slot);  // not past the array's end
+    PrefetchBytes(Obs(slot), (records * stride_ + obs_dim_) * 4);
+  }
 
   // Steps of the K-step window starting at `slot` that belong to its episode
   // (1..K), or 0 when the window is not complete yet (it runs past the newest
@@ -78,24 +94,12 @@ class TaskRing {
 
   int64_t nbytes() const;
 
-  // Raw access for save/load.
-  struct Raw {
-    std::vector<float>* obs;
-    std::vector<float>* action;
-    std::vector<float>* reward;
-    std::vector<uint8_t>* flags;
-    std::vector<int16_t>* behaviour;
-    std::vector<float>* pending;
-    int64_t* size;
-    int64_t* head;
-  };
-  Raw raw() { return {&obs_, &action_, &reward_, &flags_, &behaviour_, &pending_, &size_, &head_}; }
-  const float* obs_data() const { return obs_.data(); }
-  const float* action_data() const { return action_.data(); }
-  const float* reward_data() const { return reward_.data(); }
-  const uint8_t* flags_data() const { return flags_.data(); }
-  const int16_t* behaviour_data() const { return behaviour_.data(); }
-  const float* pending_data() const { return pending_.data(); }
+  // Raw access for save/load: records of slots [0, size), the pending obs.
+  const float* records() const { return records_.data(); }
+  const float* pending() const { return pending_.data(); }
+  float* mutable_records() { return records_.data(); }
+  float* mutable_pending() { return pending_.data(); }
+  void set_size_and_head(int64_t size, int64_t head) { size_ = size, head_ = head; }
   const SlotQueue& episode_ends() const { return episode_ends_; }
   const SlotQueue& guide_starts() const { return guide_starts_; }
   // Rebuilds both queues from the flags and `final_obs` (one row per episode
@@ -103,19 +107,34 @@ class TaskRing {
   void RebuildQueues(const std::vector<float>& final_obs);
 
  private:
+  // (On x86 an asm statement: GCC drops __builtin_prefetch loops whose trip
+  // count is not a constant.)
+  static void PrefetchBytes(const void* start, int64_t bytes) {
+    const char* p = static_cast<const char*>(start);
+    for (int64_t b = 0; b < bytes; b += 64) {
+#if defined(__x86_64__)
+      asm volatile("prefetcht0 %0" : : "m"(p[b]));
+#else
+      __builtin_prefetch(p + b);
+#endif
+    }
+  }
   void CloseNewestIfDiscontinuous(const float* obs);
   void ReleaseSlot(int64_t slot);
+  const uint8_t* Meta(int64_t slot) const {
+    return reinterpret_cast<const uint8_t*>(Obs(slot) + obs_dim_ + action_dim_ + 1);
+  }
+  uint8_t* MutableMeta(int64_t slot) {
+    return reinterpret_cast<uint8_t*>(records_.data() + slot * stride_ + obs_dim_ + action_dim_ + 1);
+  }
 
   int64_t capacity_;
   int obs_dim_;
   int action_dim_;
+  int64_t stride_;
   int64_t size_ = 0;
   int64_t head_ = 0;
-  std::vector<float> obs_;
-  std::vector<float> action_;
-  std::vector<float> reward_;
-  std::vector<uint8_t> flags_;
-  std::vector<int16_t> behaviour_;
+  std::vector<float> records_;  // [capacity, stride]
   std::vector<float> pending_;  // next_obs of the newest slot while its episode runs
   SlotQueue episode_ends_;      // payload: true final observation
   SlotQueue guide_starts_;

@@ -333,3 +333,35 @@ def test_bad_set_state_and_task_vectors_raise_value_error() -> None:
     with pytest.raises(ValueError, match=r"vectors\[1\].*shape"):
         env.freeze_task_vectors([None, np.zeros(3)])
     env.freeze_task_vectors([None, None])  # unfreezing is always allowed
+
+
+# ------------------------------------------------------------- thread pool
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_thread_pool_visits_every_index_once(threads: int) -> None:
+    visits, used, error = _core.thread_pool_check(threads, 37, rounds=21)
+    np.testing.assert_array_equal(visits, np.full(37, 20))
+    assert error == ""
+    assert used == 1 if threads == 1 else 2 <= used <= threads
+
+
+@pytest.mark.parametrize("throw_at", [0, 5, 36])
+def test_thread_pool_rethrows_worker_exceptions_and_stays_usable(throw_at: int) -> None:
+    visits, _, error = _core.thread_pool_check(2, 37, rounds=3, throw_at=throw_at)
+    assert error == f"thread pool check: index {throw_at}"
+    np.testing.assert_array_equal(visits, np.full(37, 2))
+
+
+@pytest.mark.parametrize(("threads", "n"), [(2, 2), (2, 3), (3, 2), (3, 5)])
+def test_thread_pool_many_short_calls(threads: int, n: int) -> None:
+    visits, _, error = _core.thread_pool_check(threads, n, rounds=2001)
+    np.testing.assert_array_equal(visits, np.full(n, 2000))
+    assert error == ""
+
+
+def test_thread_pool_edge_cases() -> None:
+    visits, used, _ = _core.thread_pool_check(2, 0)
+    assert visits.shape == (0,) and used == 0
+    with pytest.raises(ValueError, match="num_threads"):
+        _core.thread_pool_check(0, 4)

@@ -9,7 +9,6 @@ import ctpg
 import gymnasium
 import numpy as np
 import pytest
-from ctpg.envs import native_available
 from ctpg.envs.registry import (
     HALFCHEETAH_MT5_TASKS,
     HALFCHEETAH_MT8_TASKS,
@@ -20,10 +19,7 @@ from ctpg.envs.registry import (
     resolve,
 )
 
-NATIVE_SKIP = pytest.mark.skipif(
-    not native_available(), reason="ctpg._core has no VecEnv: native env engine not built in"
-)
-BACKENDS = ["python", pytest.param("native", marks=NATIVE_SKIP)]
+BACKENDS = ["python", "native"]
 SAWYER_TASKS = ["reach-v3", "push-v3"]
 # A reach-v3 vector (object xyz, goal xyz) inside the task's ranges.
 REACH_VECTOR = np.array([0.05, 0.65, 0.02, -0.05, 0.85, 0.2])

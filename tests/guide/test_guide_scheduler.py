@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import ctpg
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import ctpg
 
 
 def run_steps(sched: ctpg.GuideScheduler, dones: list[list[bool]]) -> list[list[bool]]:
@@ -169,9 +168,12 @@ class ModelScheduler:
     n=st.integers(1, 4),
     k=st.integers(1, 5),
     steps=st.lists(
-        st.tuples(st.lists(st.booleans(), min_size=4, max_size=4),
-                  st.lists(st.booleans(), min_size=4, max_size=4),
-                  st.integers(0, 3), st.booleans()),
+        st.tuples(
+            st.lists(st.booleans(), min_size=4, max_size=4),
+            st.lists(st.booleans(), min_size=4, max_size=4),
+            st.integers(0, 3),
+            st.booleans(),
+        ),
         max_size=30,
     ),
 )

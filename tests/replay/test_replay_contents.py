@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import ctpg
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from replay_model import ModelReplay
-
-import ctpg
 
 D, A = 2, 1
 
@@ -106,8 +105,18 @@ def test_buffer_matches_model(num_tasks, capacity, guide_step, steps) -> None:
         term = np.array(s["term"][:T]) == 0
         trunc = np.array(s["trunc"][:T]) == 0
         behaviour = np.minimum(np.array(s["behaviour"][:T], np.int64), T - 1)
-        add_both(rb, model, obs, np.full((T, A), n, np.float32), np.arange(T, dtype=np.float32) + n,
-                 next_obs, term, trunc, behaviour, np.array(s["begin"][:T]))
+        add_both(
+            rb,
+            model,
+            obs,
+            np.full((T, A), n, np.float32),
+            np.arange(T, dtype=np.float32) + n,
+            next_obs,
+            term,
+            trunc,
+            behaviour,
+            np.array(s["begin"][:T]),
+        )
         prev_next = next_obs
     check_transitions(rb, model, per_task=60)
     check_segments(rb, model, per_task=60)
@@ -129,8 +138,18 @@ def test_next_obs_across_episode_end_uses_final_observation() -> None:
     rb = ctpg.ReplayBuffer(1, 16, D, A, guide_step=3)
     model = ModelReplay(1, 16, 3)
     for n, obs, next_obs, term, trunc in episode_data(1, 12, 4, np.random.default_rng(0), (5,)):
-        add_both(rb, model, obs, np.zeros((1, A), np.float32), np.ones(1, np.float32), next_obs,
-                 term, trunc, np.zeros(1, np.int64), np.array([n % 3 == 0]))
+        add_both(
+            rb,
+            model,
+            obs,
+            np.zeros((1, A), np.float32),
+            np.ones(1, np.float32),
+            next_obs,
+            term,
+            trunc,
+            np.zeros(1, np.int64),
+            np.array([n % 3 == 0]),
+        )
     b = rb.sample(200)
     ends = np.flatnonzero(b["terminated"] | b["truncated"])
     assert set(b["index"][ends].tolist()) == {3, 5, 7, 11}
@@ -148,8 +167,18 @@ def test_overwrite_wraps_and_segments_cross_the_wrap() -> None:
     rb = ctpg.ReplayBuffer(T, C, D, A, guide_step=K, seed=3)
     model = ModelReplay(T, C, K)
     for n, obs, next_obs, term, trunc in episode_data(T, 30, 50, np.random.default_rng(1)):
-        add_both(rb, model, obs, np.zeros((T, A), np.float32), np.zeros(T, np.float32), next_obs,
-                 term, trunc, np.array([1, 0]), np.full(T, n % 2 == 0))
+        add_both(
+            rb,
+            model,
+            obs,
+            np.zeros((T, A), np.float32),
+            np.zeros(T, np.float32),
+            next_obs,
+            term,
+            trunc,
+            np.array([1, 0]),
+            np.full(T, n % 2 == 0),
+        )
     np.testing.assert_array_equal(rb.sizes(), [C, C])
     # Rows 23..29 remain in slots 2..6, 0, 1. Starts at rows 24 and 26 (slots 3 and 5);
     # the window of slot 5 runs over the wrap (slots 5, 6, 0). Row 28 (slot 0) starts a
@@ -169,8 +198,16 @@ def test_short_episode_segment_keeps_last_flags_and_zero_filler() -> None:
     obs = np.zeros((1, D), np.float32)
     for n in range(4):
         nxt = np.full((1, D), n + 1, np.float32)
-        rb.add(obs, np.ones((1, A), np.float32), np.ones(1, np.float32), nxt,
-               np.array([n == 1]), np.array([n == 1]), None, np.array([n == 0]))
+        rb.add(
+            obs,
+            np.ones((1, A), np.float32),
+            np.ones(1, np.float32),
+            nxt,
+            np.array([n == 1]),
+            np.array([n == 1]),
+            None,
+            np.array([n == 0]),
+        )
         obs = nxt if n != 1 else np.full((1, D), 100, np.float32)
     seg = rb.sample_segments(3)
     np.testing.assert_array_equal(seg["valid"][0], [True, True, False, False, False])
@@ -183,13 +220,25 @@ def test_short_episode_segment_keeps_last_flags_and_zero_filler() -> None:
 
 def test_newest_row_is_sampled_with_its_pending_next_obs() -> None:
     rb = ctpg.ReplayBuffer(1, 4, D, A)
-    rb.add(np.zeros((1, D)), np.zeros((1, A)), np.zeros(1), np.ones((1, D)), np.zeros(1, bool),
-           np.zeros(1, bool))
+    rb.add(
+        np.zeros((1, D)),
+        np.zeros((1, A)),
+        np.zeros(1),
+        np.ones((1, D)),
+        np.zeros(1, bool),
+        np.zeros(1, bool),
+    )
     b = rb.sample(3)
     np.testing.assert_array_equal(b["next_obs"], np.ones((3, D)))
     # The next row does not start from that next_obs: the first row stays intact.
-    rb.add(np.full((1, D), 7.0), np.zeros((1, A)), np.zeros(1), np.full((1, D), 8.0),
-           np.zeros(1, bool), np.zeros(1, bool))
+    rb.add(
+        np.full((1, D), 7.0),
+        np.zeros((1, A)),
+        np.zeros(1),
+        np.full((1, D), 8.0),
+        np.zeros(1, bool),
+        np.zeros(1, bool),
+    )
     b = rb.sample(50)
     np.testing.assert_array_equal(b["next_obs"][b["index"] == 0], 1.0)
     np.testing.assert_array_equal(b["next_obs"][b["index"] == 1], 8.0)
@@ -199,8 +248,16 @@ def test_newest_row_is_sampled_with_its_pending_next_obs() -> None:
 def test_capacity_one(done: bool) -> None:
     rb = ctpg.ReplayBuffer(2, 1, D, A, guide_step=1)
     for n in range(3):
-        rb.add(np.full((2, D), n, np.float32), np.full((2, A), 1.0), np.full(2, 1.0), np.full((2, D), n + 0.5),
-               np.full(2, done), np.zeros(2, bool), None, np.ones(2, bool))
+        rb.add(
+            np.full((2, D), n, np.float32),
+            np.full((2, A), 1.0),
+            np.full(2, 1.0),
+            np.full((2, D), n + 0.5),
+            np.full(2, done),
+            np.zeros(2, bool),
+            None,
+            np.ones(2, bool),
+        )
     b = rb.sample(4)
     np.testing.assert_array_equal(b["obs"], 2.0)
     np.testing.assert_array_equal(b["next_obs"], 2.5)
@@ -216,8 +273,9 @@ def test_same_seed_same_samples_and_different_seed_differs() -> None:
     def filled(seed: int) -> ctpg.ReplayBuffer:
         rb = ctpg.ReplayBuffer(3, 50, D, A, guide_step=2, seed=seed)
         for n, obs, nxt, term, trunc in episode_data(3, 40, 7, np.random.default_rng(5)):
-            rb.add(obs, np.zeros((3, A)), np.zeros(3), nxt, term, trunc, None,
-                   np.full(3, n % 2 == 0))
+            rb.add(
+                obs, np.zeros((3, A)), np.zeros(3), nxt, term, trunc, None, np.full(3, n % 2 == 0)
+            )
         return rb
 
     a, b, c = filled(0), filled(0), filled(1)
@@ -228,8 +286,14 @@ def test_same_seed_same_samples_and_different_seed_differs() -> None:
 
 def test_batch_per_task_array_gives_rows_grouped_in_task_order() -> None:
     rb = ctpg.ReplayBuffer(3, 5, D, A)
-    rb.add(np.zeros((3, D)), np.zeros((3, A)), np.zeros(3), np.zeros((3, D)), np.zeros(3, bool),
-           np.zeros(3, bool))
+    rb.add(
+        np.zeros((3, D)),
+        np.zeros((3, A)),
+        np.zeros(3),
+        np.zeros((3, D)),
+        np.zeros(3, bool),
+        np.zeros(3, bool),
+    )
     b = rb.sample(np.array([2, 0, 3]))
     np.testing.assert_array_equal(b["task"], [0, 0, 2, 2, 2])
     assert b["obs"].shape == (5, D) and b["terminated"].dtype == bool
@@ -242,9 +306,7 @@ def naive_nbytes(T: int, C: int, obs_dim: int, action_dim: int) -> int:
     return T * C * (4 * (2 * obs_dim + action_dim + 1) + 3 + 2)
 
 
-@pytest.mark.parametrize(
-    ("obs_dim", "action_dim", "episode_len"), [(39, 4, 200), (17, 6, 1000)]
-)
+@pytest.mark.parametrize(("obs_dim", "action_dim", "episode_len"), [(39, 4, 200), (17, 6, 1000)])
 def test_nbytes_at_most_six_tenths_of_the_naive_layout(obs_dim, action_dim, episode_len) -> None:
     T, C, K = 3, 5000, 10
     rb = ctpg.ReplayBuffer(T, C, obs_dim, action_dim, guide_step=K)
@@ -252,9 +314,33 @@ def test_nbytes_at_most_six_tenths_of_the_naive_layout(obs_dim, action_dim, epis
     for n in range(2 * C):  # fill twice so the ring wraps and the side tables settle
         nxt = np.full((T, obs_dim), n + 1, np.float32)
         done = np.full(T, (n + 1) % episode_len == 0)
-        rb.add(obs, np.zeros((T, action_dim)), np.zeros(T), nxt, np.zeros(T, bool), done, None,
-               np.full(T, (n % episode_len) % K == 0))
+        rb.add(
+            obs,
+            np.zeros((T, action_dim)),
+            np.zeros(T),
+            nxt,
+            np.zeros(T, bool),
+            done,
+            None,
+            np.full(T, (n % episode_len) % K == 0),
+        )
         obs = np.full((T, obs_dim), -1.0, np.float32) if done[0] else nxt
     ratio = rb.nbytes / naive_nbytes(T, C, obs_dim, action_dim)
     assert ratio <= 0.6, ratio
     assert rb.sample(4)["obs"].shape == (T * 4, obs_dim)
+
+
+@pytest.mark.parametrize("done", [False, True])
+def test_capacity_one_segments_longer_than_the_ring(done: bool) -> None:
+    rb = ctpg.ReplayBuffer(1, 1, D, A, guide_step=3)
+    obs = np.zeros((1, D), np.float32)
+    rb.add(obs, np.ones((1, A)), np.ones(1), obs + 1, np.array([done]), np.zeros(1, bool), None,
+           np.ones(1, bool))
+    if not done:  # the window needs two more rows, which the ring cannot hold
+        with pytest.raises(ValueError, match="no complete segment"):
+            rb.sample_segments(1)
+        return
+    seg = rb.sample_segments(2)
+    np.testing.assert_array_equal(seg["valid"], [[True, False, False]] * 2)
+    np.testing.assert_array_equal(seg["terminated"], [[True, False, False]] * 2)
+    np.testing.assert_array_equal(seg["next_obs"][:, 0], 1.0)

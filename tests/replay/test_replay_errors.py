@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-
-import numpy as np
-import pytest
+import time
 
 import ctpg
+import numpy as np
+import pytest
 
 T, D, A = 2, 3, 2
 
@@ -77,8 +77,14 @@ def test_add_rejects_bad_arrays_and_stores_nothing(name, value, match) -> None:
 def test_add_accepts_float64_and_lists() -> None:
     rb = ctpg.ReplayBuffer(T, 4, D, A)
     args = good()
-    rb.add(args["obs"].astype(np.float64), args["action"].tolist(), [0.5, 1.5], args["next_obs"],
-           [True, False], [False, False])
+    rb.add(
+        args["obs"].astype(np.float64),
+        args["action"].tolist(),
+        [0.5, 1.5],
+        args["next_obs"],
+        [True, False],
+        [False, False],
+    )
     b = rb.sample(1)
     assert b["obs"].dtype == np.float32 and b["reward"].tolist() == [0.5, 1.5]
 
@@ -118,7 +124,7 @@ def test_concurrent_calls_from_threads_are_safe() -> None:
 
     def work(k: int) -> None:
         try:
-            for n in range(300):
+            for _n in range(300):
                 if k == 0:
                     rb.add(**good())
                 else:
@@ -135,3 +141,32 @@ def test_concurrent_calls_from_threads_are_safe() -> None:
         th.join()
     assert not errors
     np.testing.assert_array_equal(rb.sizes(), [64, 64])
+
+
+def test_sampling_releases_the_gil() -> None:
+    """The main thread keeps running Python while another thread samples.
+
+    If the call held the GIL, the main loop below could not run at all while
+    it lasts, so its longest pause would be at least the call's duration.
+    """
+    T = 128
+    rb = ctpg.ReplayBuffer(T, 1024, 1, 1, prioritized=True, seed=0)
+    for n in range(1024):
+        x = np.full((T, 1), n, np.float32)
+        rb.add(x, x, np.zeros(T), x + 1, np.zeros(T, bool), np.zeros(T, bool))
+    duration: list[float] = []
+
+    def work() -> None:
+        t0 = time.perf_counter()
+        rb.sample(4000)
+        duration.append(time.perf_counter() - t0)
+
+    th = threading.Thread(target=work)
+    last = time.perf_counter()
+    longest = 0.0
+    th.start()
+    while th.is_alive():
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    th.join()
+    assert longest < 0.5 * duration[0], (longest, duration[0])

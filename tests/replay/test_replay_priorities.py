@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import ctpg
 import numpy as np
 import pytest
 from scipy import stats
-
-import ctpg
 
 D, A = 3, 2
 
@@ -15,8 +14,14 @@ def filled(num_tasks: int, capacity: int, rows: int, **kw) -> ctpg.ReplayBuffer:
     rb = ctpg.ReplayBuffer(num_tasks, capacity, D, A, prioritized=True, **kw)
     for n in range(rows):
         obs = np.full((num_tasks, D), n, np.float32)
-        rb.add(obs, np.zeros((num_tasks, A)), np.zeros(num_tasks), obs + 1,
-               np.zeros(num_tasks, bool), np.zeros(num_tasks, bool))
+        rb.add(
+            obs,
+            np.zeros((num_tasks, A)),
+            np.zeros(num_tasks),
+            obs + 1,
+            np.zeros(num_tasks, bool),
+            np.zeros(num_tasks, bool),
+        )
     return rb
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ctpg
 import numpy as np
 import pytest
-
-import ctpg
 
 T, D, A, K = 3, 4, 2, 3
 
@@ -16,15 +15,24 @@ def filled(prioritized: bool) -> ctpg.ReplayBuffer:
     rb = ctpg.ReplayBuffer(T, 20, D, A, guide_step=K, prioritized=prioritized, seed=11)
     rng = np.random.default_rng(0)
     obs = rng.normal(size=(T, D)).astype(np.float32)
-    for n in range(33):
+    for _n in range(33):
         nxt = rng.normal(size=(T, D)).astype(np.float32)
         done = rng.random(T) < 0.15
-        rb.add(obs, rng.normal(size=(T, A)), rng.normal(size=T), nxt, done, np.zeros(T, bool),
-               rng.integers(0, T, T), rng.random(T) < 0.4)
+        rb.add(
+            obs,
+            rng.normal(size=(T, A)),
+            rng.normal(size=T),
+            nxt,
+            done,
+            np.zeros(T, bool),
+            rng.integers(0, T, T),
+            rng.random(T) < 0.4,
+        )
         obs = np.where(done[:, None], rng.normal(size=(T, D)), nxt).astype(np.float32)
     if prioritized:
-        rb.update_priorities(np.repeat(np.arange(T), 20), np.tile(np.arange(20), T),
-                             rng.random(T * 20) * 3)
+        rb.update_priorities(
+            np.repeat(np.arange(T), 20), np.tile(np.arange(20), T), rng.random(T * 20) * 3
+        )
     rb.sample(5)  # move the sampler state away from the seed
     return rb
 
@@ -61,8 +69,15 @@ def test_loaded_copy_is_independent(tmp_path: Path) -> None:
     rb = filled(False)
     rb.save(tmp_path / "a.bin")
     loaded = ctpg.ReplayBuffer.load(tmp_path / "a.bin")
-    loaded.add(np.zeros((T, D)), np.zeros((T, A)), np.zeros(T), np.zeros((T, D)),
-               np.zeros(T, bool), np.zeros(T, bool))
+    loaded.add(
+        np.zeros((T, D)),
+        np.zeros((T, A)),
+        np.zeros(T),
+        np.zeros((T, D)),
+        np.zeros(T, bool),
+        np.zeros(T, bool),
+    )
+
     def has_zero_row(buf: ctpg.ReplayBuffer) -> bool:
         return bool((buf.sample(np.array([0, 0, 200]))["obs"] == 0).all(axis=1).any())
 

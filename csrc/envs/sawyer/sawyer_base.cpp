@@ -1,0 +1,264 @@
+#include "envs/sawyer/sawyer_base.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace ctpg {
+namespace sawyer {
+namespace {
+
+// SawyerXYZEnv._HAND_SPACE: bounds of the hand blocks of the observation.
+constexpr double kHandObsLow[3] = {-0.525, 0.348, -0.0525};
+constexpr double kHandObsHigh[3] = {0.525, 1.025, 0.7};
+constexpr double kMocapQuat[4] = {1.0, 0.0, 1.0, 0.0};
+
+int RequireId(const mjModel* m, mjtObj type, const char* name, const TaskSpec& spec) {
+  const int id = mj_name2id(m, type, name);
+  if (id < 0) {
+    throw std::runtime_error(std::string("metaworld asset ") + spec.xml + " lacks object '" +
+                             name + "' needed by " + spec.name);
+  }
+  return id;
+}
+
+UniqueModel LoadModel(const std::string& path) {
+  char error[1024] = {0};
+  UniqueModel model(mj_loadXML(path.c_str(), nullptr, error, sizeof(error)));
+  if (!model) {
+    throw std::invalid_argument("metaworld_asset_dir: cannot load " + path + ": " + error);
+  }
+  return model;
+}
+
+// SawyerMocapBase.reset_mocap_welds.
+void ResetMocapWelds(mjModel* m) {
+  static constexpr mjtNum kWeld[11] = {0, 0, 0, 0, 0, 0, -1, 0, 0, 0, 5};
+  if (m->nmocap <= 0) return;
+  for (int i = 0; i < m->neq; ++i) {
+    if (m->eq_type[i] == mjEQ_WELD) std::copy(kWeld, kWeld + 11, m->eq_data + mjNEQDATA * i);
+  }
+}
+
+constexpr int kStateSpec = mjSTATE_INTEGRATION;
+
+// SawyerXYZEnv._reset_hand from mj_resetData: 50 x (mocap to hand_init_pos,
+// ctrl [-1, 1], frame_skip mj_step); the first `num_substeps` substeps.
+void ResetAndSettle(const mjModel* m, mjData* d, const TaskSpec& spec, int mocap,
+                    int num_substeps) {
+  mj_resetData(m, d);
+  for (int step = 0; step < num_substeps; ++step) {
+    if (step % kFrameSkip == 0) {
+      std::copy(spec.hand_init.begin(), spec.hand_init.end(), d->mocap_pos + 3 * mocap);
+      std::copy(kMocapQuat, kMocapQuat + 4, d->mocap_quat + 4 * mocap);
+      d->ctrl[0] = -1.0;
+      d->ctrl[1] = 1.0;
+    }
+    mj_step(m, d);
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const TaskModel> LoadTaskModel(const TaskSpec& spec, const std::string& asset_dir) {
+  auto task = std::make_shared<TaskModel>();
+  task->spec = &spec;
+  task->model = LoadModel(asset_dir + "/sawyer_xyz/" + spec.xml);
+  mjModel* m = task->model.get();
+  ResetMocapWelds(m);
+  task->hand_body = RequireId(m, mjOBJ_BODY, "hand", spec);
+  task->right_claw = RequireId(m, mjOBJ_BODY, "rightclaw", spec);
+  task->left_claw = RequireId(m, mjOBJ_BODY, "leftclaw", spec);
+  task->left_pad = RequireId(m, mjOBJ_BODY, "leftpad", spec);
+  task->right_pad = RequireId(m, mjOBJ_BODY, "rightpad", spec);
+  task->right_effector = RequireId(m, mjOBJ_SITE, "rightEndEffector", spec);
+  task->left_effector = RequireId(m, mjOBJ_SITE, "leftEndEffector", spec);
+  task->mocap = m->body_mocapid[RequireId(m, mjOBJ_BODY, "mocap", spec)];
+  if (m->nu != 2 || m->nq < 9) {
+    throw std::runtime_error(std::string("metaworld asset ") + spec.xml +
+                             ": unexpected Sawyer model layout");
+  }
+  for (int k = 0; k < kMaxTaskIds; ++k) {
+    const NamedId& n = spec.ids[k];
+    task->ids[k] = n.name == nullptr ? -1 : RequireId(m, n.type, n.name, spec);
+  }
+  if (!spec.settle_depends_on_vector) {
+    UniqueData d(mj_makeData(m));
+    if (!d) throw std::runtime_error(std::string("mj_makeData failed for ") + spec.name);
+    ResetAndSettle(m, d.get(), spec, task->mocap, kSettleSubsteps - 1);
+    task->presettled.resize(mj_stateSize(m, kStateSpec));
+    mj_getState(m, d.get(), task->presettled.data(), kStateSpec);
+  }
+  return task;
+}
+
+SawyerEnv::SawyerEnv(std::shared_ptr<const TaskModel> task)
+    : task_(std::move(task)), spec_(*task_->spec), name_(spec_.name) {
+  const mjModel* shared = task_->model.get();
+  model_ = std::make_unique<mjModel>(*shared);
+  body_pos_.assign(shared->body_pos, shared->body_pos + 3 * shared->nbody);
+  site_pos_.assign(shared->site_pos, shared->site_pos + 3 * shared->nsite);
+  model_->body_pos = body_pos_.data();
+  model_->site_pos = site_pos_.data();
+  data_.reset(mj_makeData(model_.get()));
+  if (!data_) throw std::runtime_error("mj_makeData failed for " + name_);
+  for (int i = 0; i < spec_.vec_dim; ++i) vec_[i] = spec_.vec_low[i];
+}
+
+SawyerEnv::~SawyerEnv() = default;
+
+void SawyerEnv::FreezeTaskVector(const double* vec) {
+  for (int i = 0; i < spec_.vec_dim; ++i) {
+    if (!std::isfinite(vec[i]) || vec[i] < spec_.vec_low[i] || vec[i] > spec_.vec_high[i]) {
+      throw std::invalid_argument(
+          "task_vector: entry " + std::to_string(i) + " of " + name_ + " is " +
+          std::to_string(vec[i]) + ", expected within [" + std::to_string(spec_.vec_low[i]) +
+          ", " + std::to_string(spec_.vec_high[i]) + "]");
+    }
+  }
+  if (spec_.accept != nullptr && !spec_.accept(vec)) {
+    throw std::invalid_argument("task_vector: " + name_ +
+                                " rejects this vector (object and goal too close)");
+  }
+  std::copy(vec, vec + spec_.vec_dim, vec_.begin());
+  frozen_ = true;
+}
+
+void SawyerEnv::CurrentTaskVector(double* out) const {
+  std::copy(vec_.begin(), vec_.begin() + spec_.vec_dim, out);
+}
+
+void SawyerEnv::DrawTaskVector(Rng& rng) {
+  do {
+    for (int i = 0; i < spec_.vec_dim; ++i) {
+      vec_[i] = rng.Uniform(spec_.vec_low[i], spec_.vec_high[i]);
+    }
+  } while (spec_.accept != nullptr && !spec_.accept(vec_.data()));
+}
+
+void SawyerEnv::TcpCenter(double* out) const {
+  const double* r = site_xpos(task_->right_effector);
+  const double* l = site_xpos(task_->left_effector);
+  for (int i = 0; i < 3; ++i) out[i] = (r[i] + l[i]) / 2.0;
+}
+
+void SawyerEnv::SetBodyPos(int body, const double* pos) {
+  std::copy(pos, pos + 3, body_pos_.begin() + 3 * body);
+}
+
+void SawyerEnv::SetSitePos(int site, const double* pos) {
+  std::copy(pos, pos + 3, site_pos_.begin() + 3 * site);
+}
+
+void SawyerEnv::CurrentObs(double* curr) const {
+  std::fill(curr, curr + kCurrObsDim, 0.0);
+  std::copy(body_xpos(task_->hand_body), body_xpos(task_->hand_body) + 3, curr);
+  const double apart = Dist3(body_xpos(task_->right_claw), body_xpos(task_->left_claw));
+  curr[3] = std::clamp(apart / 0.1, 0.0, 1.0);
+  spec_.objects(*this, curr + 4);
+}
+
+void SawyerEnv::ClipObs(double* obs) const {
+  for (int block : {0, kCurrObsDim}) {
+    for (int i = 0; i < 3; ++i) {
+      obs[block + i] = std::min(std::max(obs[block + i], kHandObsLow[i]), kHandObsHigh[i]);
+    }
+    obs[block + 3] = std::min(std::max(obs[block + 3], -1.0), 1.0);
+  }
+  for (int i = 0; i < 3; ++i) {
+    double& g = obs[2 * kCurrObsDim + i];
+    g = std::min(std::max(g, spec_.goal_low[i]), spec_.goal_high[i]);
+  }
+}
+
+void SawyerEnv::Reset(Rng& rng, float* obs) {
+  if (!frozen_) DrawTaskVector(rng);
+  curr_path_length_ = 0;
+  spec_.edit_model(*this, vec_.data());
+  if (!task_->presettled.empty()) {
+    // The last settling substep runs with this env's edited model, so that
+    // kinematics read before the next forward see the edits, as in MetaWorld.
+    mj_resetData(model_.get(), data_.get());
+    mj_setState(model_.get(), data_.get(), task_->presettled.data(), kStateSpec);
+    mj_step(model_.get(), data_.get());
+  } else {
+    ResetAndSettle(model_.get(), data_.get(), spec_, task_->mocap, kSettleSubsteps);
+  }
+  TcpCenter(state_.init_tcp.data());
+  spec_.reset(*this, vec_.data());
+  double full[kObsDim];
+  CurrentObs(full);
+  std::copy(full, full + kCurrObsDim, full + kCurrObsDim);
+  std::copy(state_.target_pos.begin(), state_.target_pos.end(), full + 2 * kCurrObsDim);
+  std::copy(full, full + kCurrObsDim, prev_obs_.begin());
+  for (int i = 0; i < kObsDim; ++i) obs[i] = static_cast<float>(full[i]);
+}
+
+StepOutput SawyerEnv::Step(const float* action, float* obs) {
+  mjModel* m = model_.get();
+  mjData* d = data_.get();
+  double* mocap_pos = d->mocap_pos + 3 * task_->mocap;
+  for (int i = 0; i < 3; ++i) {
+    const float a = std::min(std::max(action[i], -1.0f), 1.0f);
+    const float delta = a * 0.01f;
+    mocap_pos[i] = std::min(std::max(mocap_pos[i] + static_cast<double>(delta), spec_.hand_low[i]),
+                            spec_.hand_high[i]);
+  }
+  std::copy(kMocapQuat, kMocapQuat + 4, d->mocap_quat + 4 * task_->mocap);
+  d->ctrl[0] = static_cast<double>(action[3]);
+  d->ctrl[1] = -static_cast<double>(action[3]);
+  for (int k = 0; k < kFrameSkip; ++k) mj_step(m, d);
+  ++curr_path_length_;
+  mj_forward(m, d);
+  double full[kObsDim];
+  CurrentObs(full);
+  std::copy(prev_obs_.begin(), prev_obs_.end(), full + kCurrObsDim);
+  std::copy(state_.target_pos.begin(), state_.target_pos.end(), full + 2 * kCurrObsDim);
+  std::copy(full, full + kCurrObsDim, prev_obs_.begin());
+  ClipObs(full);
+  const RewardResult r = spec_.reward(*this, full, action);
+  for (int i = 0; i < kObsDim; ++i) obs[i] = static_cast<float>(full[i]);
+  StepOutput out;
+  out.reward = r.reward;
+  out.success = r.success;
+  out.terminated = false;
+  return out;
+}
+
+PyNum SawyerEnv::GripperCagingReward(const float* action, const double* obj,
+                                     const CagingParams& p) const {
+  const double* obj_init = state_.obj_init_pos.data();
+  const double pad_y[2] = {left_pad()[1], right_pad()[1]};
+  double caging_lr[2];
+  for (int i = 0; i < 2; ++i) {
+    const double to_obj = std::abs(pad_y[i] - obj[1]);
+    const double to_init = std::abs(pad_y[i] - obj_init[1]);
+    const double margin = std::abs(to_init - p.pad_success_thresh);
+    caging_lr[i] =
+        Tolerance(to_obj, p.obj_radius, p.pad_success_thresh, margin, Sigmoid::kLongTail);
+  }
+  const double caging_y = HamacherProduct(caging_lr[0], caging_lr[1]);
+  double tcp[3];
+  TcpCenter(tcp);
+  const double* init_tcp = state_.init_tcp.data();
+  const double xz_margin =
+      Norm2(obj_init[0] - init_tcp[0], obj_init[2] - init_tcp[2]) - p.xz_thresh;
+  const double caging_xz = Tolerance(Norm2(tcp[0] - obj[0], tcp[2] - obj[2]), 0.0, p.xz_thresh,
+                                     xz_margin, Sigmoid::kLongTail);
+  const PyNum gripper_closed = ClampedEffort(action[3]);
+  const double caging = HamacherProduct(caging_y, caging_xz);
+  const PyNum gripping = caging > 0.97 ? gripper_closed : PyNum{0.0, false};
+  PyNum out = HamacherProduct(PyNum{caging, false}, gripping);
+  if (p.high_density) {
+    if (out.f32) {
+      const float sum = static_cast<float>(out.value) + static_cast<float>(caging);
+      out.value = static_cast<double>(sum / 2.0f);
+    } else {
+      out.value = (out.value + caging) / 2.0;
+    }
+  }
+  return out;
+}
+
+}  // namespace sawyer
+}  // namespace ctpg

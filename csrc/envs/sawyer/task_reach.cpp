@@ -1,0 +1,63 @@
+// reach-v3 (SawyerReachEnvV3): move the tool centre to a goal in the air.
+#include "envs/sawyer/task_util.h"
+#include "envs/sawyer/tasks.h"
+
+namespace ctpg {
+namespace sawyer {
+namespace {
+
+enum Id { kObjBody, kObjGeom, kGoalSite };
+
+bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
+
+void EditModel(SawyerEnv& env, const double* vec) { env.SetSitePos(env.id(kGoalSite), vec + 3); }
+
+void Reset(SawyerEnv& env, const double* vec) {
+  TaskState& s = env.state();
+  s.target_pos = {vec[3], vec[4], vec[5]};
+  s.obj_init_pos = {vec[0], vec[1], vec[2]};
+  SetObjXyz(env, s.obj_init_pos.data());
+}
+
+void Objects(const SawyerEnv& env, double* out) {
+  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)),
+                     env.data()->geom_xmat + 9 * env.id(kObjGeom), out);
+}
+
+RewardResult Reward(const SawyerEnv& env, const double* /*obs*/, const float* /*action*/) {
+  const TaskState& s = env.state();
+  double tcp[3];
+  env.TcpCenter(tcp);
+  const double tcp_to_target = Dist3(tcp, s.target_pos.data());
+  const double margin = Dist3(env.spec().hand_init.data(), s.target_pos.data());
+  const double in_place = Tolerance(tcp_to_target, 0.0, 0.05, margin, Sigmoid::kLongTail);
+  return {10.0 * in_place, tcp_to_target <= 0.05};
+}
+
+}  // namespace
+
+const TaskSpec& ReachTask() {
+  static const TaskSpec spec = {
+      "reach-v3",
+      "sawyer_reach_v3.xml",
+      {0.0, 0.6, 0.2},
+      {-0.5, 0.40, 0.05},
+      {0.5, 1.0, 0.5},
+      6,
+      {-0.1, 0.6, 0.02, -0.1, 0.8, 0.05},
+      {0.1, 0.7, 0.02, 0.1, 0.9, 0.3},
+      {-0.1, 0.8, 0.05},
+      {0.1, 0.9, 0.3},
+      {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
+      false,
+      Accept,
+      EditModel,
+      Reset,
+      Objects,
+      Reward,
+  };
+  return spec;
+}
+
+}  // namespace sawyer
+}  // namespace ctpg

@@ -1,0 +1,69 @@
+// What one MetaWorld v3 task adds to the Sawyer arm: a plain table entry of
+// ranges and constants plus four small functions (model edits and reset from
+// the random vector, object pose for the observation, reward and success).
+#pragma once
+
+#include <mujoco/mujoco.h>
+
+#include <array>
+
+namespace ctpg {
+namespace sawyer {
+
+class SawyerEnv;
+
+constexpr int kMaxVecDim = 6;
+constexpr int kMaxTaskIds = 10;
+
+using Vec3 = std::array<double, 3>;
+
+// Per-episode quantities a task computes at reset and reads in its reward.
+struct TaskState {
+  Vec3 target_pos{};    // MetaWorld's _target_pos (the observed goal)
+  Vec3 obj_init_pos{};  // obj_init_pos
+  Vec3 init_tcp{};      // tcp center after hand settling
+  Vec3 aux{};           // peg head / window handle position at reset
+  double scalar = 0.0;  // button: initial object-to-target distance
+};
+
+struct RewardResult {
+  double reward = 0.0;
+  bool success = false;
+};
+
+// A named MuJoCo object the task reads; resolved once per task model.
+struct NamedId {
+  mjtObj type = mjOBJ_UNKNOWN;
+  const char* name = nullptr;
+};
+
+struct TaskSpec {
+  const char* name;
+  const char* xml;  // file under <metaworld assets>/sawyer_xyz/
+  Vec3 hand_init;
+  Vec3 hand_low;  // mocap bounds
+  Vec3 hand_high;
+  int vec_dim;
+  std::array<double, kMaxVecDim> vec_low;
+  std::array<double, kMaxVecDim> vec_high;
+  Vec3 goal_low;  // observation bounds of the goal block
+  Vec3 goal_high;
+  std::array<NamedId, kMaxTaskIds> ids;
+  // True when the model edits can change the hand-settling trajectory, so it
+  // must be rerun at every reset; false lets all resets start from one state
+  // cached one substep before the end of settling (the last substep runs with
+  // the env's edited model). False for every MT10 task (parity-tested).
+  bool settle_depends_on_vector;
+  // MetaWorld's rejection loop condition: false means redraw (nullptr: none).
+  bool (*accept)(const double* vec);
+  // Model edits from the vector (body_pos / site_pos), before settling.
+  void (*edit_model)(SawyerEnv& env, const double* vec);
+  // The rest of reset_model after settling (state edits, TaskState).
+  void (*reset)(SawyerEnv& env, const double* vec);
+  // Object positions and quaternions: 7 or 14 values of the 14-wide block.
+  void (*objects)(const SawyerEnv& env, double* out);
+  RewardResult (*reward)(const SawyerEnv& env, const double* obs, const float* action);
+};
+
+}  // namespace sawyer
+}  // namespace ctpg

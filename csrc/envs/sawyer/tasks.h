@@ -1,0 +1,21 @@
+// The MetaWorld v3 task table entries (the MT10 tasks).
+#pragma once
+
+#include "envs/sawyer/task_spec.h"
+
+namespace ctpg {
+namespace sawyer {
+
+const TaskSpec& ReachTask();
+const TaskSpec& PushTask();
+const TaskSpec& PickPlaceTask();
+const TaskSpec& PegInsertSideTask();
+const TaskSpec& DoorOpenTask();
+const TaskSpec& DrawerOpenTask();
+const TaskSpec& DrawerCloseTask();
+const TaskSpec& ButtonPressTopdownTask();
+const TaskSpec& WindowOpenTask();
+const TaskSpec& WindowCloseTask();
+
+}  // namespace sawyer
+}  // namespace ctpg

@@ -1,0 +1,109 @@
+"""Reference MetaWorld v3 envs and scripted policies for the parity tests."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+MT10_TASKS: tuple[str, ...] = (
+    "reach-v3",
+    "push-v3",
+    "pick-place-v3",
+    "peg-insert-side-v3",
+    "door-open-v3",
+    "drawer-open-v3",
+    "drawer-close-v3",
+    "button-press-topdown-v3",
+    "window-open-v3",
+    "window-close-v3",
+)
+
+# Policy class names that do not follow the task name.
+_POLICY_NAMES = {"peg-insert-side-v3": "SawyerPegInsertionSideV3Policy"}
+
+# MetaWorld's rejection conditions (object vs goal distance in the plane).
+_MIN_PLANAR_GAP = {
+    "reach-v3": 0.15,
+    "push-v3": 0.15,
+    "pick-place-v3": 0.15,
+    "peg-insert-side-v3": 0.1,
+}
+
+
+def metaworld_asset_dir() -> str:
+    """The assets folder of the installed metaworld package."""
+    import metaworld
+
+    return os.path.join(os.path.dirname(metaworld.__file__), "assets")
+
+
+def gymnasium_asset_dir() -> str:
+    """The MuJoCo assets folder of the installed gymnasium package."""
+    import gymnasium
+
+    return os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")
+
+
+def reference_env(task: str, vec: npt.NDArray[np.float64]) -> Any:
+    """A MetaWorld env with a visible goal and its random vector frozen to vec."""
+    from metaworld.env_dict import ALL_V3_ENVIRONMENTS
+
+    env = ALL_V3_ENVIRONMENTS[task]()
+    env._partially_observable = False
+    del env.sawyer_observation_space  # recomputed with the goal bounds
+    env._freeze_rand_vec = True
+    env._last_rand_vec = np.array(vec, dtype=np.float64)
+    env._set_task_called = True
+    return env
+
+
+def random_task_vector(
+    task: str,
+    space: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    rng: np.random.Generator,
+) -> npt.NDArray[np.float64]:
+    """A vector drawn from the task's reset space that its reset accepts."""
+    gap = _MIN_PLANAR_GAP.get(task)
+    while True:
+        vec = rng.uniform(space[0], space[1])
+        if gap is None or np.linalg.norm(vec[:2] - vec[3:5]) >= gap:
+            return vec
+
+
+def planar_gap(task: str) -> float | None:
+    """MetaWorld's minimum object-goal distance in the plane, if the task has one."""
+    return _MIN_PLANAR_GAP.get(task)
+
+
+def reset_space(task: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(low, high) of the task's _random_reset_space."""
+    from metaworld.env_dict import ALL_V3_ENVIRONMENTS
+
+    env = ALL_V3_ENVIRONMENTS[task]()
+    space = env._random_reset_space
+    assert space is not None, task
+    low = np.asarray(space.low, dtype=np.float64)
+    high = np.asarray(space.high, dtype=np.float64)
+    env.close()
+    return low, high
+
+
+def scripted_policy(task: str) -> Any:
+    """MetaWorld's scripted expert policy for the task."""
+    import metaworld.policies as policies
+
+    words = task.removesuffix("-v3").split("-")
+    name = _POLICY_NAMES.get(task, "Sawyer" + "".join(w.capitalize() for w in words) + "V3Policy")
+    return getattr(policies, name)()
+
+
+def scripted_action(policy: Any, obs: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+    """The policy's action on obs, clipped to the action space, as float32."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Constant(s) may be too high"
+        action = policy.get_action(obs)
+    return np.clip(action, -1.0, 1.0).astype(np.float32)
