@@ -5,8 +5,8 @@ its own process (``--workers`` at a time), and writes a Markdown table of the fi
 mean-over-evaluations (sample-efficiency) success and return per method, plus the raw
 per-run numbers as CSV. Example (the README's table):
 
-    python benchmarks/learning.py --preset quick --base mhsac --steps 15000 --seeds 0 1 2 \
-        --out benchmarks/results/learning_quick
+    python benchmarks/learning.py --preset quick --base mhsac --steps 20000 --seeds 0 1 2 \
+        --eval-episodes 8 --env-backend native --out benchmarks/results/learning_quick
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ def run_one(args: argparse.Namespace, sharing: str, seed: int) -> Path:
             options += ["--env-backend", args.env_backend]
         if args.eval_every:
             options += ["--eval-every", str(args.eval_every)]
+        if args.eval_episodes:
+            options += ["--eval-episodes", str(args.eval_episodes)]
     start = time.perf_counter()
     command = [sys.executable, "-m", "ctpg.train", *options, *common]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
@@ -96,6 +98,8 @@ def write_table(args: argparse.Namespace, results: dict[str, list[dict[str, floa
     """Markdown table (mean ± std over seeds) and raw CSV; returns the table."""
     lines = [
         f"preset `{args.preset}`, base `{args.base}`, {args.steps} steps per task, "
+        f"evaluation every {args.eval_every or 'preset'} steps with "
+        f"{args.eval_episodes or 'preset'} episodes per task, "
         f"seeds {' '.join(map(str, args.seeds))} (mean ± std over seeds)",
         "",
         "| method | final success | final return | mean success over evals "
@@ -134,6 +138,7 @@ def main() -> None:
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=15_000)
     p.add_argument("--eval-every", type=int, default=0, help="0 keeps the preset's")
+    p.add_argument("--eval-episodes", type=int, default=0, help="0 keeps the preset's")
     p.add_argument("--env-backend", choices=["native", "python"], default=None)
     p.add_argument("--device", default="cpu")
     p.add_argument("--torch-threads", type=int, default=1)

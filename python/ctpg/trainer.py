@@ -81,6 +81,7 @@ class GuideStats:
         self.own = 0
         self.masked = 0.0
         self.mask_rows = 0
+        self.empty = 0
 
     def record(self, env_ids: np.ndarray, chosen: np.ndarray, info: dict[str, Any]) -> None:
         self.chosen += np.bincount(chosen, minlength=len(self.names))
@@ -90,6 +91,9 @@ class GuideStats:
             mask_np = mask.detach().cpu().numpy().astype(bool)
             self.masked += float((~mask_np).sum()) / mask_np.shape[-1]
             self.mask_rows += mask_np.shape[0]
+        empty = info.get("empty")
+        if empty is not None:
+            self.empty += int(empty.sum().item())
 
     def pop(self, blocked: np.ndarray) -> dict[str, float]:
         total = max(int(self.chosen.sum()), 1)
@@ -99,12 +103,13 @@ class GuideStats:
         }
         out["guide/own_rate"] = self.own / total
         out["guide/mask_rate"] = self.masked / max(self.mask_rows, 1)
+        out["guide/empty_mask_rate"] = self.empty / total
         out["guide/blocked"] = float(blocked.sum())
         out.update(
             {f"guide/blocked/{n}": float(b) for n, b in zip(self.names, blocked, strict=True)}
         )
         self.chosen[:] = 0
-        self.own, self.masked, self.mask_rows = 0, 0.0, 0
+        self.own, self.masked, self.mask_rows, self.empty = 0, 0.0, 0, 0
         return out
 
 
