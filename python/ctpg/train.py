@@ -73,20 +73,22 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
     if resume:
         trainer.load_state_dict(*load_checkpoint(run_dir))
         logger.truncate(trainer.step)
-    with Progress(cfg.steps, trainer.step, trainer.task_names, progress) as display:
-        while trainer.step < cfg.steps:
-            trainer.collect()
-            trainer.update()
-            if trainer.step % cfg.log_every == 0:
-                logger.scalars(trainer.step, trainer.latest_losses)
-            if trainer.eval_due():
-                row = trainer.evaluate()
-                logger.write_row(trainer.step, row)
-                display.evaluated(trainer.step, row)
-                if cfg.checkpoint:
-                    save_checkpoint(run_dir, trainer.state_dict(), trainer.replay, trainer.step)
-            display.update(trainer.step)
-    logger.close()
+    try:
+        with Progress(cfg.steps, trainer.step, trainer.task_names, progress) as display:
+            while trainer.step < cfg.steps:
+                trainer.collect()
+                trainer.update()
+                if trainer.step % cfg.log_every == 0:
+                    logger.scalars(trainer.step, trainer.latest_losses)
+                if trainer.eval_due():
+                    row = trainer.evaluate()
+                    logger.write_row(trainer.step, row)
+                    display.evaluated(trainer.step, row)
+                    if cfg.checkpoint:
+                        save_checkpoint(run_dir, trainer.state_dict(), trainer.replay, trainer.step)
+                display.update(trainer.step)
+    finally:
+        logger.close()
     return run_dir
 
 
