@@ -20,6 +20,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ctpg.config import load_yaml
+
 METHODS = {"none": "base", "qmp": "w/ QMP", "ctpg": "w/ CTPG"}
 
 
@@ -80,11 +82,17 @@ def summarize(run_dir: Path) -> dict[str, float]:
     rows = _rows(run_dir)
     success = [float(r["eval/success"]) for r in rows]
     returns = [float(r["eval/return"]) for r in rows]
+    per_task = {
+        key.split("/")[1]: float(value)
+        for key, value in rows[-1].items()
+        if key.startswith("eval/") and key.endswith("/success") and key.count("/") == 2
+    }
     return {
         "success": success[-1],
         "return": returns[-1],
         "success_auc": statistics.fmean(success),
         "return_auc": statistics.fmean(returns),
+        **{f"task:{name}": value for name, value in per_task.items()},
     }
 
 
@@ -94,12 +102,33 @@ def _cell(values: list[float], digits: int) -> str:
     return f"{mean:.{digits}f} ± {spread:.{digits}f}"
 
 
+def _per_task_table(
+    args: argparse.Namespace, results: dict[str, list[dict[str, float]]]
+) -> list[str]:
+    runs = [r for rs in results.values() for r in rs]
+    if not runs:
+        return []
+    tasks = [key for key in runs[0] if key.startswith("task:")]
+    lines = [
+        "",
+        "Final success per task (mean over seeds):",
+        "",
+        "| method | " + " | ".join(t.removeprefix("task:") for t in tasks) + " |",
+        "| --- |" + " --- |" * len(tasks),
+    ]
+    for sharing, rs in results.items():
+        if rs:
+            cells = [f"{statistics.fmean(r[t] for r in rs):.2f}" for t in tasks]
+            lines.append(f"| {args.base} {METHODS[sharing]} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def write_table(args: argparse.Namespace, results: dict[str, list[dict[str, float]]]) -> str:
     """Markdown table (mean ± std over seeds) and raw CSV; returns the table."""
     lines = [
         f"preset `{args.preset}`, base `{args.base}`, {args.steps} steps per task, "
-        f"evaluation every {args.eval_every or 'preset'} steps with "
-        f"{args.eval_episodes or 'preset'} episodes per task, "
+        f"evaluation every {args.eval_every} steps with "
+        f"{args.eval_episodes} episodes per task, "
         f"seeds {' '.join(map(str, args.seeds))} (mean ± std over seeds)",
         "",
         "| method | final success | final return | mean success over evals "
@@ -116,6 +145,7 @@ def write_table(args: argparse.Namespace, results: dict[str, list[dict[str, floa
             _cell([r["return_auc"] for r in runs], 0),
         ]
         lines.append(f"| {args.base} {METHODS[sharing]} | " + " | ".join(cells) + " |")
+    lines += _per_task_table(args, results)
     table = "\n".join(lines) + "\n"
     out = Path(args.out)
     (out / "table.md").write_text(table)
@@ -149,6 +179,8 @@ def main() -> None:
     jobs = [(sharing, seed) for seed in args.seeds for sharing in args.methods]
     with ThreadPoolExecutor(max_workers=args.workers) as pool:
         dirs = list(pool.map(lambda job: run_one(args, *job), jobs))
+    run_cfg = load_yaml(dirs[0] / "config.yaml")
+    args.eval_every, args.eval_episodes = run_cfg.eval_every, run_cfg.eval_episodes
     results: dict[str, list[dict[str, float]]] = {sharing: [] for sharing in args.methods}
     for (sharing, _), run_dir in zip(jobs, dirs, strict=True):
         results[sharing].append(summarize(run_dir))
