@@ -188,6 +188,7 @@ def _quick() -> TrainConfig:
         eval_every=2000,
         eval_episodes=4,
         log_every=500,
+        torch_threads=1,
         env=EnvConfig(benchmark="custom", tasks=QUICK_TASKS, backend="native"),
         replay=ReplayConfig(capacity=300_000),
         agent=agent,
