@@ -5,12 +5,7 @@
 #include <utility>
 
 #include "envs/cheetah/cheetah.h"
-
-// The MetaWorld (Sawyer) family is part of the engine when its sources are.
-#if __has_include("envs/sawyer/sawyer.h")
 #include "envs/sawyer/sawyer.h"
-#define CTPG_HAS_SAWYER_FAMILY 1
-#endif
 
 namespace ctpg {
 namespace {
@@ -21,18 +16,15 @@ struct Family {
   std::function<std::vector<std::unique_ptr<Env>>(const std::vector<std::string>&)> make;
 };
 
-
-std::vector<Family> Families([[maybe_unused]] const std::string& metaworld_asset_dir,
+std::vector<Family> Families(const std::string& metaworld_asset_dir,
                              const std::string& gymnasium_asset_dir) {
   std::vector<Family> families;
   families.push_back({IsCheetahTask, [&](const std::vector<std::string>& names) {
                         return MakeCheetahEnvs(names, gymnasium_asset_dir);
                       }});
-#ifdef CTPG_HAS_SAWYER_FAMILY
   families.push_back({IsSawyerTask, [&](const std::vector<std::string>& names) {
                         return MakeSawyerEnvs(names, metaworld_asset_dir);
                       }});
-#endif
   return families;
 }
 
@@ -49,9 +41,7 @@ std::string JoinKnownNames() {
 
 std::vector<std::string> KnownTaskNames() {
   std::vector<std::string> names = CheetahTaskNames();
-#ifdef CTPG_HAS_SAWYER_FAMILY
   for (std::string& name : SawyerTaskNames()) names.push_back(std::move(name));
-#endif
   return names;
 }
 
