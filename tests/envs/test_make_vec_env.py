@@ -9,7 +9,6 @@ import ctpg
 import gymnasium
 import numpy as np
 import pytest
-from ctpg.envs import native_available
 from ctpg.envs.registry import (
     HALFCHEETAH_MT5_TASKS,
     HALFCHEETAH_MT8_TASKS,
@@ -20,29 +19,7 @@ from ctpg.envs.registry import (
     resolve,
 )
 
-NATIVE_SKIP = pytest.mark.skipif(
-    not native_available(), reason="ctpg._core has no VecEnv: native env engine not built in"
-)
-BACKENDS = ["python", pytest.param("native", marks=NATIVE_SKIP)]
-
-
-def _native_has_metaworld() -> bool:
-    if not native_available():
-        return False
-    try:
-        ctpg.make_vec_env(["reach-v3"], backend="native", num_threads=1).close()
-    except ValueError as e:
-        if "unknown task" in str(e):
-            return False
-        raise
-    return True
-
-
-NATIVE_METAWORLD_SKIP = pytest.mark.skipif(
-    native_available() and not _native_has_metaworld(),
-    reason="the native engine was built without the MetaWorld family",
-)
-SAWYER_BACKENDS = ["python", pytest.param("native", marks=[NATIVE_SKIP, NATIVE_METAWORLD_SKIP])]
+BACKENDS = ["python", "native"]
 SAWYER_TASKS = ["reach-v3", "push-v3"]
 # A reach-v3 vector (object xyz, goal xyz) inside the task's ranges.
 REACH_VECTOR = np.array([0.05, 0.65, 0.02, -0.05, 0.85, 0.2])
@@ -122,7 +99,7 @@ def test_bad_arguments_raise_value_error(args: tuple, kwargs: dict, match: str) 
 # ---- the VectorEnv contract, both backends ------------------------------------------------
 
 
-@pytest.fixture(scope="module", params=SAWYER_BACKENDS)
+@pytest.fixture(scope="module", params=BACKENDS)
 def sawyer_env(request: pytest.FixtureRequest) -> Iterator[gymnasium.vector.VectorEnv]:
     env = ctpg.make_vec_env(SAWYER_TASKS, backend=request.param, seed=3, max_episode_steps=4)
     yield env
@@ -224,7 +201,7 @@ def test_frozen_task_vectors_give_identical_episodes(
     assert not np.allclose(env.task_vectors()[0], REACH_VECTOR)
 
 
-@pytest.mark.parametrize("backend", SAWYER_BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_fixed_goals_stay_across_resets_and_follow_the_seed(backend: str) -> None:
     make = ctpg.make_vec_env
     env_a = make(["reach-v3"], backend=backend, seed=4, random_goals=False, max_episode_steps=2)
@@ -244,7 +221,7 @@ def test_fixed_goals_stay_across_resets_and_follow_the_seed(backend: str) -> Non
     assert not np.allclose(env_c.task_vectors()[0], fixed)
 
 
-@pytest.mark.parametrize("backend", SAWYER_BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_success_is_reported(backend: str) -> None:
     reach = ctpg.make_vec_env(["reach-v3"], backend=backend, max_episode_steps=60)
     obs, _ = reach.reset(seed=0, options={"task_vectors": [REACH_VECTOR]})

@@ -11,12 +11,7 @@ from __future__ import annotations
 import ctpg
 import numpy as np
 import pytest
-from ctpg.envs import native_available
 from ctpg.envs.registry import HALFCHEETAH_MT5_TASKS, HALFCHEETAH_MT8_TASKS
-
-pytestmark = pytest.mark.skipif(
-    not native_available(), reason="ctpg._core has no VecEnv: native env engine not built in"
-)
 
 EPISODE = 1000
 TOLERANCE = {"rtol": 1e-6, "atol": 1e-6}

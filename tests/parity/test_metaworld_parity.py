@@ -15,12 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pytest
+from ctpg import _core
 
-pytest.importorskip("metaworld")
-
-from ctpg import _core  # noqa: E402
-
-from . import _metaworld_reference as ref  # noqa: E402
+from . import _metaworld_reference as ref
 
 EPISODE_STEPS = 500  # MetaWorld's max_path_length
 TOLERANCE = 1e-6

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ctpg import _core
 
-pytest.importorskip("metaworld")
-
-from ctpg import _core  # noqa: E402
-
-from . import _metaworld_reference as ref  # noqa: E402
+from . import _metaworld_reference as ref
 
 
 def _make(tasks: list[str], seed: int = 0) -> _core.VecEnv:
@@ -83,3 +80,22 @@ def test_vector_metaworld_would_redraw_forever_is_rejected() -> None:
     env = _make(["reach-v3"])
     with pytest.raises(ValueError, match="rejects"):
         env.freeze_task_vectors([vec])
+
+
+def test_threads_and_autoresets_do_not_change_trajectories() -> None:
+    tasks = list(ref.MT10_TASKS) * 2
+    steps = [60] * len(tasks)  # several automatic resets with fresh goals
+    runs = []
+    for threads in (1, 2):
+        env = _core.VecEnv(
+            tasks, ref.metaworld_asset_dir(), ref.gymnasium_asset_dir(), 11, threads, steps
+        )
+        rng = np.random.default_rng(0)
+        out = [env.reset()]
+        for _ in range(150):
+            actions = rng.uniform(-1, 1, (len(tasks), 4)).astype(np.float32)
+            obs, rew, _, trunc, success, final = env.step(actions)
+            out += [obs, rew, trunc, success, final]
+        runs.append(out)
+    for a, b in zip(runs[0], runs[1], strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -54,6 +54,13 @@ PyNum HamacherProduct(PyNum a, PyNum b) {
   return PyNum{(a.value * b.value) / denominator, false};
 }
 
+PyNum AddPyFloat(PyNum a, double b) {
+  if (a.f32) {
+    return PyNum{static_cast<double>(static_cast<float>(a.value) + static_cast<float>(b)), true};
+  }
+  return PyNum{a.value + b, false};
+}
+
 PyNum ClampedEffort(float a) {
   if (!(a > 0.0f)) return PyNum{0.0, false};
   if (1.0f < a) return PyNum{1.0, false};

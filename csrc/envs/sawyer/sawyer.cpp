@@ -52,7 +52,8 @@ std::vector<std::unique_ptr<Env>> MakeSawyerEnvs(const std::vector<std::string>&
   for (const std::string& name : tasks) {
     const TaskSpec* spec = FindSpec(name);
     if (spec == nullptr) {
-      throw std::invalid_argument("task_names: '" + name + "' is not a MetaWorld task of this build");
+      throw std::invalid_argument("task_names: '" + name +
+                                  "' is not a MetaWorld task of this build");
     }
     auto& model = models[name];
     if (!model) model = sawyer::LoadTaskModel(*spec, metaworld_asset_dir);

@@ -122,7 +122,6 @@ void SawyerEnv::FreezeTaskVector(const double* vec) {
   }
   std::copy(vec, vec + spec_.vec_dim, vec_.begin());
   frozen_ = true;
-  has_vec_ = true;
 }
 
 void SawyerEnv::CurrentTaskVector(double* out) const {
@@ -131,9 +130,10 @@ void SawyerEnv::CurrentTaskVector(double* out) const {
 
 void SawyerEnv::DrawTaskVector(Rng& rng) {
   do {
-    for (int i = 0; i < spec_.vec_dim; ++i) vec_[i] = rng.Uniform(spec_.vec_low[i], spec_.vec_high[i]);
+    for (int i = 0; i < spec_.vec_dim; ++i) {
+      vec_[i] = rng.Uniform(spec_.vec_low[i], spec_.vec_high[i]);
+    }
   } while (spec_.accept != nullptr && !spec_.accept(vec_.data()));
-  has_vec_ = true;
 }
 
 void SawyerEnv::TcpCenter(double* out) const {

@@ -108,7 +108,6 @@ class SawyerEnv : public Env {
   UniqueData data_;
   std::array<double, kMaxVecDim> vec_{};
   bool frozen_ = false;
-  bool has_vec_ = false;
   int curr_path_length_ = 0;
   TaskState state_;
   std::array<double, kCurrObsDim> prev_obs_{};

@@ -100,13 +100,15 @@ RewardResult CloseReward(const SawyerEnv& env, const double* obs, const float* a
   env.TcpCenter(tcp);
   const double target_to_obj = Dist3(obj, s.target_pos.data());
   const double target_to_obj_init = Dist3(s.obj_init_pos.data(), s.target_pos.data());
-  const double in_place = Tolerance(target_to_obj, 0.0, kTargetRadius,
-                                    std::abs(target_to_obj_init - kTargetRadius), Sigmoid::kLongTail);
+  const double in_place_margin = std::abs(target_to_obj_init - kTargetRadius);
+  const double in_place =
+      Tolerance(target_to_obj, 0.0, kTargetRadius, in_place_margin, Sigmoid::kLongTail);
   constexpr double kHandleReachRadius = 0.005;
   const double tcp_to_obj = Dist3(obj, tcp);
   const double tcp_to_obj_init = Dist3(s.obj_init_pos.data(), s.init_tcp.data());
-  const double reach = Tolerance(tcp_to_obj, 0.0, kHandleReachRadius,
-                                 std::abs(tcp_to_obj_init - kHandleReachRadius), Sigmoid::kGaussian);
+  const double reach_margin = std::abs(tcp_to_obj_init - kHandleReachRadius);
+  const double reach =
+      Tolerance(tcp_to_obj, 0.0, kHandleReachRadius, reach_margin, Sigmoid::kGaussian);
   const PyNum gripped = HamacherProduct(PyNum{reach, false}, ClampedEffort(action[3]));
   PyNum reward = HamacherProduct(gripped, PyNum{in_place, false});
   const bool success = target_to_obj <= kTargetRadius + 0.015;

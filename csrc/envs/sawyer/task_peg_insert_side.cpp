@@ -54,8 +54,10 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
   const double obj_to_target = ScaledDist(head, s.target_pos.data());
   const double margin = ScaledDist(s.aux.data(), s.target_pos.data());
   double in_place = Tolerance(obj_to_target, 0.0, kTargetRadius, margin, Sigmoid::kLongTail);
-  const double box1 = RectPrismTolerance(head, env.site_xpos(env.id(kBrc1)), env.site_xpos(env.id(kTlc1)));
-  const double box2 = RectPrismTolerance(head, env.site_xpos(env.id(kBrc2)), env.site_xpos(env.id(kTlc2)));
+  const double box1 =
+      RectPrismTolerance(head, env.site_xpos(env.id(kBrc1)), env.site_xpos(env.id(kTlc1)));
+  const double box2 =
+      RectPrismTolerance(head, env.site_xpos(env.id(kBrc2)), env.site_xpos(env.id(kTlc2)));
   in_place = HamacherProduct(in_place, HamacherProduct(box2, box1));
   PyNum grasped = env.GripperCagingReward(action, obj, {0.0075, 0.03, 0.01, 0.005, true});
   const bool lifted = tcp_to_obj < 0.08 && tcp_opened > 0 && obj[2] - 0.01 > s.obj_init_pos[2];
@@ -63,9 +65,7 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
   const PyNum combined = HamacherProduct(grasped, PyNum{in_place, false});
   double reward = combined.value;
   if (lifted) {
-    const double bonus = 1.0 + 5.0 * in_place;
-    reward = combined.f32 ? static_cast<double>(static_cast<float>(reward) + static_cast<float>(bonus))
-                          : reward + bonus;
+    reward = AddPyFloat(combined, 1.0 + 5.0 * in_place).value;
   }
   if (obj_to_target <= kTargetRadius) reward = 10.0;
   return {reward, obj_to_target <= kTargetRadius};

@@ -76,9 +76,7 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
   const PyNum combined = HamacherProduct(grasped, PyNum{in_place, false});
   double reward = combined.value;
   if (tcp_to_obj < 0.02 && tcp_opened > 0 && obj[2] - 0.01 > s.obj_init_pos[2]) {
-    const double bonus = 1.0 + 5.0 * in_place;
-    reward = combined.f32 ? static_cast<double>(static_cast<float>(reward) + static_cast<float>(bonus))
-                          : reward + bonus;
+    reward = AddPyFloat(combined, 1.0 + 5.0 * in_place).value;
   }
   if (obj_to_target < kTargetRadius) reward = 10.0;
   return {reward, obj_to_target <= 0.07};

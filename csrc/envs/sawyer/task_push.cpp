@@ -40,20 +40,14 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
   const double in_place =
       Tolerance(target_to_obj, 0.0, kTargetRadius, target_to_obj_init, Sigmoid::kLongTail);
   const PyNum grasped = env.GripperCagingReward(action, obj, {0.015, 0.05, 0.01, 0.005, true});
-  double reward;
-  if (grasped.f32) {
-    float r = 2.0f * static_cast<float>(grasped.value);
-    if (tcp_to_obj < 0.02 && tcp_opened > 0) {
-      const float rhs = (1.0f + r) + static_cast<float>(5.0 * in_place);
-      r = r + rhs;
-    }
-    reward = r;
-  } else {
-    reward = 2.0 * grasped.value;
-    if (tcp_to_obj < 0.02 && tcp_opened > 0) reward += (1.0 + reward) + 5.0 * in_place;
+  PyNum reward{2.0 * grasped.value, grasped.f32};  // 2 * x is exact in both
+  if (tcp_to_obj < 0.02 && tcp_opened > 0) {
+    // reward += 1.0 + reward + 5.0 * in_place
+    const PyNum rhs = AddPyFloat(AddPyFloat(reward, 1.0), 5.0 * in_place);
+    reward = AddPyFloat(reward, rhs.value);
   }
-  if (target_to_obj < kTargetRadius) reward = 10.0;
-  return {reward, target_to_obj <= kTargetRadius};
+  if (target_to_obj < kTargetRadius) reward = PyNum{10.0, false};
+  return {reward.value, target_to_obj <= kTargetRadius};
 }
 
 }  // namespace

@@ -71,8 +71,9 @@ RewardResult WindowReward(const SawyerEnv& env, double init_x, Sigmoid reach_sig
   const double target_to_obj = std::sqrt(dx * dx);
   const double dx_init = init_x - s.target_pos[0];
   const double target_to_obj_init = std::sqrt(dx_init * dx_init);
-  const double in_place = Tolerance(target_to_obj, 0.0, kTargetRadius,
-                                    std::abs(target_to_obj_init - kTargetRadius), Sigmoid::kLongTail);
+  const double in_place_margin = std::abs(target_to_obj_init - kTargetRadius);
+  const double in_place =
+      Tolerance(target_to_obj, 0.0, kTargetRadius, in_place_margin, Sigmoid::kLongTail);
   const double tcp_to_obj = Dist3(obj, tcp);
   const double tcp_to_obj_init = Dist3(s.aux.data(), s.init_tcp.data());
   const double reach = Tolerance(tcp_to_obj, 0.0, kHandleRadius,

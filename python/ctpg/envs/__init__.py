@@ -1,7 +1,7 @@
 """Multi-task vector envs: MetaWorld MT10/MT50 and HalfCheetah MT5/MT8."""
 
 from ctpg.envs.make import make_vec_env
-from ctpg.envs.native import NativeVecEnv, native_available
+from ctpg.envs.native import NativeVecEnv
 from ctpg.envs.python_backend import PythonVecEnv
 from ctpg.envs.registry import BENCHMARKS, TaskSet, resolve
 
@@ -11,6 +11,5 @@ __all__ = [
     "PythonVecEnv",
     "TaskSet",
     "make_vec_env",
-    "native_available",
     "resolve",
 ]

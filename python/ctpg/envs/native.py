@@ -27,11 +27,6 @@ from ctpg.envs._vec_common import (
 from ctpg.envs.registry import METAWORLD, TaskSet, gymnasium_asset_dir, metaworld_asset_dir
 
 
-def native_available() -> bool:
-    """Whether the compiled core provides the native env engine."""
-    return hasattr(_core, "VecEnv")
-
-
 class NativeVecEnv(gymnasium.vector.VectorEnv):
     """One native sub-env per task, stepped in one call on a thread pool.
 
@@ -51,8 +46,6 @@ class NativeVecEnv(gymnasium.vector.VectorEnv):
         num_threads: int | None = None,
         random_goals: bool = True,
     ) -> None:
-        if not native_available():
-            raise RuntimeError("ctpg._core was built without the native env engine (VecEnv)")
         seed = check_seed(seed) or 0
         threads = (os.cpu_count() or 1) if num_threads is None else num_threads
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
