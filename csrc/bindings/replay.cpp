@@ -149,30 +149,36 @@ void BindReplay(py::module_& m) {
            py::arg("alpha") = 0.6, py::arg("beta") = 0.4, py::arg("seed") = 0)
       .def("add", &Add, py::arg("obs"), py::arg("action"), py::arg("reward"), py::arg("next_obs"),
            py::arg("terminated"), py::arg("truncated"), py::arg("behaviour") = py::none(),
-           py::arg("guide_begin") = py::none())
+           py::arg("guide_begin") = py::none(),
+           "Add one transition per task (arrays with leading dimension num_tasks).")
       .def("sizes",
            [](const ReplayBuffer& rb) {
              const std::vector<int64_t> sizes = rb.Sizes();
              return py::array_t<int64_t>(static_cast<py::ssize_t>(sizes.size()), sizes.data());
-           })
-      .def("sample", &Sample, py::arg("batch_per_task"))
-      .def("sample_segments", &SampleSegments, py::arg("batch_per_task"))
+           },
+           "Stored rows per task, int64 [num_tasks].")
+      .def("sample", &Sample, py::arg("batch_per_task"),
+           "Rows grouped by task: obs, action, reward, next_obs, terminated, truncated, task, "
+           "index, weight.")
+      .def("sample_segments", &SampleSegments, py::arg("batch_per_task"),
+           "K-step windows starting at guide_begin rows: obs [B,K,D], action, reward, next_obs, "
+           "terminated, truncated, valid [B,K], behaviour, task, index [B].")
       .def("update_priorities", &UpdatePriorities, py::arg("task"), py::arg("index"),
-           py::arg("priority"))
+           py::arg("priority"), "Set the priorities of sampled rows (prioritized buffers).")
       .def("save",
            [](const ReplayBuffer& rb, const py::handle& path) {
              const std::string p = PathArg(path);
              py::gil_scoped_release release;
              rb.Save(p);
            },
-           py::arg("path"))
+           py::arg("path"), "Write contents and sampler state to one checksummed file.")
       .def_static("load",
                   [](const py::handle& path) {
                     const std::string p = PathArg(path);
                     py::gil_scoped_release release;
                     return ReplayBuffer::Load(p);
                   },
-                  py::arg("path"))
+                  py::arg("path"), "Read a buffer written by save().")
       .def_property_readonly("nbytes", &ReplayBuffer::NBytes)
       .def_property_readonly("num_tasks", [](const ReplayBuffer& rb) { return rb.config().num_tasks; })
       .def_property_readonly("capacity_per_task",

@@ -328,3 +328,19 @@ def test_nbytes_at_most_six_tenths_of_the_naive_layout(obs_dim, action_dim, epis
     ratio = rb.nbytes / naive_nbytes(T, C, obs_dim, action_dim)
     assert ratio <= 0.6, ratio
     assert rb.sample(4)["obs"].shape == (T * 4, obs_dim)
+
+
+@pytest.mark.parametrize("done", [False, True])
+def test_capacity_one_segments_longer_than_the_ring(done: bool) -> None:
+    rb = ctpg.ReplayBuffer(1, 1, D, A, guide_step=3)
+    obs = np.zeros((1, D), np.float32)
+    rb.add(obs, np.ones((1, A)), np.ones(1), obs + 1, np.array([done]), np.zeros(1, bool), None,
+           np.ones(1, bool))
+    if not done:  # the window needs two more rows, which the ring cannot hold
+        with pytest.raises(ValueError, match="no complete segment"):
+            rb.sample_segments(1)
+        return
+    seg = rb.sample_segments(2)
+    np.testing.assert_array_equal(seg["valid"], [[True, False, False]] * 2)
+    np.testing.assert_array_equal(seg["terminated"], [[True, False, False]] * 2)
+    np.testing.assert_array_equal(seg["next_obs"][:, 0], 1.0)

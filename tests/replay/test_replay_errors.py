@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import ctpg
 import numpy as np
@@ -140,3 +141,32 @@ def test_concurrent_calls_from_threads_are_safe() -> None:
         th.join()
     assert not errors
     np.testing.assert_array_equal(rb.sizes(), [64, 64])
+
+
+def test_sampling_releases_the_gil() -> None:
+    """The main thread keeps running Python while another thread samples.
+
+    If the call held the GIL, the main loop below could not run at all while
+    it lasts, so its longest pause would be at least the call's duration.
+    """
+    T = 128
+    rb = ctpg.ReplayBuffer(T, 1024, 1, 1, prioritized=True, seed=0)
+    for n in range(1024):
+        x = np.full((T, 1), n, np.float32)
+        rb.add(x, x, np.zeros(T), x + 1, np.zeros(T, bool), np.zeros(T, bool))
+    duration: list[float] = []
+
+    def work() -> None:
+        t0 = time.perf_counter()
+        rb.sample(4000)
+        duration.append(time.perf_counter() - t0)
+
+    th = threading.Thread(target=work)
+    last = time.perf_counter()
+    longest = 0.0
+    th.start()
+    while th.is_alive():
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    th.join()
+    assert longest < 0.5 * duration[0], (longest, duration[0])
