@@ -246,41 +246,59 @@ def test_reset(benchmark, task_set: str, backend: str) -> None:  # type: ignore[
 # --------------------------------------------------------------- ratio table
 
 
-def measure(fn: Callable[[], None], min_seconds: float = 2.0) -> float:
-    """Seconds per call (best of three timed blocks of about min_seconds / 3)."""
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call: wall clock, and CPU time of this process (all threads)."""
+
+    wall: float
+    cpu: float
+
+
+def measure(fn: Callable[[], None], min_seconds: float = 2.0) -> Timing:
+    """Best of three timed blocks of about min_seconds / 3 each."""
     fn()
     calls, start = 0, time.perf_counter()
     while time.perf_counter() - start < 0.2:
         fn()
         calls += 1
     block = max(1, int(calls * min_seconds / 3 / 0.2))
-    best = float("inf")
+    wall = cpu = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for _ in range(block):
             fn()
-        best = min(best, (time.perf_counter() - start) / block)
-    return best
+        wall = min(wall, (time.perf_counter() - start) / block)
+        cpu = min(cpu, (time.process_time() - start_cpu) / block)
+    return Timing(wall, cpu)
 
 
 def ratio_table() -> str:
+    """Markdown table. CPU-s columns divide by CPU time rather than wall time,
+    which is less sensitive to other load on the machine (and shows no gain
+    from a second thread)."""
     rows = [
-        "| task set | backend | env-steps/s | vs python | reset ms/env |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| task set | backend | env-steps/s | vs python | env-steps/CPU-s | vs python "
+        "| reset ms/env |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for task_set in TASK_SETS.values():
-        base = None
+        base: Timing | None = None
         for backend in BACKENDS:
             try:
                 runner = make_runner(task_set, backend)
             except pytest.skip.Exception as e:
-                rows.append(f"| {task_set.name} | {backend} | skipped: {str(e.msg)[:60]} | | |")
+                rows.append(f"| {task_set.name} | {backend} | skipped: {str(e.msg)[:60]} |||||")
                 continue
-            sps = runner.num_envs / measure(runner.step)
-            reset_ms = 1e3 * measure(runner.reset, 1.0) / runner.num_envs
-            base = sps if backend == "python" else base
-            ratio = f"{sps / base:.1f}x" if base else "-"
-            rows.append(f"| {task_set.name} | {backend} | {sps:,.0f} | {ratio} | {reset_ms:.3f} |")
+            t = measure(runner.step)
+            reset_ms = 1e3 * measure(runner.reset, 1.0).wall / runner.num_envs
+            base = t if backend == "python" else base
+            n = runner.num_envs
+            ratio = f"{base.wall / t.wall:.1f}x" if base else "-"
+            cpu_ratio = f"{base.cpu / t.cpu:.1f}x" if base else "-"
+            rows.append(
+                f"| {task_set.name} | {backend} | {n / t.wall:,.0f} | {ratio} "
+                f"| {n / t.cpu:,.0f} | {cpu_ratio} | {reset_ms:.3f} |"
+            )
     return "\n".join(rows)
 
 

@@ -16,7 +16,6 @@ struct Family {
   std::function<std::vector<std::unique_ptr<Env>>(const std::vector<std::string>&)> make;
 };
 
-
 std::vector<Family> Families(const std::string& metaworld_asset_dir,
                              const std::string& gymnasium_asset_dir) {
   std::vector<Family> families;
