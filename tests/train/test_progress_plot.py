@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,14 +36,13 @@ def _run_with_rows(run_dir: Path) -> Path:
     return run_dir
 
 
-@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="no matplotlib")
 def test_plot_writes_curves(tmp_path: Path) -> None:
     paths = plot_runs([_run_with_rows(tmp_path / "r")])
     assert [p.name for p in paths] == ["success.png", "return.png"]
     assert all(p.stat().st_size > 0 for p in paths)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is not None, reason="has matplotlib")
-def test_plot_without_matplotlib_says_so(tmp_path: Path) -> None:
+def test_plot_without_matplotlib_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     with pytest.raises(RuntimeError, match="matplotlib"):
         plot_runs([_run_with_rows(tmp_path / "r")])
