@@ -193,12 +193,10 @@ void ReplayBuffer::SampleSegments(const std::vector<int64_t>& counts, const Segm
   CheckCounts(counts);
   std::lock_guard<std::mutex> lock(mutex_);
   const int k = static_cast<int>(config_.guide_step);
-  std::vector<std::vector<int64_t>> tails(config_.num_tasks);
-  std::vector<int64_t> n_safe(config_.num_tasks, 0);
   for (int64_t t = 0; t < config_.num_tasks; ++t) {
     if (counts[t] == 0) continue;
-    n_safe[t] = rings_[t].CollectSegmentStarts(k, &tails[t]);
-    if (n_safe[t] + static_cast<int64_t>(tails[t].size()) == 0) {
+    const TaskRing& ring = rings_[t];
+    if (ring.starts().count() - ring.CountIncompleteStarts(k) == 0) {
       throw std::invalid_argument(
           "batch_per_task asks for " + std::to_string(counts[t]) + " segments of task " +
           std::to_string(t) + ", which holds no complete segment starting at a guide_begin row");
@@ -208,11 +206,21 @@ void ReplayBuffer::SampleSegments(const std::vector<int64_t>& counts, const Segm
   std::vector<int64_t>& slots = scratch_slots_;
   for (int64_t t = 0; t < config_.num_tasks; ++t) {
     const TaskRing& ring = rings_[t];
-    const int64_t n = n_safe[t] + static_cast<int64_t>(tails[t].size());
+    const StartIndex& starts = ring.starts();
     slots.resize(counts[t]);
+    if (counts[t] > 0) starts.Prefix(&scratch_prefix_);
+    // Uniform over all starts, each incomplete one (at most k-1, among the
+    // newest rows) redrawn: uniform over the complete ones. Every draw is
+    // located first and its bits prefetched, then resolved to a slot.
     for (int64_t i = 0; i < counts[t]; ++i) {
-      const int64_t u = static_cast<int64_t>(rng_.Below(n));
-      slots[i] = u < n_safe[t] ? ring.guide_starts().SlotAt(u) : tails[t][u - n_safe[t]];
+      slots[i] = starts.Locate(static_cast<int64_t>(rng_.Below(starts.count())), scratch_prefix_);
+      starts.PrefetchLocated(slots[i]);
+    }
+    for (int64_t i = 0; i < counts[t]; ++i) {
+      slots[i] = starts.SelectLocated(slots[i]);
+      while (!ring.StartComplete(slots[i], k)) {
+        slots[i] = starts.Select(static_cast<int64_t>(rng_.Below(starts.count())), scratch_prefix_);
+      }
     }
     constexpr int64_t kAhead = 2;
     const int64_t K = config_.guide_step;

@@ -101,9 +101,9 @@ class ReplayBuffer {
   std::vector<SumTree> trees_;          // prioritized only: leaves hold priority^alpha
   std::vector<double> max_priority_;    // per task, the largest priority ever given
   Rng rng_;
-  std::vector<int64_t> scratch_slots_;  // sampled slots of one task (under mutex_)
+  std::vector<int64_t> scratch_slots_;   // sampled slots of one task (under mutex_)
+  std::vector<int32_t> scratch_prefix_;  // StartIndex::Prefix of one task (under mutex_)
   mutable std::mutex mutex_;
-
 };
 
 }  // namespace ctpg

@@ -1,0 +1,115 @@
+#include "replay/start_index.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace ctpg {
+namespace {
+
+constexpr uint64_t kByteOnes = 0x0101010101010101ull;
+
+// kSelectInByte.pos[b][r]: position of the set bit of rank r in byte b.
+struct ByteSelectTable {
+  uint8_t pos[256][8];
+  constexpr ByteSelectTable() : pos() {
+    for (int b = 0; b < 256; ++b) {
+      int r = 0;
+      for (int i = 0; i < 8; ++i) {
+        if (b & (1 << i)) pos[b][r++] = static_cast<uint8_t>(i);
+      }
+    }
+  }
+};
+constexpr ByteSelectTable kSelectInByte;
+
+// Number of the 8 bytes of `cumulative` (running counts, byte 7 unused) that
+// are <= r: the index of the byte holding rank r.
+int BytesAtMost(uint64_t cumulative, int64_t r) {
+  int n = 0;
+  for (int i = 0; i < 7; ++i) {
+    n += static_cast<int>(static_cast<int64_t>((cumulative >> (8 * i)) & 0xff) <= r);
+  }
+  return n;
+}
+
+// Set bits of every byte of w, one count per byte (no popcnt instruction is
+// assumed: the generic x86-64 build would call a library routine).
+uint64_t ByteCounts(uint64_t w) {
+  uint64_t s = w - ((w >> 1) & 0x5555555555555555ull);
+  s = (s & 0x3333333333333333ull) + ((s >> 2) & 0x3333333333333333ull);
+  return (s + (s >> 4)) & 0x0f0f0f0f0f0f0f0full;
+}
+
+int64_t PopCount(uint64_t w) { return static_cast<int64_t>((ByteCounts(w) * kByteOnes) >> 56); }
+
+// Position of the set bit of rank r (0-based) in w, which has more than r set
+// bits. Branch-free: sampled ranks are random, so branches would mispredict.
+int SelectInWord(uint64_t w, int64_t r) {
+  const uint64_t cumulative = ByteCounts(w) * kByteOnes;  // byte i: set bits in bytes 0..i
+  const int byte = BytesAtMost(cumulative, r);
+  const int64_t before = static_cast<int64_t>(((cumulative << 8) >> (8 * byte)) & 0xff);
+  return 8 * byte + kSelectInByte.pos[(w >> (8 * byte)) & 0xff][r - before];
+}
+
+}  // namespace
+
+StartIndex::StartIndex(int64_t capacity)
+    : bits_((capacity + 64 * kWordsPerBlock - 1) / (64 * kWordsPerBlock) * kWordsPerBlock, 0),
+      block_count_(bits_.size() / kWordsPerBlock, 0) {}
+
+void StartIndex::Insert(int64_t slot) {
+  assert(!Contains(slot));
+  bits_[slot >> 6] |= uint64_t{1} << (slot & 63);
+  ++block_count_[(slot >> 6) / kWordsPerBlock];
+  ++count_;
+}
+
+void StartIndex::Erase(int64_t slot) {
+  assert(Contains(slot));
+  bits_[slot >> 6] &= ~(uint64_t{1} << (slot & 63));
+  --block_count_[(slot >> 6) / kWordsPerBlock];
+  --count_;
+}
+
+void StartIndex::Clear() {
+  std::fill(bits_.begin(), bits_.end(), 0);
+  std::fill(block_count_.begin(), block_count_.end(), 0);
+  count_ = 0;
+}
+
+void StartIndex::Prefix(std::vector<int32_t>* prefix) const {
+  prefix->resize(block_count_.size());
+  int32_t running = 0;
+  for (size_t b = 0; b < block_count_.size(); ++b) {
+    (*prefix)[b] = running;
+    running += block_count_[b];
+  }
+}
+
+int64_t StartIndex::Locate(int64_t u, const std::vector<int32_t>& prefix) const {
+  assert(u >= 0 && u < count_ && prefix.size() == block_count_.size());
+  // Last block whose prefix is <= u (branch-free binary search).
+  const int32_t* base = prefix.data();
+  for (size_t n = prefix.size(); n > 1;) {
+    const size_t half = n / 2;
+    base = base[half] <= u ? base + half : base;
+    n -= half;
+  }
+  return (base - prefix.data()) * kBlockSlots + (u - *base);
+}
+
+int64_t StartIndex::SelectLocated(int64_t located) const {
+  const int64_t block = located / kBlockSlots, u = located % kBlockSlots;
+  // Word of the block holding rank u, from the running word counts.
+  const uint64_t* words = bits_.data() + block * kWordsPerBlock;
+  int64_t running = 0, word = 0, below = 0;
+  for (int64_t i = 0; i < kWordsPerBlock; ++i) {
+    running += PopCount(words[i]);
+    const bool past = running <= u;
+    word += past;
+    below = past ? running : below;
+  }
+  return (block * kWordsPerBlock + word) * 64 + SelectInWord(words[word], u - below);
+}
+
+}  // namespace ctpg
