@@ -301,6 +301,101 @@ def test_batch_per_task_array_gives_rows_grouped_in_task_order() -> None:
 
 
 def naive_nbytes(T: int, C: int, obs_dim: int, action_dim: int) -> int:
+    """The layout that stores obs and next_obs in every slot: per slot float32 obs [D],
+    next_obs [D], action [A] and reward; bool terminated, truncated and guide_begin;
+    int16 behaviour. That is 4 * (2D + A + 1) + 3 + 2 bytes per slot, T * C slots."""
+    return T * C * (4 * (2 * obs_dim + action_dim + 1) + 3 + 2)
+
+
+def filled_for_nbytes(obs_dim: int, action_dim: int, episode_len: int, K: int):
+    """Three tasks, 5000 slots each, filled twice over (the ring wraps, side tables
+    settle) with truncated episodes and a guide decision at each episode start and
+    every K steps after it, as GuideScheduler.begin_step gives them."""
+    T, C = 3, 5000
+    rb = ctpg.ReplayBuffer(T, C, obs_dim, action_dim, guide_step=K)
+    obs = np.zeros((T, obs_dim), np.float32)
+    for n in range(2 * C):
+        nxt = np.full((T, obs_dim), n + 1, np.float32)
+        done = np.full(T, (n + 1) % episode_len == 0)
+        begin = np.full(T, (n % episode_len) % K == 0)
+        rb.add(obs, np.zeros((T, action_dim)), np.zeros(T), nxt, np.zeros(T, bool), done,
+               None, begin)
+        obs = np.full((T, obs_dim), -1.0, np.float32) if done[0] else nxt
+    return rb, naive_nbytes(T, C, obs_dim, action_dim)
+
+
+# (obs_dim, action_dim, episode_len): MetaWorld (500-step episodes), HalfCheetah
+# (1000-step episodes), and a small observation with short episodes, the tightest case.
+NBYTES_SIZES = [(39, 4, 500), (17, 6, 1000), (8, 2, 200)]
+
+
+@pytest.mark.parametrize("guide_step", [1, 3, 10, 50])
+@pytest.mark.parametrize(("obs_dim", "action_dim", "episode_len"), NBYTES_SIZES)
+def test_nbytes_at_most_six_tenths_of_the_naive_layout(
+    obs_dim: int, action_dim: int, episode_len: int, guide_step: int
+) -> None:
+    rb, naive = filled_for_nbytes(obs_dim, action_dim, episode_len, guide_step)
+    assert rb.nbytes / naive <= 0.6, rb.nbytes / naive
+    assert rb.sample_segments(4)["obs"].shape == (12, guide_step, obs_dim)
+
+
+@pytest.mark.parametrize("done", [False, True])
+def test_capacity_one(done: bool) -> None:
+    rb = ctpg.ReplayBuffer(2, 1, D, A, guide_step=1)
+    for n in range(3):
+        rb.add(
+            np.full((2, D), n, np.float32),
+            np.full((2, A), 1.0),
+            np.full(2, 1.0),
+            np.full((2, D), n + 0.5),
+            np.full(2, done),
+            np.zeros(2, bool),
+            None,
+            np.ones(2, bool),
+        )
+    b = rb.sample(4)
+    np.testing.assert_array_equal(b["obs"], 2.0)
+    np.testing.assert_array_equal(b["next_obs"], 2.5)
+    np.testing.assert_array_equal(b["index"], 0)
+    seg = rb.sample_segments(2)
+    np.testing.assert_array_equal(seg["next_obs"][:, 0], 2.5)
+    assert seg["valid"].all()
+    with pytest.raises(ValueError, match="task 0"):
+        ctpg.ReplayBuffer(2, 1, D, A, guide_step=2).sample_segments(1)
+
+
+def test_same_seed_same_samples_and_different_seed_differs() -> None:
+    def filled(seed: int) -> ctpg.ReplayBuffer:
+        rb = ctpg.ReplayBuffer(3, 50, D, A, guide_step=2, seed=seed)
+        for n, obs, nxt, term, trunc in episode_data(3, 40, 7, np.random.default_rng(5)):
+            rb.add(
+                obs, np.zeros((3, A)), np.zeros(3), nxt, term, trunc, None, np.full(3, n % 2 == 0)
+            )
+        return rb
+
+    a, b, c = filled(0), filled(0), filled(1)
+    np.testing.assert_array_equal(a.sample(20)["index"], b.sample(20)["index"])
+    np.testing.assert_array_equal(a.sample_segments(9)["index"], b.sample_segments(9)["index"])
+    assert not np.array_equal(a.sample(20)["index"], c.sample(20)["index"])
+
+
+def test_batch_per_task_array_gives_rows_grouped_in_task_order() -> None:
+    rb = ctpg.ReplayBuffer(3, 5, D, A)
+    rb.add(
+        np.zeros((3, D)),
+        np.zeros((3, A)),
+        np.zeros(3),
+        np.zeros((3, D)),
+        np.zeros(3, bool),
+        np.zeros(3, bool),
+    )
+    b = rb.sample(np.array([2, 0, 3]))
+    np.testing.assert_array_equal(b["task"], [0, 0, 2, 2, 2])
+    assert b["obs"].shape == (5, D) and b["terminated"].dtype == bool
+    assert b["task"].dtype == np.int64 and b["index"].dtype == np.int64
+
+
+def naive_nbytes(T: int, C: int, obs_dim: int, action_dim: int) -> int:
     """The layout that stores obs and next_obs in every slot: float32 obs, next_obs,
     action, reward; bool terminated, truncated, guide_begin; int16 behaviour."""
     return T * C * (4 * (2 * obs_dim + action_dim + 1) + 3 + 2)
