@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ctpg
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from replay_model import ModelReplay
+
+import ctpg
 
 D, A = 2, 1
 
@@ -318,8 +319,9 @@ def filled_for_nbytes(obs_dim: int, action_dim: int, episode_len: int, K: int):
         nxt = np.full((T, obs_dim), n + 1, np.float32)
         done = np.full(T, (n + 1) % episode_len == 0)
         begin = np.full(T, (n % episode_len) % K == 0)
-        rb.add(obs, np.zeros((T, action_dim)), np.zeros(T), nxt, np.zeros(T, bool), done,
-               None, begin)
+        rb.add(
+            obs, np.zeros((T, action_dim)), np.zeros(T), nxt, np.zeros(T, bool), done, None, begin
+        )
         obs = np.full((T, obs_dim), -1.0, np.float32) if done[0] else nxt
     return rb, naive_nbytes(T, C, obs_dim, action_dim)
 
@@ -343,8 +345,16 @@ def test_nbytes_at_most_six_tenths_of_the_naive_layout(
 def test_capacity_one_segments_longer_than_the_ring(done: bool) -> None:
     rb = ctpg.ReplayBuffer(1, 1, D, A, guide_step=3)
     obs = np.zeros((1, D), np.float32)
-    rb.add(obs, np.ones((1, A)), np.ones(1), obs + 1, np.array([done]), np.zeros(1, bool), None,
-           np.ones(1, bool))
+    rb.add(
+        obs,
+        np.ones((1, A)),
+        np.ones(1),
+        obs + 1,
+        np.array([done]),
+        np.zeros(1, bool),
+        None,
+        np.ones(1, bool),
+    )
     if not done:  # the window needs two more rows, which the ring cannot hold
         with pytest.raises(ValueError, match="no complete segment"):
             rb.sample_segments(1)
