@@ -40,8 +40,6 @@ uint64_t ByteCounts(uint64_t w) {
   return (s + (s >> 4)) & 0x0f0f0f0f0f0f0f0full;
 }
 
-int64_t PopCount(uint64_t w) { return static_cast<int64_t>((ByteCounts(w) * kByteOnes) >> 56); }
-
 // Position of the set bit of rank r (0-based) in w, which has more than r set
 // bits. Branch-free: sampled ranks are random, so branches would mispredict.
 int SelectInWord(uint64_t w, int64_t r) {
@@ -55,24 +53,31 @@ int SelectInWord(uint64_t w, int64_t r) {
 
 StartIndex::StartIndex(int64_t capacity)
     : bits_((capacity + 64 * kWordsPerBlock - 1) / (64 * kWordsPerBlock) * kWordsPerBlock, 0),
+      word_rank_(bits_.size(), 0),
       block_count_(bits_.size() / kWordsPerBlock, 0) {}
+
+void StartIndex::AddToBlock(int64_t slot, int delta) {
+  const int64_t word = slot >> 6, block = word / kWordsPerBlock;
+  for (int64_t w = word + 1; w < (block + 1) * kWordsPerBlock; ++w) word_rank_[w] = static_cast<uint16_t>(word_rank_[w] + delta);
+  block_count_[block] = static_cast<uint16_t>(block_count_[block] + delta);
+  count_ += delta;
+}
 
 void StartIndex::Insert(int64_t slot) {
   assert(!Contains(slot));
   bits_[slot >> 6] |= uint64_t{1} << (slot & 63);
-  ++block_count_[(slot >> 6) / kWordsPerBlock];
-  ++count_;
+  AddToBlock(slot, 1);
 }
 
 void StartIndex::Erase(int64_t slot) {
   assert(Contains(slot));
   bits_[slot >> 6] &= ~(uint64_t{1} << (slot & 63));
-  --block_count_[(slot >> 6) / kWordsPerBlock];
-  --count_;
+  AddToBlock(slot, -1);
 }
 
 void StartIndex::Clear() {
   std::fill(bits_.begin(), bits_.end(), 0);
+  std::fill(word_rank_.begin(), word_rank_.end(), 0);
   std::fill(block_count_.begin(), block_count_.end(), 0);
   count_ = 0;
 }
@@ -100,16 +105,12 @@ int64_t StartIndex::Locate(int64_t u, const std::vector<int32_t>& prefix) const 
 
 int64_t StartIndex::SelectLocated(int64_t located) const {
   const int64_t block = located / kBlockSlots, u = located % kBlockSlots;
-  // Word of the block holding rank u, from the running word counts.
-  const uint64_t* words = bits_.data() + block * kWordsPerBlock;
-  int64_t running = 0, word = 0, below = 0;
-  for (int64_t i = 0; i < kWordsPerBlock; ++i) {
-    running += PopCount(words[i]);
-    const bool past = running <= u;
-    word += past;
-    below = past ? running : below;
-  }
-  return (block * kWordsPerBlock + word) * 64 + SelectInWord(words[word], u - below);
+  // Word of the block holding rank u: the last one with at most u members before it.
+  const uint16_t* ranks = word_rank_.data() + block * kWordsPerBlock;
+  int64_t word = 0;
+  for (int64_t i = 1; i < kWordsPerBlock; ++i) word += static_cast<int64_t>(ranks[i]) <= u;
+  const int64_t w = block * kWordsPerBlock + word;
+  return w * 64 + SelectInWord(bits_[w], u - ranks[word]);
 }
 
 }  // namespace ctpg

@@ -1,6 +1,7 @@
 // Set of ring slots where a guide decision was made, for uniform sampling of
-// segment starts. One bit per slot plus the member count of every block of
-// 512 slots: about 0.13 bytes per slot whatever the guide step.
+// segment starts. One bit per slot, the member count of every block of 512
+// slots and, within a block, the members before each 64-slot word: 0.16
+// bytes per slot whatever the guide step.
 //
 // Sampling first takes the running block counts (Prefix: one pass over
 // capacity/512 counts), then each Select is a binary search over them and a
@@ -36,6 +37,7 @@ class StartIndex {
   int64_t Locate(int64_t u, const std::vector<int32_t>& prefix) const;
   void PrefetchLocated(int64_t located) const {
     __builtin_prefetch(bits_.data() + located / kBlockSlots * kWordsPerBlock);
+    __builtin_prefetch(word_rank_.data() + located / kBlockSlots * kWordsPerBlock);
   }
   int64_t SelectLocated(int64_t located) const;
   int64_t Select(int64_t u, const std::vector<int32_t>& prefix) const {
@@ -44,12 +46,16 @@ class StartIndex {
 
   int64_t nbytes() const {
     return static_cast<int64_t>(bits_.size() * sizeof(uint64_t) +
+                                word_rank_.size() * sizeof(uint16_t) +
                                 block_count_.size() * sizeof(uint16_t));
   }
 
  private:
+  void AddToBlock(int64_t slot, int delta);
+
   int64_t count_ = 0;
   std::vector<uint64_t> bits_;          // [blocks * kWordsPerBlock]
+  std::vector<uint16_t> word_rank_;     // [words]: members in earlier words of the block
   std::vector<uint16_t> block_count_;   // [blocks]
 };
 
