@@ -49,12 +49,12 @@ Prioritized mode (prioritized=True)
 
 Memory (nbytes)
     Per slot 4 * (obs_dim + action_dim + 2) bytes (obs, action, reward, flags
-    and behaviour), 0.13 bytes of guide-start index, plus 4 * (obs_dim + 1)
+    and behaviour), 0.16 bytes of guide-start index, plus 4 * (obs_dim + 1)
     bytes per stored episode end and, in prioritized mode, a 16-byte sum-tree
     leaf and node. In uniform mode this is at most 0.6x of the layout that
     stores float32 obs, next_obs, action and reward, bool terminated,
     truncated, guide_begin and int16 behaviour in every slot, for any
-    guide_step, whenever 0.8*D - 1.6*A - 2.75 >= 6*(D + 1) / L (D = obs_dim,
+    guide_step, whenever 0.8*D - 1.6*A - 2.8 >= 6*(D + 1) / L (D = obs_dim,
     A = action_dim, L = mean episode length): MetaWorld (D=39, A=4),
     HalfCheetah (D=17, A=6, L >= 100) and D=8, A=2 with L >= 200 are covered.
 

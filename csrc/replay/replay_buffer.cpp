@@ -211,32 +211,39 @@ void ReplayBuffer::SampleSegments(const std::vector<int64_t>& counts, const Segm
     }
   }
   int64_t row = 0;
-  std::vector<int64_t>& slots = scratch_slots_;
   for (int64_t t = 0; t < config_.num_tasks; ++t) {
-    const TaskRing& ring = rings_[t];
-    const StartIndex& starts = ring.starts();
-    slots.resize(counts[t]);
-    if (counts[t] > 0) starts.Prefix(&scratch_prefix_);
-    // Uniform over all starts, each incomplete one (at most k-1, among the
-    // newest rows) redrawn: uniform over the complete ones. Every draw is
-    // located first and its bits prefetched, then resolved to a slot.
-    for (int64_t i = 0; i < counts[t]; ++i) {
-      slots[i] = starts.Locate(static_cast<int64_t>(rng_.Below(starts.count())), scratch_prefix_);
-      starts.PrefetchLocated(slots[i]);
+    if (counts[t] > 0) SampleTaskSegmentsLocked(t, counts[t], row, out);
+    row += counts[t];
+  }
+}
+
+void ReplayBuffer::SampleTaskSegmentsLocked(int64_t t, int64_t count, int64_t row0,
+                                            const SegmentOut& out) {
+  const TaskRing& ring = rings_[t];
+  const StartIndex& starts = ring.starts();
+  const int k = static_cast<int>(config_.guide_step);
+  std::vector<int64_t>& slots = scratch_slots_;
+  slots.resize(count);
+  starts.Prefix(&scratch_ranks_);
+  // Uniform over all starts, each incomplete one (at most k-1, among the newest
+  // rows) redrawn: uniform over the complete ones. Every draw is located and
+  // its bits prefetched first, then all are resolved to slots while those
+  // bits are still in cache.
+  for (int64_t i = 0; i < count; ++i) {
+    slots[i] = starts.Locate(static_cast<int64_t>(rng_.Below(starts.count())), scratch_ranks_);
+    starts.PrefetchLocated(slots[i]);
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    slots[i] = starts.SelectLocated(slots[i]);
+    while (!ring.StartComplete(slots[i], k)) {
+      slots[i] = starts.Select(static_cast<int64_t>(rng_.Below(starts.count())), scratch_ranks_);
     }
-    for (int64_t i = 0; i < counts[t]; ++i) {
-      slots[i] = starts.SelectLocated(slots[i]);
-      while (!ring.StartComplete(slots[i], k)) {
-        slots[i] = starts.Select(static_cast<int64_t>(rng_.Below(starts.count())), scratch_prefix_);
-      }
-    }
-    constexpr int64_t kAhead = 2;
-    const int64_t K = config_.guide_step;
-    for (int64_t i = 0; i < std::min(counts[t], kAhead); ++i) ring.PrefetchWindow(slots[i], K);
-    for (int64_t i = 0; i < counts[t]; ++i, ++row) {
-      if (i + kAhead < counts[t]) ring.PrefetchWindow(slots[i + kAhead], K);
-      WriteSegmentLocked(t, slots[i], row, out);
-    }
+  }
+  constexpr int64_t kAhead = 2;
+  for (int64_t i = 0; i < std::min(count, kAhead); ++i) ring.PrefetchWindow(slots[i], k);
+  for (int64_t i = 0; i < count; ++i) {
+    if (i + kAhead < count) ring.PrefetchWindow(slots[i + kAhead], k);
+    WriteSegmentLocked(t, slots[i], row0 + i, out);
   }
 }
 

@@ -82,25 +82,35 @@ void StartIndex::Clear() {
   count_ = 0;
 }
 
-void StartIndex::Prefix(std::vector<int32_t>* prefix) const {
-  prefix->resize(block_count_.size());
+void StartIndex::Prefix(Ranks* ranks) const {
+  const int64_t blocks = static_cast<int64_t>(block_count_.size());
+  std::vector<int32_t>& prefix = ranks->prefix;
+  prefix.resize(blocks + 1);
   int32_t running = 0;
-  for (size_t b = 0; b < block_count_.size(); ++b) {
-    (*prefix)[b] = running;
+  for (int64_t b = 0; b < blocks; ++b) {
+    prefix[b] = running;
     running += block_count_[b];
+  }
+  prefix[blocks] = running;
+  // About one guide entry per block: 2^shift ranks per entry.
+  int shift = 0;
+  while ((count_ >> shift) > blocks) ++shift;
+  ranks->shift = shift;
+  ranks->block_of.resize(count_ == 0 ? 0 : ((count_ - 1) >> shift) + 1);
+  int64_t b = 0;
+  for (size_t j = 0; j < ranks->block_of.size(); ++j) {
+    const int64_t r = static_cast<int64_t>(j) << shift;
+    while (prefix[b + 1] <= r) ++b;
+    ranks->block_of[j] = static_cast<int32_t>(b);
   }
 }
 
-int64_t StartIndex::Locate(int64_t u, const std::vector<int32_t>& prefix) const {
-  assert(u >= 0 && u < count_ && prefix.size() == block_count_.size());
-  // Last block whose prefix is <= u (branch-free binary search).
-  const int32_t* base = prefix.data();
-  for (size_t n = prefix.size(); n > 1;) {
-    const size_t half = n / 2;
-    base = base[half] <= u ? base + half : base;
-    n -= half;
-  }
-  return (base - prefix.data()) * kBlockSlots + (u - *base);
+int64_t StartIndex::Locate(int64_t u, const Ranks& ranks) const {
+  assert(u >= 0 && u < count_);
+  // The block holding rank u: the last one whose prefix is <= u.
+  int64_t b = ranks.block_of[u >> ranks.shift];
+  while (ranks.prefix[b + 1] <= u) ++b;
+  return b * kBlockSlots + (u - ranks.prefix[b]);
 }
 
 int64_t StartIndex::SelectLocated(int64_t located) const {

@@ -3,9 +3,10 @@
 // slots and, within a block, the members before each 64-slot word: 0.16
 // bytes per slot whatever the guide step.
 //
-// Sampling first takes the running block counts (Prefix: one pass over
-// capacity/512 counts), then each Select is a binary search over them and a
-// look at one 64-byte block of bits, so a batch of draws stays in cache.
+// Sampling first takes the running block counts and a rank -> block guide
+// (Prefix: one pass over capacity/512 counts); each Select then starts at the
+// guided block, steps over about one block count and looks at one 64-byte
+// block of bits, so a batch of draws stays in cache.
 #pragma once
 
 #include <cstdint>
@@ -27,21 +28,25 @@ class StartIndex {
   void Erase(int64_t slot);
   void Clear();
 
-  // prefix[b] = members in blocks before b, for every block b. Valid until the
-  // next Insert / Erase / Clear.
-  void Prefix(std::vector<int32_t>* prefix) const;
+  // Rank lookup for a batch of Selects, valid until the next change.
+  struct Ranks {
+    std::vector<int32_t> prefix;    // [blocks + 1]: members in blocks before b
+    std::vector<int32_t> block_of;  // [j]: the block holding rank j << shift
+    int shift = 0;
+  };
+  void Prefix(Ranks* ranks) const;
   // The member of rank u (0 <= u < count()) in increasing slot order, in two
   // halves so that a batch can prefetch between them: Locate returns the
   // member's block * kBlockSlots + its rank within the block, and
   // SelectLocated turns that into the slot.
-  int64_t Locate(int64_t u, const std::vector<int32_t>& prefix) const;
+  int64_t Locate(int64_t u, const Ranks& ranks) const;
   void PrefetchLocated(int64_t located) const {
     __builtin_prefetch(bits_.data() + located / kBlockSlots * kWordsPerBlock);
     __builtin_prefetch(word_rank_.data() + located / kBlockSlots * kWordsPerBlock);
   }
   int64_t SelectLocated(int64_t located) const;
-  int64_t Select(int64_t u, const std::vector<int32_t>& prefix) const {
-    return SelectLocated(Locate(u, prefix));
+  int64_t Select(int64_t u, const Ranks& ranks) const {
+    return SelectLocated(Locate(u, ranks));
   }
 
   int64_t nbytes() const {
