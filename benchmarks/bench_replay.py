@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import ctpg
 import numpy as np
 import pytest
+
+import ctpg
 
 D, A, K, EPISODE = 39, 4, 10, 200
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bindings/array_args.h"
+#include "bindings/replay_docs.h"
 #include "replay/replay_buffer.h"
 
 namespace py = pybind11;
@@ -142,27 +143,21 @@ std::unique_ptr<ReplayBuffer> Make(int64_t num_tasks, int64_t capacity_per_task,
 }  // namespace
 
 void BindReplay(py::module_& m) {
-  py::class_<ReplayBuffer>(m, "ReplayBuffer",
-                           "Per-task replay with K-step guide segments and optional priorities.")
+  py::class_<ReplayBuffer>(m, "ReplayBuffer", docs::kReplayBuffer)
       .def(py::init(&Make), py::arg("num_tasks"), py::arg("capacity_per_task"), py::arg("obs_dim"),
            py::arg("action_dim"), py::arg("guide_step") = 10, py::arg("prioritized") = false,
            py::arg("alpha") = 0.6, py::arg("beta") = 0.4, py::arg("seed") = 0)
       .def("add", &Add, py::arg("obs"), py::arg("action"), py::arg("reward"), py::arg("next_obs"),
            py::arg("terminated"), py::arg("truncated"), py::arg("behaviour") = py::none(),
-           py::arg("guide_begin") = py::none(),
-           "Add one transition per task (arrays with leading dimension num_tasks).")
+           py::arg("guide_begin") = py::none(), docs::kAdd)
       .def("sizes",
            [](const ReplayBuffer& rb) {
              const std::vector<int64_t> sizes = rb.Sizes();
              return py::array_t<int64_t>(static_cast<py::ssize_t>(sizes.size()), sizes.data());
            },
            "Stored rows per task, int64 [num_tasks].")
-      .def("sample", &Sample, py::arg("batch_per_task"),
-           "Rows grouped by task: obs, action, reward, next_obs, terminated, truncated, task, "
-           "index, weight.")
-      .def("sample_segments", &SampleSegments, py::arg("batch_per_task"),
-           "K-step windows starting at guide_begin rows: obs [B,K,D], action, reward, next_obs, "
-           "terminated, truncated, valid [B,K], behaviour, task, index [B].")
+      .def("sample", &Sample, py::arg("batch_per_task"), docs::kSample)
+      .def("sample_segments", &SampleSegments, py::arg("batch_per_task"), docs::kSampleSegments)
       .def("update_priorities", &UpdatePriorities, py::arg("task"), py::arg("index"),
            py::arg("priority"), "Set the priorities of sampled rows (prioritized buffers).")
       .def("save",
@@ -179,7 +174,8 @@ void BindReplay(py::module_& m) {
                     return ReplayBuffer::Load(p);
                   },
                   py::arg("path"), "Read a buffer written by save().")
-      .def_property_readonly("nbytes", &ReplayBuffer::NBytes)
+      .def_property_readonly("nbytes", &ReplayBuffer::NBytes,
+                             "Bytes of storage: rings, side tables, start index, sum-trees.")
       .def_property_readonly("num_tasks", [](const ReplayBuffer& rb) { return rb.config().num_tasks; })
       .def_property_readonly("capacity_per_task",
                              [](const ReplayBuffer& rb) { return rb.config().capacity_per_task; })

@@ -81,9 +81,25 @@ void LoadStateDict(GuideScheduler& g, const py::dict& d) {
 
 }  // namespace
 
+constexpr char kSchedulerDoc[] = R"(Per-env guide-step bookkeeping: when to choose a behaviour task.
+
+GuideScheduler(num_envs, guide_step, task_of_env=None)  (default: env i is task i)
+
+Each environment step:
+    need = sched.begin_step()          # bool [N]: envs that choose now
+    sched.set_behaviour(np.flatnonzero(need), chosen_tasks)
+    behaviour = sched.behaviour()      # int64 [N]: whose policy acts
+    ... step the envs; replay.add(..., behaviour=behaviour, guide_begin=need) ...
+    sched.end_step(terminated | truncated)
+
+An env chooses at its episode start and every guide_step steps after it; a
+choice lasts guide_step steps or until the episode ends. Until it is made, and
+for blocked envs, the behaviour task is the env's own task. set_blocked takes
+effect for each env at its next episode start; a blocked env never chooses.
+state_dict() / load_state_dict() save and restore everything.)";
+
 void BindScheduler(py::module_& m) {
-  py::class_<GuideScheduler>(m, "GuideScheduler",
-                             "Per-env guide-step bookkeeping: when to choose a behaviour task.")
+  py::class_<GuideScheduler>(m, "GuideScheduler", kSchedulerDoc)
       .def(py::init(&Make), py::arg("num_envs"), py::arg("guide_step"),
            py::arg("task_of_env") = py::none())
       .def("begin_step", [](GuideScheduler& g) { return ToBoolArray(g.BeginStep()); },

@@ -34,6 +34,14 @@ void CheckFinite(const char* name, const float* x, int64_t n, int64_t row_len) {
   }
 }
 
+// Copies n floats in 16-byte pieces that the compiler inlines: rows are short
+// (tens of floats), where a library memcpy call costs more than the copy.
+inline void CopyRow(float* dst, const float* src, int64_t n) {
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) std::memcpy(dst + i, src + i, 4 * sizeof(float));
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
 }  // namespace
 
 ReplayBuffer::ReplayBuffer(const ReplayConfig& config) : config_(config), rng_(config.seed) {
@@ -178,9 +186,9 @@ void ReplayBuffer::SampleTaskLocked(int64_t t, int64_t count, int64_t row0,
   for (int64_t i = 0; i < count; ++i) {
     if (i + kAhead < count) ring.Prefetch(slots[i + kAhead]);
     const int64_t row = row0 + i, slot = slots[i];
-    std::memcpy(out.obs + row * D, ring.Obs(slot), sizeof(float) * D);
-    std::memcpy(out.next_obs + row * D, ring.NextObs(slot), sizeof(float) * D);
-    std::memcpy(out.action + row * A, ring.Action(slot), sizeof(float) * A);
+    CopyRow(out.obs + row * D, ring.Obs(slot), D);
+    CopyRow(out.next_obs + row * D, ring.NextObs(slot), D);
+    CopyRow(out.action + row * A, ring.Action(slot), A);
     out.reward[row] = ring.Reward(slot);
     out.terminated[row] = ring.Flags(slot) & kTerminated;
     out.truncated[row] = ring.Flags(slot) & kTruncated;
@@ -193,34 +201,49 @@ void ReplayBuffer::SampleSegments(const std::vector<int64_t>& counts, const Segm
   CheckCounts(counts);
   std::lock_guard<std::mutex> lock(mutex_);
   const int k = static_cast<int>(config_.guide_step);
-  std::vector<std::vector<int64_t>> tails(config_.num_tasks);
-  std::vector<int64_t> n_safe(config_.num_tasks, 0);
   for (int64_t t = 0; t < config_.num_tasks; ++t) {
     if (counts[t] == 0) continue;
-    n_safe[t] = rings_[t].CollectSegmentStarts(k, &tails[t]);
-    if (n_safe[t] + static_cast<int64_t>(tails[t].size()) == 0) {
+    const TaskRing& ring = rings_[t];
+    if (ring.starts().count() - ring.CountIncompleteStarts(k) == 0) {
       throw std::invalid_argument(
           "batch_per_task asks for " + std::to_string(counts[t]) + " segments of task " +
           std::to_string(t) + ", which holds no complete segment starting at a guide_begin row");
     }
   }
   int64_t row = 0;
-  std::vector<int64_t>& slots = scratch_slots_;
   for (int64_t t = 0; t < config_.num_tasks; ++t) {
-    const TaskRing& ring = rings_[t];
-    const int64_t n = n_safe[t] + static_cast<int64_t>(tails[t].size());
-    slots.resize(counts[t]);
-    for (int64_t i = 0; i < counts[t]; ++i) {
-      const int64_t u = static_cast<int64_t>(rng_.Below(n));
-      slots[i] = u < n_safe[t] ? ring.guide_starts().SlotAt(u) : tails[t][u - n_safe[t]];
+    if (counts[t] > 0) SampleTaskSegmentsLocked(t, counts[t], row, out);
+    row += counts[t];
+  }
+}
+
+void ReplayBuffer::SampleTaskSegmentsLocked(int64_t t, int64_t count, int64_t row0,
+                                            const SegmentOut& out) {
+  const TaskRing& ring = rings_[t];
+  const StartIndex& starts = ring.starts();
+  const int k = static_cast<int>(config_.guide_step);
+  std::vector<int64_t>& slots = scratch_slots_;
+  slots.resize(count);
+  starts.Prefix(&scratch_ranks_);
+  // Uniform over all starts, each incomplete one (at most k-1, among the newest
+  // rows) redrawn: uniform over the complete ones. Every draw is located and
+  // its bits prefetched first, then all are resolved to slots while those
+  // bits are still in cache.
+  for (int64_t i = 0; i < count; ++i) {
+    slots[i] = starts.Locate(static_cast<int64_t>(rng_.Below(starts.count())), scratch_ranks_);
+    starts.PrefetchLocated(slots[i]);
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    slots[i] = starts.SelectLocated(slots[i]);
+    while (!ring.StartComplete(slots[i], k)) {
+      slots[i] = starts.Select(static_cast<int64_t>(rng_.Below(starts.count())), scratch_ranks_);
     }
-    constexpr int64_t kAhead = 2;
-    const int64_t K = config_.guide_step;
-    for (int64_t i = 0; i < std::min(counts[t], kAhead); ++i) ring.PrefetchWindow(slots[i], K);
-    for (int64_t i = 0; i < counts[t]; ++i, ++row) {
-      if (i + kAhead < counts[t]) ring.PrefetchWindow(slots[i + kAhead], K);
-      WriteSegmentLocked(t, slots[i], row, out);
-    }
+  }
+  constexpr int64_t kAhead = 2;
+  for (int64_t i = 0; i < std::min(count, kAhead); ++i) ring.PrefetchWindow(slots[i], k);
+  for (int64_t i = 0; i < count; ++i) {
+    if (i + kAhead < count) ring.PrefetchWindow(slots[i + kAhead], k);
+    WriteSegmentLocked(t, slots[i], row0 + i, out);
   }
 }
 
@@ -236,9 +259,9 @@ void ReplayBuffer::WriteSegmentLocked(int64_t t, int64_t slot, int64_t row,
       const int64_t s = ring.SlotOfAge(age + step);
       // Inside the window the next obs is the next record's obs.
       const float* next = step + 1 < length ? ring.Obs(ring.SlotOfAge(age + step + 1)) : ring.NextObs(s);
-      std::memcpy(out.obs + r * D, ring.Obs(s), sizeof(float) * D);
-      std::memcpy(out.next_obs + r * D, next, sizeof(float) * D);
-      std::memcpy(out.action + r * A, ring.Action(s), sizeof(float) * A);
+      CopyRow(out.obs + r * D, ring.Obs(s), D);
+      CopyRow(out.next_obs + r * D, next, D);
+      CopyRow(out.action + r * A, ring.Action(s), A);
       out.reward[r] = ring.Reward(s);
       out.terminated[r] = ring.Flags(s) & kTerminated;
       out.truncated[r] = ring.Flags(s) & kTruncated;

@@ -92,6 +92,7 @@ class ReplayBuffer {
  private:
   void CheckAddLocked(const AddBatch& batch) const;
   void SampleTaskLocked(int64_t task, int64_t count, int64_t row0, const TransitionOut& out);
+  void SampleTaskSegmentsLocked(int64_t task, int64_t count, int64_t row0, const SegmentOut& out);
   void WriteSegmentLocked(int64_t task, int64_t slot, int64_t row, const SegmentOut& out) const;
   void SaveLocked(const std::string& path) const;
   void LoadTaskLocked(int64_t t, class ReplayFileReader& r);
@@ -101,9 +102,9 @@ class ReplayBuffer {
   std::vector<SumTree> trees_;          // prioritized only: leaves hold priority^alpha
   std::vector<double> max_priority_;    // per task, the largest priority ever given
   Rng rng_;
-  std::vector<int64_t> scratch_slots_;  // sampled slots of one task (under mutex_)
+  std::vector<int64_t> scratch_slots_;   // sampled slots of one task (under mutex_)
+  StartIndex::Ranks scratch_ranks_;      // StartIndex::Prefix of one task (under mutex_)
   mutable std::mutex mutex_;
-
 };
 
 }  // namespace ctpg

@@ -21,7 +21,8 @@ void SlotQueue::PopFront() {
 
 void SlotQueue::Grow() {
   const int64_t old_cap = static_cast<int64_t>(slots_.size());
-  const int64_t new_cap = std::max<int64_t>(8, old_cap + old_cap / 2);
+  const int64_t new_cap = std::min(max_size_, std::max<int64_t>(8, old_cap + old_cap / 2));
+  assert(new_cap > old_cap);
   std::vector<uint32_t> slots(new_cap);
   std::vector<float> payload(new_cap * width_);
   for (int64_t k = 0; k < count_; ++k) {

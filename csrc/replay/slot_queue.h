@@ -1,9 +1,9 @@
 // First-in first-out queue of ring slots, each with an optional fixed-width
-// float payload. A task ring keeps two: the slots where an episode ended (with
-// the true final observation as payload) and the slots where a guide decision
-// was made (no payload). Slots enter in write order and leave in the same order
-// when the ring overwrites them, so the queue is always sorted by age and can
-// be binary-searched. Storage grows geometrically and is never shrunk.
+// float payload. A task ring keeps the slots where an episode ended in one,
+// with the true final observation as payload. Slots enter in write order and
+// leave in the same order when the ring overwrites them, so the queue is always
+// sorted by age and can be binary-searched. Storage grows geometrically up to
+// max_size entries (the ring's capacity) and is never shrunk.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,8 @@ namespace ctpg {
 
 class SlotQueue {
  public:
-  explicit SlotQueue(int payload_width = 0) : width_(payload_width) {}
+  explicit SlotQueue(int payload_width = 0, int64_t max_size = int64_t{1} << 31)
+      : width_(payload_width), max_size_(max_size) {}
 
   int64_t size() const { return count_; }
   int payload_width() const { return width_; }
@@ -58,6 +59,7 @@ class SlotQueue {
   void Grow();
 
   int width_;
+  int64_t max_size_;
   int64_t head_ = 0;
   int64_t count_ = 0;
   std::vector<uint32_t> slots_;

@@ -13,8 +13,8 @@ TaskRing::TaskRing(int64_t capacity, int obs_dim, int action_dim)
       stride_(obs_dim + action_dim + 2),
       records_(capacity * stride_, 0.0f),
       pending_(obs_dim, 0.0f),
-      episode_ends_(obs_dim),
-      guide_starts_(0) {}
+      episode_ends_(obs_dim, capacity),
+      starts_(capacity) {}
 
 void TaskRing::CloseNewestIfDiscontinuous(const float* obs) {
   if (size_ == 0) return;
@@ -31,10 +31,7 @@ void TaskRing::ReleaseSlot(int64_t slot) {
     assert(episode_ends_.size() > 0 && episode_ends_.Front() == slot);
     episode_ends_.PopFront();
   }
-  if (f & kGuideBegin) {
-    assert(guide_starts_.size() > 0 && guide_starts_.Front() == slot);
-    guide_starts_.PopFront();
-  }
+  if (f & kGuideBegin) starts_.Erase(slot);
   *MutableMeta(slot) = 0;
 }
 
@@ -61,7 +58,7 @@ int64_t TaskRing::Add(const TransitionIn& t) {
   } else {
     std::copy(t.next_obs, t.next_obs + obs_dim_, pending_.begin());
   }
-  if (t.guide_begin) guide_starts_.PushBack(static_cast<uint32_t>(slot), nullptr);
+  if (t.guide_begin) starts_.Insert(slot);
   head_ = slot + 1 == capacity_ ? 0 : slot + 1;
   size_ = std::min(size_ + 1, capacity_);
   return slot;
@@ -87,25 +84,23 @@ int TaskRing::WindowLength(int64_t slot, int k) const {
   return 0;  // k <= 0 is rejected by the buffer
 }
 
-int64_t TaskRing::CollectSegmentStarts(int k, std::vector<int64_t>* tail) const {
-  const auto age_of = [this](uint32_t s) { return Age(s); };
-  // A start of age a is complete whatever follows when a + k - 1 <= size - 1.
-  const int64_t n_safe = guide_starts_.LowerBound(size_ - k + 1, age_of);
-  for (int64_t i = n_safe; i < guide_starts_.size(); ++i) {
-    const int64_t slot = guide_starts_.SlotAt(i);
-    if (WindowLength(slot, k) > 0) tail->push_back(slot);
+int64_t TaskRing::CountIncompleteStarts(int k) const {
+  int64_t n = 0;
+  for (int64_t age = std::max<int64_t>(0, size_ - k + 1); age < size_; ++age) {
+    const int64_t slot = SlotOfAge(age);
+    if ((Flags(slot) & kGuideBegin) && WindowLength(slot, k) == 0) ++n;
   }
-  return n_safe;
+  return n;
 }
 
 int64_t TaskRing::nbytes() const {
   return static_cast<int64_t>((records_.size() + pending_.size()) * sizeof(float)) +
-         episode_ends_.nbytes() + guide_starts_.nbytes();
+         episode_ends_.nbytes() + starts_.nbytes();
 }
 
 void TaskRing::RebuildQueues(const std::vector<float>& final_obs) {
   episode_ends_.Clear();
-  guide_starts_.Clear();
+  starts_.Clear();
   int64_t j = 0;
   for (int64_t age = 0; age < size_; ++age) {
     const int64_t slot = SlotOfAge(age);
@@ -113,7 +108,7 @@ void TaskRing::RebuildQueues(const std::vector<float>& final_obs) {
       episode_ends_.PushBack(static_cast<uint32_t>(slot), final_obs.data() + j * obs_dim_);
       ++j;
     }
-    if (Flags(slot) & kGuideBegin) guide_starts_.PushBack(static_cast<uint32_t>(slot), nullptr);
+    if (Flags(slot) & kGuideBegin) starts_.Insert(slot);
   }
   assert(j * obs_dim_ == static_cast<int64_t>(final_obs.size()));
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "replay/slot_queue.h"
+#include "replay/start_index.h"
 
 namespace ctpg {
 
@@ -86,11 +87,16 @@ class TaskRing {
   // slot before K steps or an episode end).
   int WindowLength(int64_t slot, int k) const;
 
-  // Guide-decision slots that start a complete window: the first `return
-  // value` entries of guide_starts() (old enough to be complete whatever
-  // follows) plus the slots appended to `tail` (recent ones that were checked
-  // one by one; at most K-1 of them).
-  int64_t CollectSegmentStarts(int k, std::vector<int64_t>* tail) const;
+  // Guide-decision slots (those added with guide_begin), in slot order.
+  const StartIndex& starts() const { return starts_; }
+  // Whether the window starting at guide-decision `slot` is complete. A start
+  // at least k-1 rows older than the newest is complete whatever follows.
+  bool StartComplete(int64_t slot, int k) const {
+    return Age(slot) + k <= size_ || WindowLength(slot, k) > 0;
+  }
+  // Guide-decision slots whose window is not complete yet; they all lie among
+  // the newest k-1 slots, so this reads at most k-1 records.
+  int64_t CountIncompleteStarts(int k) const;
 
   int64_t nbytes() const;
 
@@ -101,8 +107,7 @@ class TaskRing {
   float* mutable_pending() { return pending_.data(); }
   void set_size_and_head(int64_t size, int64_t head) { size_ = size, head_ = head; }
   const SlotQueue& episode_ends() const { return episode_ends_; }
-  const SlotQueue& guide_starts() const { return guide_starts_; }
-  // Rebuilds both queues from the flags and `final_obs` (one row per episode
+  // Rebuilds the episode-end table and the start index from the flags and `final_obs` (one row per episode
   // end in age order) after the raw arrays were loaded.
   void RebuildQueues(const std::vector<float>& final_obs);
 
@@ -137,7 +142,7 @@ class TaskRing {
   std::vector<float> records_;  // [capacity, stride]
   std::vector<float> pending_;  // next_obs of the newest slot while its episode runs
   SlotQueue episode_ends_;      // payload: true final observation
-  SlotQueue guide_starts_;
+  StartIndex starts_;           // slots flagged kGuideBegin
 };
 
 }  // namespace ctpg

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ctpg
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import ctpg
 
 
 def run_steps(sched: ctpg.GuideScheduler, dones: list[list[bool]]) -> list[list[bool]]:

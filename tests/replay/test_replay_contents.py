@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ctpg
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from replay_model import ModelReplay
+
+import ctpg
 
 D, A = 2, 1
 
@@ -301,41 +302,59 @@ def test_batch_per_task_array_gives_rows_grouped_in_task_order() -> None:
 
 
 def naive_nbytes(T: int, C: int, obs_dim: int, action_dim: int) -> int:
-    """The layout that stores obs and next_obs in every slot: float32 obs, next_obs,
-    action, reward; bool terminated, truncated, guide_begin; int16 behaviour."""
+    """The layout that stores obs and next_obs in every slot: per slot float32 obs [D],
+    next_obs [D], action [A] and reward; bool terminated, truncated and guide_begin;
+    int16 behaviour. That is 4 * (2D + A + 1) + 3 + 2 bytes per slot, T * C slots."""
     return T * C * (4 * (2 * obs_dim + action_dim + 1) + 3 + 2)
 
 
-@pytest.mark.parametrize(("obs_dim", "action_dim", "episode_len"), [(39, 4, 200), (17, 6, 1000)])
-def test_nbytes_at_most_six_tenths_of_the_naive_layout(obs_dim, action_dim, episode_len) -> None:
-    T, C, K = 3, 5000, 10
+def filled_for_nbytes(obs_dim: int, action_dim: int, episode_len: int, K: int):
+    """Three tasks, 5000 slots each, filled twice over (the ring wraps, side tables
+    settle) with truncated episodes and a guide decision at each episode start and
+    every K steps after it, as GuideScheduler.begin_step gives them."""
+    T, C = 3, 5000
     rb = ctpg.ReplayBuffer(T, C, obs_dim, action_dim, guide_step=K)
     obs = np.zeros((T, obs_dim), np.float32)
-    for n in range(2 * C):  # fill twice so the ring wraps and the side tables settle
+    for n in range(2 * C):
         nxt = np.full((T, obs_dim), n + 1, np.float32)
         done = np.full(T, (n + 1) % episode_len == 0)
+        begin = np.full(T, (n % episode_len) % K == 0)
         rb.add(
-            obs,
-            np.zeros((T, action_dim)),
-            np.zeros(T),
-            nxt,
-            np.zeros(T, bool),
-            done,
-            None,
-            np.full(T, (n % episode_len) % K == 0),
+            obs, np.zeros((T, action_dim)), np.zeros(T), nxt, np.zeros(T, bool), done, None, begin
         )
         obs = np.full((T, obs_dim), -1.0, np.float32) if done[0] else nxt
-    ratio = rb.nbytes / naive_nbytes(T, C, obs_dim, action_dim)
-    assert ratio <= 0.6, ratio
-    assert rb.sample(4)["obs"].shape == (T * 4, obs_dim)
+    return rb, naive_nbytes(T, C, obs_dim, action_dim)
+
+
+# (obs_dim, action_dim, episode_len): MetaWorld (500-step episodes), HalfCheetah
+# (1000-step episodes), and a small observation with short episodes, the tightest case.
+NBYTES_SIZES = [(39, 4, 500), (17, 6, 1000), (8, 2, 200)]
+
+
+@pytest.mark.parametrize("guide_step", [1, 3, 10, 50])
+@pytest.mark.parametrize(("obs_dim", "action_dim", "episode_len"), NBYTES_SIZES)
+def test_nbytes_at_most_six_tenths_of_the_naive_layout(
+    obs_dim: int, action_dim: int, episode_len: int, guide_step: int
+) -> None:
+    rb, naive = filled_for_nbytes(obs_dim, action_dim, episode_len, guide_step)
+    assert rb.nbytes / naive <= 0.6, rb.nbytes / naive
+    assert rb.sample_segments(4)["obs"].shape == (12, guide_step, obs_dim)
 
 
 @pytest.mark.parametrize("done", [False, True])
 def test_capacity_one_segments_longer_than_the_ring(done: bool) -> None:
     rb = ctpg.ReplayBuffer(1, 1, D, A, guide_step=3)
     obs = np.zeros((1, D), np.float32)
-    rb.add(obs, np.ones((1, A)), np.ones(1), obs + 1, np.array([done]), np.zeros(1, bool), None,
-           np.ones(1, bool))
+    rb.add(
+        obs,
+        np.ones((1, A)),
+        np.ones(1),
+        obs + 1,
+        np.array([done]),
+        np.zeros(1, bool),
+        None,
+        np.ones(1, bool),
+    )
     if not done:  # the window needs two more rows, which the ring cannot hold
         with pytest.raises(ValueError, match="no complete segment"):
             rb.sample_segments(1)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
-import ctpg
 import numpy as np
 import pytest
+
+import ctpg
 
 T, D, A = 2, 3, 2
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import ctpg
 import numpy as np
 import pytest
 from scipy import stats
+
+import ctpg
 
 D, A = 3, 2
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import ctpg
 import numpy as np
 import pytest
+
+import ctpg
 
 T, D, A, K = 3, 4, 2, 3
 

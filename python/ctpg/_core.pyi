@@ -1,0 +1,172 @@
+"""Types of the native module `ctpg._core` (pybind11). Argument checks happen in
+C++: wrong shapes, dtypes or values raise ValueError naming the argument."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+def mujoco_version() -> str:
+    """Version of the MuJoCo library this extension is linked against."""
+
+def simulate_xml(xml: str, num_steps: int) -> NDArray[np.float64]:
+    """Compile an MJCF string in C++, step it num_steps times, return qpos ++ qvel."""
+
+def thread_pool_check(
+    num_threads: int, n: int, rounds: int = 1, throw_at: int = -1
+) -> tuple[NDArray[np.int32], int, str]:
+    """Self-check of the engine's thread pool: (visits per index after the first
+    round, threads used, message of the exception rethrown in the first round)."""
+
+class ReplayBuffer:
+    """Per-task replay with K-step guide segments and optional priorities (see
+    `help(ctpg.ReplayBuffer)` for the full semantics)."""
+
+    def __init__(
+        self,
+        num_tasks: int,
+        capacity_per_task: int,
+        obs_dim: int,
+        action_dim: int,
+        guide_step: int = 10,
+        prioritized: bool = False,
+        alpha: float = 0.6,
+        beta: float = 0.4,
+        seed: int = 0,
+    ) -> None: ...
+    def add(
+        self,
+        obs: ArrayLike,
+        action: ArrayLike,
+        reward: ArrayLike,
+        next_obs: ArrayLike,
+        terminated: ArrayLike,
+        truncated: ArrayLike,
+        behaviour: ArrayLike | None = None,
+        guide_begin: ArrayLike | None = None,
+    ) -> None:
+        """Add one row per task (arrays with leading dimension num_tasks)."""
+
+    def sizes(self) -> NDArray[np.int64]:
+        """Stored rows per task, [num_tasks]."""
+
+    def sample(self, batch_per_task: int | ArrayLike) -> dict[str, NDArray[Any]]:
+        """obs, action, reward, next_obs, terminated, truncated, task, index, weight."""
+
+    def sample_segments(self, batch_per_task: int | ArrayLike) -> dict[str, NDArray[Any]]:
+        """obs, action, reward, next_obs, terminated, truncated, valid [B, K];
+        behaviour, task, index [B]."""
+
+    def update_priorities(self, task: ArrayLike, index: ArrayLike, priority: ArrayLike) -> None:
+        """Set the priorities of sampled rows (prioritized buffers)."""
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write contents and sampler state to one checksummed file."""
+
+    @staticmethod
+    def load(path: str | os.PathLike[str]) -> ReplayBuffer:
+        """Read a buffer written by save()."""
+
+    @property
+    def nbytes(self) -> int: ...
+    @property
+    def num_tasks(self) -> int: ...
+    @property
+    def capacity_per_task(self) -> int: ...
+    @property
+    def obs_dim(self) -> int: ...
+    @property
+    def action_dim(self) -> int: ...
+    @property
+    def guide_step(self) -> int: ...
+    @property
+    def prioritized(self) -> bool: ...
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def beta(self) -> float: ...
+    @beta.setter
+    def beta(self, value: float) -> None: ...
+
+class GuideScheduler:
+    """Per-env guide-step bookkeeping: when to choose a behaviour task."""
+
+    def __init__(
+        self, num_envs: int, guide_step: int, task_of_env: ArrayLike | None = None
+    ) -> None: ...
+    def begin_step(self) -> NDArray[np.bool_]:
+        """Envs that must choose a behaviour task at this step, [N]."""
+
+    def set_behaviour(self, env_ids: ArrayLike, tasks: ArrayLike) -> None:
+        """Record the chosen tasks of deciding envs."""
+
+    def behaviour(self) -> NDArray[np.int64]:
+        """The task whose policy acts for each env at this step, [N]."""
+
+    def end_step(self, done: ArrayLike) -> None:
+        """Finish the step; done = terminated | truncated."""
+
+    def set_blocked(self, blocked: ArrayLike) -> None:
+        """Block envs from their next episode start on."""
+
+    def state_dict(self) -> dict[str, Any]: ...
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None: ...
+    @property
+    def num_envs(self) -> int: ...
+    @property
+    def num_tasks(self) -> int: ...
+    @property
+    def guide_step(self) -> int: ...
+
+class VecEnv:
+    """A batch of native envs of possibly different tasks, stepped on a thread pool
+    with same-step autoreset."""
+
+    def __init__(
+        self,
+        task_names: Sequence[str],
+        metaworld_asset_dir: str,
+        gymnasium_asset_dir: str,
+        seed: int,
+        num_threads: int,
+        max_episode_steps: Sequence[int],
+    ) -> None: ...
+    @property
+    def num_envs(self) -> int: ...
+    @property
+    def obs_dim(self) -> int: ...
+    @property
+    def action_dim(self) -> int: ...
+    @property
+    def task_names(self) -> list[str]: ...
+    @property
+    def task_vector_dims(self) -> list[int]: ...
+    def reset(self, seed: int | None = None) -> NDArray[np.float32]:
+        """Reset every env; a seed reseeds env i's RNG from (seed, i). Returns obs [N, D]."""
+
+    def step(
+        self, actions: ArrayLike
+    ) -> tuple[
+        NDArray[np.float32],
+        NDArray[np.float32],
+        NDArray[np.bool_],
+        NDArray[np.bool_],
+        NDArray[np.bool_],
+        NDArray[np.float32],
+    ]:
+        """Step every env with float32 actions [N, A]. Returns (obs, reward, terminated,
+        truncated, success, final_obs)."""
+
+    def freeze_task_vectors(self, vectors: Sequence[ArrayLike | None]) -> None:
+        """Per env: freeze the task vector (float64 array) or unfreeze it (None); takes
+        effect at the next reset."""
+
+    def task_vectors(self) -> list[NDArray[np.float64]]:
+        """Task vectors of the current episodes."""
+
+    def set_state(self, env: int, qpos: ArrayLike, qvel: ArrayLike) -> NDArray[np.float32]:
+        """Overwrite one env's qpos/qvel; returns its observation [D]."""
