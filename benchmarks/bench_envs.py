@@ -14,7 +14,7 @@ episode limit (MetaWorld 500 steps, HalfCheetah 1000). Backends:
   envpool   EnvPool, one pool per task (only when envpool is importable)
 
 pytest-benchmark:   PYTHONPATH=python python -m pytest benchmarks/bench_envs.py
-ratio table:        PYTHONPATH=python python benchmarks/bench_envs.py
+ratio table:        PYTHONPATH=python python benchmarks/bench_envs.py [task set ...]
 """
 
 from __future__ import annotations
@@ -308,7 +308,7 @@ def _ratio(base: float | None, value: float) -> str:
     return f"{base / value:.1f}x" if base else "-"
 
 
-def ratio_table() -> str:
+def ratio_table(names: list[str] | None = None) -> str:
     """Markdown table. Ratios are against both Python baselines (the bare loop
     and MetaWorld's vector env, MT10 only). CPU-s columns divide by CPU time
     rather than wall time, which is less sensitive to other load on the
@@ -318,7 +318,8 @@ def ratio_table() -> str:
         "| vs python (CPU) | vs mw-vec (CPU) | reset ms/env |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for task_set in TASK_SETS.values():
+    for name in names or list(TASK_SETS):
+        task_set = TASK_SETS[name]
         base: dict[str, Timing] = {}
         for backend in BACKENDS:
             try:
@@ -342,4 +343,6 @@ def ratio_table() -> str:
 
 
 if __name__ == "__main__":
-    print(ratio_table())
+    import sys
+
+    print(ratio_table(sys.argv[1:]))
