@@ -1,7 +1,10 @@
 // The Sawyer arm shared by every MetaWorld v3 task: model loading, the mocap
 // action path, frame skip, hand settling at reset, the 39-dim observation with
 // its previous-frame block and visible goal, and observation clipping. A task
-// contributes only a TaskSpec (task_spec.h): ranges, reset, objects, reward.
+// contributes only a TaskSpec (task_spec.h): ranges, reset, objects, reward
+// and MetaWorld's info values. An unstable simulation is left to MuJoCo, as in
+// MetaWorld 3.1.1 (whose own handler never runs): mj_step warns and resets
+// mjData when qpos, qvel or qacc turn NaN, inf or huge.
 #pragma once
 
 #include <mujoco/mujoco.h>
