@@ -3,13 +3,18 @@
 One sub-env per task, stepped with random actions and automatic resets at the
 episode limit (MetaWorld 500 steps, HalfCheetah 1000). Backends:
   python    the reference envs (MetaWorld v3's / gymnasium's HalfCheetah-v5
-            variants) stepped one after the other in a Python loop
+            variants) stepped one after the other in a bare Python loop
+  mw-vec    MT10 only: MetaWorld's official vector env, as its users make it:
+            gymnasium.make_vec("Meta-World/MT10", vector_strategy="sync",
+            seed=0, max_episode_steps=500) (a SyncVectorEnv over MetaWorld's
+            wrapper stack, one of the 50 MT10 goals per reset, same-step
+            autoreset)
   native-1  ctpg._core.VecEnv with 1 thread
   native-2  ctpg._core.VecEnv with 2 threads
   envpool   EnvPool, one pool per task (only when envpool is importable)
 
 pytest-benchmark:   PYTHONPATH=python python -m pytest benchmarks/bench_envs.py
-ratio table:        PYTHONPATH=python python benchmarks/bench_envs.py
+ratio table:        PYTHONPATH=python python benchmarks/bench_envs.py [task set ...]
 """
 
 from __future__ import annotations
@@ -175,6 +180,29 @@ def python_runner(task_set: TaskSet) -> Runner:
     return Runner(len(envs), step, reset)
 
 
+def metaworld_vector_runner(task_set: TaskSet) -> Runner:
+    """MetaWorld's registered MT10 vector env (sync strategy)."""
+    if task_set.name != "mt10":
+        pytest.skip("MetaWorld's vector env: MT10 only")
+    import metaworld  # noqa: F401  (registers the Meta-World/* ids)
+
+    env = gymnasium.make_vec(
+        "Meta-World/MT10",
+        vector_strategy="sync",
+        seed=0,
+        max_episode_steps=task_set.max_episode_steps,
+    )
+    env.reset(seed=0)
+    bank = action_bank(task_set)
+    counter = [0]
+
+    def step() -> None:
+        env.step(bank[counter[0] % len(bank)])
+        counter[0] += 1
+
+    return Runner(env.num_envs, step, lambda: env.reset())
+
+
 def envpool_runner(task_set: TaskSet) -> Runner:
     """EnvPool, one single-env pool per task (homogeneous pools only)."""
     envpool = pytest.importorskip("envpool")
@@ -213,6 +241,8 @@ def make_runner(task_set: TaskSet, backend: str) -> Runner:
         return python_runner(task_set)
     if backend == "envpool":
         return envpool_runner(task_set)
+    if backend == "mw-vec":
+        return metaworld_vector_runner(task_set)
     threads = int(backend.split("-")[1])
     try:
         return native_runner(task_set, threads)
@@ -222,7 +252,8 @@ def make_runner(task_set: TaskSet, backend: str) -> Runner:
 
 # ------------------------------------------------------------ pytest-benchmark
 
-BACKENDS = ["python", "native-1", "native-2", "envpool"]
+BACKENDS = ["python", "mw-vec", "native-1", "native-2", "envpool"]
+PYTHON_BASELINES = ("python", "mw-vec")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -230,7 +261,8 @@ BACKENDS = ["python", "native-1", "native-2", "envpool"]
 def test_step(benchmark, task_set: str, backend: str) -> None:  # type: ignore[no-untyped-def]
     benchmark.group = f"{task_set} step (one batch)"
     runner = make_runner(TASK_SETS[task_set], backend)
-    benchmark.pedantic(runner.step, rounds=200 if backend == "python" else 2000, warmup_rounds=20)
+    rounds = 200 if backend in PYTHON_BASELINES else 2000
+    benchmark.pedantic(runner.step, rounds=rounds, warmup_rounds=20)
     benchmark.extra_info["env_steps_per_s"] = runner.num_envs / benchmark.stats.stats.mean
 
 
@@ -272,35 +304,45 @@ def measure(fn: Callable[[], None], min_seconds: float = 2.0) -> Timing:
     return Timing(wall, cpu)
 
 
-def ratio_table() -> str:
-    """Markdown table. CPU-s columns divide by CPU time rather than wall time,
-    which is less sensitive to other load on the machine (and shows no gain
-    from a second thread)."""
+def _ratio(base: float | None, value: float) -> str:
+    return f"{base / value:.1f}x" if base else "-"
+
+
+def ratio_table(names: list[str] | None = None) -> str:
+    """Markdown table. Ratios are against both Python baselines (the bare loop
+    and MetaWorld's vector env, MT10 only). CPU-s columns divide by CPU time
+    rather than wall time, which is less sensitive to other load on the
+    machine (and shows no gain from a second thread)."""
     rows = [
-        "| task set | backend | env-steps/s | vs python | env-steps/CPU-s | vs python "
-        "| reset ms/env |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| task set | backend | env-steps/s | vs python | vs mw-vec | env-steps/CPU-s "
+        "| vs python (CPU) | vs mw-vec (CPU) | reset ms/env |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for task_set in TASK_SETS.values():
-        base: Timing | None = None
+    for name in names or list(TASK_SETS):
+        task_set = TASK_SETS[name]
+        base: dict[str, Timing] = {}
         for backend in BACKENDS:
             try:
                 runner = make_runner(task_set, backend)
             except pytest.skip.Exception as e:
-                rows.append(f"| {task_set.name} | {backend} | skipped: {str(e.msg)[:60]} |||||")
+                rows.append(f"| {task_set.name} | {backend} | skipped: {str(e.msg)[:60]} ||||||||")
                 continue
             t = measure(runner.step)
             reset_ms = 1e3 * measure(runner.reset, 1.0).wall / runner.num_envs
-            base = t if backend == "python" else base
+            if backend in PYTHON_BASELINES:
+                base[backend] = t
+            loop, vec = base.get("python"), base.get("mw-vec")
             n = runner.num_envs
-            ratio = f"{base.wall / t.wall:.1f}x" if base else "-"
-            cpu_ratio = f"{base.cpu / t.cpu:.1f}x" if base else "-"
             rows.append(
-                f"| {task_set.name} | {backend} | {n / t.wall:,.0f} | {ratio} "
-                f"| {n / t.cpu:,.0f} | {cpu_ratio} | {reset_ms:.3f} |"
+                f"| {task_set.name} | {backend} | {n / t.wall:,.0f} "
+                f"| {_ratio(loop and loop.wall, t.wall)} | {_ratio(vec and vec.wall, t.wall)} "
+                f"| {n / t.cpu:,.0f} | {_ratio(loop and loop.cpu, t.cpu)} "
+                f"| {_ratio(vec and vec.cpu, t.cpu)} | {reset_ms:.3f} |"
             )
     return "\n".join(rows)
 
 
 if __name__ == "__main__":
-    print(ratio_table())
+    import sys
+
+    print(ratio_table(sys.argv[1:]))

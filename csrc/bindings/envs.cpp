@@ -88,7 +88,7 @@ FloatArray Reset(VecEnv& env, std::optional<int64_t> seed) {
   return obs;
 }
 
-py::tuple Step(VecEnv& env, const py::object& actions) {
+py::tuple Step(VecEnv& env, const py::object& actions, bool with_info) {
   py::array a = CheckedArray<float>(actions, "actions", {env.num_envs(), env.action_dim()},
                                     "float32");
   const py::ssize_t n = env.num_envs();
@@ -96,14 +96,17 @@ py::tuple Step(VecEnv& env, const py::object& actions) {
   FloatArray reward(n);
   BoolArray terminated(n), truncated(n), success(n);
   FloatArray final_obs({n, static_cast<py::ssize_t>(env.obs_dim())});
-  const VecStepBuffers out{obs.mutable_data(),     reward.mutable_data(),
+  DoubleArray info({with_info ? n : 0, static_cast<py::ssize_t>(env.info_dim())});
+  const VecStepBuffers out{obs.mutable_data(),       reward.mutable_data(),
                            terminated.mutable_data(), truncated.mutable_data(),
-                           success.mutable_data(), final_obs.mutable_data()};
+                           success.mutable_data(),    final_obs.mutable_data(),
+                           with_info ? info.mutable_data() : nullptr};
   const float* act = static_cast<const float*>(a.data());
   {
     py::gil_scoped_release release;
     env.Step(act, out);
   }
+  if (with_info) return py::make_tuple(obs, reward, terminated, truncated, success, final_obs, info);
   return py::make_tuple(obs, reward, terminated, truncated, success, final_obs);
 }
 
@@ -178,11 +181,14 @@ void BindEnvs(py::module_& m) {
       .def_property_readonly("action_dim", &VecEnv::action_dim)
       .def_property_readonly("task_names", &VecEnv::task_names)
       .def_property_readonly("task_vector_dims", &VecEnv::task_vector_dims)
+      .def_property_readonly("info_keys", &VecEnv::info_keys,
+                             "Names of the columns of step's info array.")
       .def("reset", &Reset, py::arg("seed") = py::none(),
            "Reset every env; a seed reseeds env i's RNG from (seed, i). Returns obs f32 [N, D].")
-      .def("step", &Step, py::arg("actions"),
+      .def("step", &Step, py::arg("actions"), py::arg("with_info") = false,
            "Step every env with float32 actions [N, A]. Returns (obs, reward, terminated, "
-           "truncated, success, final_obs).")
+           "truncated, success, final_obs), and with with_info=True also info f64 [N, K] whose "
+           "columns are named by info_keys.")
       .def("freeze_task_vectors", &FreezeTaskVectors, py::arg("vectors"),
            "Per env: freeze the task vector (float64 array) or unfreeze it (None); takes effect "
            "at the next reset.")

@@ -3,18 +3,26 @@
 // them on a thread pool; an Env never touches Python or numpy.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/rng.h"
 
 namespace ctpg {
 
+// Upper bound on the number of per-step info values an env reports.
+constexpr int kMaxInfoFields = 6;
+
 struct StepOutput {
   double reward = 0.0;
   bool success = false;
   bool terminated = false;
+  // Per-step diagnostics named by Env::info_keys(), in that order; entries
+  // past info_keys().size() are unused.
+  std::array<double, kMaxInfoFields> info{};
 };
 
 class Env {
@@ -24,6 +32,9 @@ class Env {
   virtual const std::string& task_name() const = 0;
   virtual int obs_dim() const = 0;
   virtual int action_dim() const = 0;
+  // Names of the StepOutput::info entries (at most kMaxInfoFields), the same
+  // for every env of a family.
+  virtual const std::vector<std::string>& info_keys() const = 0;
 
   // Length of the task's random vector (MetaWorld); 0 for tasks without one.
   virtual int task_vector_dim() const { return 0; }

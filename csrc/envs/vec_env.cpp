@@ -40,6 +40,11 @@ VecEnv::VecEnv(std::vector<std::unique_ptr<Env>> envs, uint64_t seed, int num_th
           e.task_name() + "' has (" + std::to_string(e.obs_dim()) + ", " +
           std::to_string(e.action_dim()) + ")");
     }
+    if (e.info_keys() != envs_[0]->info_keys()) {
+      throw std::invalid_argument("task_names: all tasks must report the same info keys; '" +
+                                  envs_[0]->task_name() + "' and '" + e.task_name() +
+                                  "' differ");
+    }
     if (max_episode_steps_[i] < 1) {
       throw std::invalid_argument("max_episode_steps: entry " + std::to_string(i) +
                                   " must be >= 1, got " + std::to_string(max_episode_steps_[i]));
@@ -97,6 +102,10 @@ void VecEnv::StepOne(int i, const float* actions, const VecStepBuffers& out) {
   out.truncated[i] = truncated;
   out.success[i] = r.success;
   std::memcpy(out.final_obs + row, obs, sizeof(float) * obs_dim_);
+  if (out.info != nullptr) {
+    const int dim = info_dim();
+    std::copy(r.info.begin(), r.info.begin() + dim, out.info + static_cast<size_t>(i) * dim);
+  }
   if (r.terminated || truncated) {
     envs_[i]->Reset(rngs_[i], obs);
     elapsed_steps_[i] = 0;

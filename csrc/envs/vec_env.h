@@ -20,7 +20,8 @@
 namespace ctpg {
 
 // Output buffers of one batch step, each with num_envs rows (obs rows of
-// obs_dim floats).
+// obs_dim floats, info rows of info_keys().size() doubles). `info` may be
+// nullptr when the caller does not want it.
 struct VecStepBuffers {
   float* obs;
   float* reward;
@@ -28,11 +29,12 @@ struct VecStepBuffers {
   bool* truncated;
   bool* success;
   float* final_obs;
+  double* info = nullptr;
 };
 
 class VecEnv {
  public:
-  // Every env must share obs_dim and action_dim; `max_episode_steps` has one
+  // Every env must share obs_dim, action_dim and info_keys; `max_episode_steps` has one
   // positive entry per env. Env i's RNG is seeded from (seed, i). Throws
   // std::invalid_argument naming the offending argument.
   VecEnv(std::vector<std::unique_ptr<Env>> envs, uint64_t seed, int num_threads,
@@ -44,6 +46,9 @@ class VecEnv {
   int num_threads() const { return pool_.num_threads(); }
   std::vector<std::string> task_names() const;
   std::vector<int> task_vector_dims() const;
+  // Names of the per-step info columns (the envs' shared Env::info_keys()).
+  const std::vector<std::string>& info_keys() const { return envs_[0]->info_keys(); }
+  int info_dim() const { return static_cast<int>(envs_[0]->info_keys().size()); }
 
   // Starts a new episode in every env, writing num_envs x obs_dim floats. With
   // a seed, env i's RNG is first reseeded from (seed, i).

@@ -249,6 +249,25 @@ def test_properties() -> None:
     assert env.task_names == MT5
     assert env.task_vector_dims == [0] * 5
     assert all(v.shape == (0,) and v.dtype == np.float64 for v in env.task_vectors())
+    assert env.info_keys == ["x_position", "x_velocity", "reward_forward", "reward_ctrl"]
+
+
+def test_step_info_is_optional_and_matches_the_reward() -> None:
+    env, twin = make(MT5, threads=2), make(MT5, threads=2)
+    env.reset(seed=3)
+    twin.reset(seed=3)
+    actions = np.random.default_rng(0).uniform(-1, 1, (5, ACT_DIM)).astype(np.float32)
+    plain = env.step(actions)
+    *outputs, info = twin.step(actions, with_info=True)
+    assert len(plain) == 6 and len(outputs) == 6
+    for a, b in zip(plain, outputs, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert info.shape == (5, 4) and info.dtype == np.float64
+    x_position, x_velocity, forward, ctrl = info.T
+    np.testing.assert_array_equal(forward, x_velocity)
+    np.testing.assert_allclose(ctrl, -0.1 * np.sum(actions.astype(np.float64) ** 2, 1), rtol=1e-6)
+    np.testing.assert_array_equal((forward + ctrl).astype(np.float32), plain[1])
+    assert np.all(np.abs(x_position) < 1.0)
 
 
 def test_registry_keeps_task_order() -> None:

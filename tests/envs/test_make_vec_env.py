@@ -130,6 +130,22 @@ def test_interface_shapes_and_dtypes(sawyer_env: gymnasium.vector.VectorEnv) -> 
     assert term.dtype == trunc.dtype == info["success"].dtype == np.bool_
     assert info["final_obs"].dtype == np.float32 and info["final_obs"].shape == (2, 39)
     assert np.all(np.isfinite(obs)) and np.all(np.isfinite(reward))
+    keys = env.task_set.family.info_keys
+    assert set(info) == {"success", "final_obs", *keys}
+    for key in keys:
+        assert info[key].dtype == np.float64 and info[key].shape == (2,), key
+    np.testing.assert_array_equal(info["unscaled_reward"].astype(np.float32), reward)
+
+
+def test_cheetah_info_follows_gymnasium(cheetah_env: gymnasium.vector.VectorEnv) -> None:
+    env = cheetah_env
+    env.reset(seed=1)
+    actions = np.full((5, 6), 0.5, np.float32)
+    _, reward, _, _, info = env.step(actions)
+    assert info["x_position"].shape == (5,) and info["x_position"].dtype == np.float64
+    np.testing.assert_allclose(info["reward_ctrl"], -0.1 * 6 * 0.25, rtol=1e-6)
+    np.testing.assert_allclose(info["reward_forward"], info["x_velocity"])
+    np.testing.assert_allclose(info["reward_forward"] + info["reward_ctrl"], reward, rtol=1e-5)
 
 
 def test_truncation_and_same_step_autoreset(cheetah_env: gymnasium.vector.VectorEnv) -> None:

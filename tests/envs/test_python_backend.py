@@ -134,10 +134,12 @@ def test_metaworld_limit_above_500_is_allowed() -> None:
     assert truncated == [False] * 502 + [True]
 
 
-def test_set_state_is_for_halfcheetah_only() -> None:
+def test_metaworld_set_state_checks_sizes_and_needs_a_reset() -> None:
     env = ctpg.make_vec_env(["reach-v3"], backend="python")
+    with pytest.raises(RuntimeError, match="reset"):
+        env.set_state(0, np.zeros(16), np.zeros(15))
     env.reset(seed=0)
-    with pytest.raises(ValueError, match="HalfCheetah"):
+    with pytest.raises(ValueError, match=r"qpos/qvel: expected shapes \(16,\)/\(15,\)"):
         env.set_state(0, np.zeros(9), np.zeros(9))
 
 

@@ -2,7 +2,8 @@
 
 Every MT5 and MT8 variant starts from the same qpos/qvel in both backends and
 is driven by the same random float32 actions over a full 1000-step episode:
-observations and rewards agree to 1e-6 at every step and both truncate at
+observations, rewards and the info values (x_position, x_velocity,
+reward_forward, reward_ctrl) agree to 1e-6 at every step and both truncate at
 the same step.
 """
 
@@ -41,6 +42,9 @@ def test_native_matches_gymnasium_for_a_full_episode(tasks: tuple[str, ...]) -> 
             n_info["final_obs"], p_info["final_obs"], **TOLERANCE, err_msg=where
         )
         np.testing.assert_allclose(n_rew, p_rew, **TOLERANCE, err_msg=where)
+        for key in ("x_position", "x_velocity", "reward_forward", "reward_ctrl"):
+            assert n_info[key].dtype == p_info[key].dtype == np.float64
+            np.testing.assert_allclose(n_info[key], p_info[key], **TOLERANCE, err_msg=where)
         np.testing.assert_array_equal(n_term, p_term, err_msg=where)
         np.testing.assert_array_equal(n_trunc, p_trunc, err_msg=where)
         assert n_trunc.all() == (step == EPISODE) and not n_term.any(), where

@@ -3,9 +3,11 @@
 Native and reference start from the same frozen task vectors and receive the
 same float32 actions (random ones and MetaWorld's scripted expert policies
 acting on the reference observation). Over full 500-step episodes and into
-the episode after the automatic reset, observations and rewards must agree to
-1e-6 at every step, success and truncation flags must be equal, and the
-scripted policies must succeed equally often.
+the episode after the automatic reset, observations, rewards and every info
+value (near_object, grasp_success, grasp_reward, in_place_reward,
+obj_to_target, unscaled_reward) must agree to 1e-6 at every step, success and
+truncation flags must be equal, and the scripted policies must succeed equally
+often.
 """
 
 from __future__ import annotations
@@ -20,6 +22,16 @@ from ctpg import _core
 from . import _metaworld_reference as ref
 
 EPISODE_STEPS = 500  # MetaWorld's max_path_length
+# The keys of MetaWorld's step info, in its order.
+METAWORLD_INFO_KEYS = (
+    "success",
+    "near_object",
+    "grasp_success",
+    "grasp_reward",
+    "in_place_reward",
+    "obj_to_target",
+    "unscaled_reward",
+)
 TOLERANCE = 1e-6
 
 
@@ -29,6 +41,7 @@ class ParityStats:
 
     max_obs_diff: float = 0.0
     max_reward_diff: float = 0.0
+    max_info_diff: dict[str, float] = field(default_factory=dict)
     # Differences after rounding the reference to float32, the native dtype:
     # 0.0 means bit-identical outputs.
     max_obs_diff_f32: float = 0.0
@@ -60,6 +73,19 @@ def _check_obs(
     assert diff <= TOLERANCE, f"{where}: observation differs by {diff}"
 
 
+def _check_info(
+    stats: ParityStats,
+    keys: list[str],
+    native: npt.NDArray[np.float64],
+    reference: dict[str, object],
+    where: str,
+) -> None:
+    for k, key in enumerate(keys):
+        diff = abs(float(native[k]) - float(reference[key]))  # type: ignore[arg-type]
+        stats.max_info_diff[key] = max(stats.max_info_diff.get(key, 0.0), diff)
+        assert diff <= TOLERANCE, f"{where}: info[{key!r}] differs by {diff}"
+
+
 def run_parity(task: str, kinds: list[str], seed: int, extra_steps: int) -> ParityStats:
     """Runs one episode per entry of kinds, then extra_steps into the next one."""
     rng = np.random.default_rng(seed)
@@ -78,6 +104,8 @@ def run_parity(task: str, kinds: list[str], seed: int, extra_steps: int) -> Pari
     envs = [ref.reference_env(task, v) for v in vectors]
     policies = [ref.scripted_policy(task) for _ in kinds]
     stats = ParityStats(native_successes=[False] * n, reference_successes=[False] * n)
+    keys = list(native.info_keys)
+    assert keys == [k for k in METAWORLD_INFO_KEYS if k != "success"]
     obs_native = native.reset()
     obs_ref = [env.reset()[0] for env in envs]
     for i in range(n):
@@ -89,7 +117,9 @@ def run_parity(task: str, kinds: list[str], seed: int, extra_steps: int) -> Pari
                 for k, p, o in zip(kinds, policies, obs_ref, strict=True)
             ]
         )
-        obs_native, rew, term, trunc, success, final = native.step(actions)
+        obs_native, rew, term, trunc, success, final, info_native = native.step(
+            actions, with_info=True
+        )
         assert not term.any()
         for i, env in enumerate(envs):
             o, r, ref_term, ref_trunc, info = env.step(actions[i])
@@ -103,6 +133,7 @@ def run_parity(task: str, kinds: list[str], seed: int, extra_steps: int) -> Pari
                 stats.max_reward_diff_f32, abs(float(rew[i]) - float(np.float32(r)))
             )
             assert reward_diff <= TOLERANCE, f"{where}: reward differs by {reward_diff}"
+            _check_info(stats, keys, info_native[i], info, where)
             if t < EPISODE_STEPS:
                 stats.native_successes[i] |= bool(success[i])
                 stats.reference_successes[i] |= bool(info["success"])
@@ -120,6 +151,7 @@ def test_mt10_task_matches_metaworld(task: str) -> None:
     kinds = ["random", "random", "wide", "scripted", "scripted", "scripted"]
     stats = run_parity(task, kinds, seed=7, extra_steps=10)
     assert stats.steps == EPISODE_STEPS + 10
+    assert set(stats.max_info_diff) == set(METAWORLD_INFO_KEYS[1:])
     assert stats.native_successes == stats.reference_successes
     scripted = [s for s, k in zip(stats.native_successes, kinds, strict=True) if k == "scripted"]
     # The experts solve these tasks; a port that broke the task would not.

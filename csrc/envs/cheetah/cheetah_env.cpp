@@ -13,6 +13,12 @@ constexpr double kResetNoiseScale = 0.1;
 
 }  // namespace
 
+const std::vector<std::string>& CheetahEnv::info_keys() const {
+  static const std::vector<std::string> keys = {"x_position", "x_velocity", "reward_forward",
+                                                "reward_ctrl"};
+  return keys;
+}
+
 CheetahEnv::CheetahEnv(std::string task_name, std::shared_ptr<const mjModel> model)
     : task_name_(std::move(task_name)), model_(std::move(model)) {
   data_.reset(mj_makeData(model_.get()));
@@ -48,7 +54,9 @@ StepOutput CheetahEnv::Step(const float* action, float* obs) {
   const float ctrl_cost = kCtrlCostWeight * squares;
   WriteObs(obs);
   StepOutput out;
-  out.reward = kForwardRewardWeight * x_velocity - static_cast<double>(ctrl_cost);
+  const double forward = kForwardRewardWeight * x_velocity;
+  out.reward = forward - static_cast<double>(ctrl_cost);
+  out.info = {d->qpos[0], x_velocity, forward, -static_cast<double>(ctrl_cost)};
   return out;
 }
 

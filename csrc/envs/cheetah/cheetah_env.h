@@ -2,11 +2,13 @@
 // observation qpos[1:] ++ qvel, reward forward velocity - 0.1 |a|^2 (the
 // control cost in float32, as numpy computes it from a float32 action), reset
 // noise U(-0.1, 0.1) on qpos and 0.1 N(0, 1) on qvel, never terminates, never
-// reports success.
+// reports success. Info as gymnasium's: x_position, x_velocity, reward_forward,
+// reward_ctrl.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <mujoco/mujoco.h>
 
@@ -23,6 +25,7 @@ class CheetahEnv final : public Env {
   const std::string& task_name() const override { return task_name_; }
   int obs_dim() const override { return model_->nq - 1 + model_->nv; }
   int action_dim() const override { return model_->nu; }
+  const std::vector<std::string>& info_keys() const override;
 
   void FreezeTaskVector(const double* vec) override;
   void UnfreezeTaskVector() override {}

@@ -66,6 +66,11 @@ std::shared_ptr<const TaskModel> LoadTaskModel(const TaskSpec& spec, const std::
   task->model = LoadModel(asset_dir + "/sawyer_xyz/" + spec.xml);
   mjModel* m = task->model.get();
   ResetMocapWelds(m);
+  // A viewer option whose only effect off-screen is that every mj_collision
+  // clears one flag byte per bounding-volume node (~134k nodes in these
+  // mesh-heavy models, about a third of a step). Nothing in the dynamics
+  // reads the flags, so trajectories are unchanged.
+  m->vis.global.bvactive = 0;
   task->hand_body = RequireId(m, mjOBJ_BODY, "hand", spec);
   task->right_claw = RequireId(m, mjOBJ_BODY, "rightclaw", spec);
   task->left_claw = RequireId(m, mjOBJ_BODY, "leftclaw", spec);
@@ -74,6 +79,8 @@ std::shared_ptr<const TaskModel> LoadTaskModel(const TaskSpec& spec, const std::
   task->right_effector = RequireId(m, mjOBJ_SITE, "rightEndEffector", spec);
   task->left_effector = RequireId(m, mjOBJ_SITE, "leftEndEffector", spec);
   task->mocap = m->body_mocapid[RequireId(m, mjOBJ_BODY, "mocap", spec)];
+  task->left_pad_geom = RequireId(m, mjOBJ_GEOM, "leftpad_geom", spec);
+  task->right_pad_geom = RequireId(m, mjOBJ_GEOM, "rightpad_geom", spec);
   if (m->nu != 2 || m->nq < 9) {
     throw std::runtime_error(std::string("metaworld asset ") + spec.xml +
                              ": unexpected Sawyer model layout");
@@ -106,6 +113,14 @@ SawyerEnv::SawyerEnv(std::shared_ptr<const TaskModel> task)
 }
 
 SawyerEnv::~SawyerEnv() = default;
+
+const std::vector<std::string>& SawyerEnv::info_keys() const {
+  static const std::vector<std::string> keys = {"near_object",     "grasp_success",
+                                                "grasp_reward",    "in_place_reward",
+                                                "obj_to_target",   "unscaled_reward"};
+  static_assert(kNumInfoFields <= kMaxInfoFields, "too many info fields");
+  return keys;
+}
 
 void SawyerEnv::FreezeTaskVector(const double* vec) {
   for (int i = 0; i < spec_.vec_dim; ++i) {
@@ -140,6 +155,23 @@ void SawyerEnv::TcpCenter(double* out) const {
   const double* r = site_xpos(task_->right_effector);
   const double* l = site_xpos(task_->left_effector);
   for (int i = 0; i < 3; ++i) out[i] = (r[i] + l[i]) / 2.0;
+}
+
+bool SawyerEnv::TouchingObject(int geom) const {
+  const mjData* d = data_.get();
+  const int pads[2] = {task_->left_pad_geom, task_->right_pad_geom};
+  double force[2] = {0.0, 0.0};
+  for (int i = 0; i < d->ncon; ++i) {
+    const mjContact& c = d->contact[i];
+    if (c.geom1 != geom && c.geom2 != geom) continue;
+    int address = c.efc_address;
+    if (address < 0) address += d->nefc;  // numpy indexing from the end
+    if (address < 0 || address >= d->nefc) continue;
+    for (int k = 0; k < 2; ++k) {
+      if (c.geom1 == pads[k] || c.geom2 == pads[k]) force[k] += d->efc_force[address];
+    }
+  }
+  return 0.0 < force[0] && 0.0 < force[1];
 }
 
 void SawyerEnv::SetBodyPos(int body, const double* pos) {
@@ -194,6 +226,30 @@ void SawyerEnv::Reset(Rng& rng, float* obs) {
   for (int i = 0; i < kObsDim; ++i) obs[i] = static_cast<float>(full[i]);
 }
 
+void SawyerEnv::ObserveFrame(double* full) {
+  CurrentObs(full);
+  std::copy(prev_obs_.begin(), prev_obs_.end(), full + kCurrObsDim);
+  std::copy(state_.target_pos.begin(), state_.target_pos.end(), full + 2 * kCurrObsDim);
+  std::copy(full, full + kCurrObsDim, prev_obs_.begin());
+}
+
+void SawyerEnv::SetState(const double* qpos, int nq, const double* qvel, int nv, float* obs) {
+  mjModel* m = model_.get();
+  mjData* d = data_.get();
+  if (nq != m->nq || nv != m->nv) {
+    throw std::invalid_argument("set_state: " + name_ + " expects qpos of " +
+                                std::to_string(m->nq) + " and qvel of " + std::to_string(m->nv) +
+                                " entries, got " + std::to_string(nq) + " and " +
+                                std::to_string(nv));
+  }
+  std::copy(qpos, qpos + nq, d->qpos);
+  std::copy(qvel, qvel + nv, d->qvel);
+  mj_forward(m, d);
+  double full[kObsDim];
+  ObserveFrame(full);
+  for (int i = 0; i < kObsDim; ++i) obs[i] = static_cast<float>(full[i]);
+}
+
 StepOutput SawyerEnv::Step(const float* action, float* obs) {
   mjModel* m = model_.get();
   mjData* d = data_.get();
@@ -211,10 +267,7 @@ StepOutput SawyerEnv::Step(const float* action, float* obs) {
   ++curr_path_length_;
   mj_forward(m, d);
   double full[kObsDim];
-  CurrentObs(full);
-  std::copy(prev_obs_.begin(), prev_obs_.end(), full + kCurrObsDim);
-  std::copy(state_.target_pos.begin(), state_.target_pos.end(), full + 2 * kCurrObsDim);
-  std::copy(full, full + kCurrObsDim, prev_obs_.begin());
+  ObserveFrame(full);
   ClipObs(full);
   const RewardResult r = spec_.reward(*this, full, action);
   for (int i = 0; i < kObsDim; ++i) obs[i] = static_cast<float>(full[i]);
@@ -222,6 +275,7 @@ StepOutput SawyerEnv::Step(const float* action, float* obs) {
   out.reward = r.reward;
   out.success = r.success;
   out.terminated = false;
+  std::copy(r.info.begin(), r.info.end(), out.info.begin());
   return out;
 }
 

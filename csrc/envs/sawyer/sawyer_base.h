@@ -1,7 +1,10 @@
 // The Sawyer arm shared by every MetaWorld v3 task: model loading, the mocap
 // action path, frame skip, hand settling at reset, the 39-dim observation with
 // its previous-frame block and visible goal, and observation clipping. A task
-// contributes only a TaskSpec (task_spec.h): ranges, reset, objects, reward.
+// contributes only a TaskSpec (task_spec.h): ranges, reset, objects, reward
+// and MetaWorld's info values. An unstable simulation is left to MuJoCo, as in
+// MetaWorld 3.1.1 (whose own handler never runs): mj_step warns and resets
+// mjData when qpos, qvel or qacc turn NaN, inf or huge.
 #pragma once
 
 #include <mujoco/mujoco.h>
@@ -32,6 +35,7 @@ struct TaskModel {
   UniqueModel model;
   int hand_body = -1, right_claw = -1, left_claw = -1, left_pad = -1, right_pad = -1;
   int right_effector = -1, left_effector = -1, mocap = -1;
+  int left_pad_geom = -1, right_pad_geom = -1;
   std::array<int, kMaxTaskIds> ids{};
   // Integration state (mjSTATE_INTEGRATION) one substep before the end of
   // hand settling from mj_resetData, for tasks whose model edits do not
@@ -61,12 +65,16 @@ class SawyerEnv : public Env {
   const std::string& task_name() const override { return name_; }
   int obs_dim() const override { return kObsDim; }
   int action_dim() const override { return kActionDim; }
+  const std::vector<std::string>& info_keys() const override;
   int task_vector_dim() const override { return spec_.vec_dim; }
   void FreezeTaskVector(const double* vec) override;
   void UnfreezeTaskVector() override { frozen_ = false; }
   void CurrentTaskVector(double* out) const override;
   void Reset(Rng& rng, float* obs) override;
   StepOutput Step(const float* action, float* obs) override;
+  // MetaWorld's set_state (qpos, qvel, mj_forward) followed by its _get_obs:
+  // writes the unclipped observation and makes this frame the previous one.
+  void SetState(const double* qpos, int nq, const double* qvel, int nv, float* obs) override;
 
   // Accessors used by the task functions.
   const mjModel* model() const { return model_.get(); }
@@ -80,6 +88,9 @@ class SawyerEnv : public Env {
   const double* left_pad() const { return body_xpos(task_->left_pad); }
   const double* right_pad() const { return body_xpos(task_->right_pad); }
   void TcpCenter(double* out) const;
+  // SawyerXYZEnv.touching_object: both pads push on `geom` (a positive sum of
+  // contact forces each), with numpy's wrap-around for an efc_address of -1.
+  bool TouchingObject(int geom) const;
   // Private model edits (this env's copies of body_pos / site_pos).
   void SetBodyPos(int body, const double* pos);
   void SetSitePos(int site, const double* pos);
@@ -96,6 +107,9 @@ class SawyerEnv : public Env {
   void DrawTaskVector(Rng& rng);
   void CurrentObs(double* curr) const;
   void ClipObs(double* obs) const;
+  // Writes the 39-dim observation (current frame, previous frame, goal) and
+  // makes the current frame the previous one; no clipping.
+  void ObserveFrame(double* full);
 
   std::shared_ptr<const TaskModel> task_;
   const TaskSpec& spec_;

@@ -44,7 +44,8 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* /*acti
   const double pressed = Tolerance(obj_to_target, 0.0, 0.005, s.scalar, Sigmoid::kLongTail);
   double reward = 5.0 * HamacherProduct(tcp_closed, near_button);
   if (tcp_to_obj <= 0.03) reward += 5.0 * pressed;
-  return {reward, obj_to_target <= 0.024};
+  return MakeResult(reward, obj_to_target <= 0.024, tcp_to_obj <= 0.05, obs[3] > 0, near_button,
+                    pressed, obj_to_target);
 }
 
 }  // namespace

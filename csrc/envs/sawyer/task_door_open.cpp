@@ -68,7 +68,7 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
   double reward = 2.0 * HamacherProduct(ready, grab) + 8.0 * opened;
   const bool success = std::abs(obs[4] - env.state().target_pos[0]) <= 0.08;
   if (success) reward = 10.0;
-  return {reward, success};
+  return MakeResult(reward, success, ready, grab >= 0.5, grab, opened, 0.0);
 }
 
 }  // namespace

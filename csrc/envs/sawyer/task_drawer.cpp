@@ -90,7 +90,9 @@ RewardResult OpenReward(const SawyerEnv& env, const double* obs, const float* /*
     error_init[i] = (handle_init[i] - s.init_tcp[i]) * scale[i];
   }
   const double caging = Tolerance(Norm3(error), 0.0, 0.01, Norm3(error_init), Sigmoid::kLongTail);
-  return {(caging + opening) * 5.0, handle_error <= 0.03};
+  const double gripper_error = Dist3(handle, gripper);
+  return MakeResult((caging + opening) * 5.0, handle_error <= 0.03, gripper_error <= 0.03,
+                    obs[3] > 0, caging, opening, handle_error);
 }
 
 RewardResult CloseReward(const SawyerEnv& env, const double* obs, const float* action) {
@@ -115,7 +117,8 @@ RewardResult CloseReward(const SawyerEnv& env, const double* obs, const float* a
   if (success) reward = PyNum{1.0, false};
   const double scaled = reward.f32 ? static_cast<double>(static_cast<float>(reward.value) * 10.0f)
                                    : reward.value * 10.0;
-  return {scaled, success};
+  return MakeResult(scaled, success, tcp_to_obj <= 0.01, 1.0, gripped.value, in_place,
+                    target_to_obj);
 }
 
 constexpr std::array<NamedId, kMaxTaskIds> kDrawerIds = {

@@ -68,7 +68,10 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
     reward = AddPyFloat(combined, 1.0 + 5.0 * in_place).value;
   }
   if (obj_to_target <= kTargetRadius) reward = 10.0;
-  return {reward, obj_to_target <= kTargetRadius};
+  const bool grasp_success =
+      tcp_to_obj < 0.02 && tcp_opened > 0 && obj[2] - 0.01 > s.obj_init_pos[2];
+  return MakeResult(reward, obj_to_target <= kTargetRadius, tcp_to_obj <= 0.03, grasp_success,
+                    grasped.value, in_place, obj_to_target);
 }
 
 }  // namespace

@@ -47,7 +47,10 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
     reward = AddPyFloat(reward, rhs.value);
   }
   if (target_to_obj < kTargetRadius) reward = PyNum{10.0, false};
-  return {reward.value, target_to_obj <= kTargetRadius};
+  const bool grasp_success = env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 &&
+                             obj[2] - 0.02 > s.obj_init_pos[2];
+  return MakeResult(reward.value, target_to_obj <= kTargetRadius, tcp_to_obj <= 0.03,
+                    grasp_success, grasped.value, in_place, target_to_obj);
 }
 
 }  // namespace

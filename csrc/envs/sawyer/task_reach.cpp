@@ -31,7 +31,8 @@ RewardResult Reward(const SawyerEnv& env, const double* /*obs*/, const float* /*
   const double tcp_to_target = Dist3(tcp, s.target_pos.data());
   const double margin = Dist3(env.spec().hand_init.data(), s.target_pos.data());
   const double in_place = Tolerance(tcp_to_target, 0.0, 0.05, margin, Sigmoid::kLongTail);
-  return {10.0 * in_place, tcp_to_target <= 0.05};
+  return MakeResult(10.0 * in_place, tcp_to_target <= 0.05, tcp_to_target, 1.0, tcp_to_target,
+                    in_place, tcp_to_target);
 }
 
 }  // namespace

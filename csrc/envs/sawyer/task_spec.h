@@ -26,10 +26,34 @@ struct TaskState {
   double scalar = 0.0;  // button: initial object-to-target distance
 };
 
+// MetaWorld's info values besides "success", in the order of its info dict
+// (SawyerEnv::info_keys()); boolean entries are 0.0 or 1.0.
+enum InfoField {
+  kNearObject,
+  kGraspSuccess,
+  kGraspReward,
+  kInPlaceReward,
+  kObjToTarget,
+  kUnscaledReward,
+  kNumInfoFields,
+};
+
 struct RewardResult {
   double reward = 0.0;
   bool success = false;
+  // Indexed by InfoField; kUnscaledReward is filled in from `reward`.
+  std::array<double, kNumInfoFields> info{};
 };
+
+// A RewardResult from the reward, the success flag and MetaWorld's info
+// values near_object, grasp_success, grasp_reward, in_place_reward and
+// obj_to_target (unscaled_reward is the reward itself in every v3 task).
+inline RewardResult MakeResult(double reward, bool success, double near_object,
+                               double grasp_success, double grasp_reward, double in_place,
+                               double obj_to_target) {
+  return {reward, success,
+          {near_object, grasp_success, grasp_reward, in_place, obj_to_target, reward}};
+}
 
 // A named MuJoCo object the task reads; resolved once per task model.
 struct NamedId {

@@ -78,7 +78,8 @@ RewardResult WindowReward(const SawyerEnv& env, double init_x, Sigmoid reach_sig
   const double tcp_to_obj_init = Dist3(s.aux.data(), s.init_tcp.data());
   const double reach = Tolerance(tcp_to_obj, 0.0, kHandleRadius,
                                  std::abs(tcp_to_obj_init - kHandleRadius), reach_sigmoid);
-  return {10.0 * HamacherProduct(reach, in_place), target_to_obj <= kTargetRadius};
+  return MakeResult(10.0 * HamacherProduct(reach, in_place), target_to_obj <= kTargetRadius,
+                    tcp_to_obj <= 0.05, 1.0, reach, in_place, target_to_obj);
 }
 
 RewardResult OpenReward(const SawyerEnv& env, const double* /*obs*/, const float* /*action*/) {

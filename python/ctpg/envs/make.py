@@ -41,7 +41,11 @@ def make_vec_env(
     Returns:
         A `gymnasium.vector.VectorEnv` with `task_names`, `num_tasks`,
         `task_vectors()` and `set_state(env, qpos, qvel)`; `info["success"]`
-        bool [T] and `info["final_obs"]` float32 [T, obs_dim] from every step.
+        bool [T], `info["final_obs"]` float32 [T, obs_dim] and one float64 [T]
+        array per key of `task_set.family.info_keys` from every step (MetaWorld:
+        near_object, grasp_success, grasp_reward, in_place_reward,
+        obj_to_target, unscaled_reward; HalfCheetah: x_position, x_velocity,
+        reward_forward, reward_ctrl; values of the finished episode's last step).
     """
     if not isinstance(random_goals, bool):
         raise ValueError(f"random_goals: expected a bool, got {random_goals!r}")

@@ -63,6 +63,8 @@ class NativeVecEnv(gymnasium.vector.VectorEnv):
             threads,
             [task_set.max_episode_steps] * self.num_envs,
         )
+        self._info_keys: tuple[str, ...] = tuple(self._core.info_keys)
+        assert self._info_keys == task_set.family.info_keys, self._info_keys
         self._default_vectors: list[np.ndarray | None] = [None] * self.num_envs
         if self._metaworld and not random_goals:
             self._core.reset(seed)
@@ -110,14 +112,22 @@ class NativeVecEnv(gymnasium.vector.VectorEnv):
         if self._needs_reset:
             raise RuntimeError("call reset() before step()")
         actions = check_actions(actions, self.task_names, self.task_set.family.action_dim)
-        obs, reward, terminated, truncated, success, final_obs = self._core.step(actions)
-        return obs, reward, terminated, truncated, {"success": success, "final_obs": final_obs}
+        obs, reward, terminated, truncated, success, final_obs, values = self._core.step(
+            actions, with_info=True
+        )
+        info: dict[str, Any] = {"success": success, "final_obs": final_obs}
+        for k, key in enumerate(self._info_keys):
+            info[key] = values[:, k]
+        return obs, reward, terminated, truncated, info
 
     def task_vectors(self) -> list[np.ndarray]:
         """The task vectors of the current episodes (empty for HalfCheetah)."""
         return [np.array(v, np.float64) for v in self._core.task_vectors()]
 
     def set_state(self, env: int, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
-        """Overwrites the state of sub-env `env`; returns its observation."""
+        """Overwrites the state of sub-env `env` (qpos, qvel, `mj_forward`); returns its
+        observation (for MetaWorld unclipped, its frame becoming the previous-frame block)."""
         qpos, qvel = check_state(env, self.num_envs, qpos, qvel)
+        if self._needs_reset:
+            raise RuntimeError("call reset() before set_state()")
         return self._core.set_state(int(env), qpos, qvel)

@@ -128,17 +128,22 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         reward = np.empty(self.num_envs, np.float32)
         terminated = np.zeros(self.num_envs, bool)
         success = np.zeros(self.num_envs, bool)
+        keys = family.info_keys
+        values = np.empty((len(keys), self.num_envs), np.float64)
         for i, env in enumerate(self._envs):
             o, r, term, _, info = env.step(actions[i])
             obs[i], reward[i], terminated[i] = o, r, term
             success[i] = bool(info.get("success", False))
+            values[:, i] = [info[key] for key in keys]
         self._steps += 1
         truncated = self._steps >= self._limit
         final_obs = obs.copy()
         for i in np.flatnonzero(terminated | truncated).tolist():
             obs[i] = self._reset_env(i)
             self._steps[i] = 0
-        return obs, reward, terminated, truncated, {"success": success, "final_obs": final_obs}
+        step_info: dict[str, Any] = {"success": success, "final_obs": final_obs}
+        step_info.update(zip(keys, values, strict=True))
+        return obs, reward, terminated, truncated, step_info
 
     def task_vectors(self) -> list[np.ndarray]:
         """The task vectors of the current episodes (empty for HalfCheetah)."""
@@ -147,10 +152,15 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         return [_metaworld.current_vector(env) for env in self._envs]
 
     def set_state(self, env: int, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
-        """Overwrites the state of HalfCheetah sub-env `env`; returns its observation."""
+        """Overwrites the state of sub-env `env`; returns its observation.
+
+        The env's own `set_state` (qpos, qvel, `mj_forward`) followed by its
+        observation; for MetaWorld the unclipped `_get_obs()`, whose current
+        frame becomes the previous-frame block of the next step.
+        """
         qpos, qvel = check_state(env, self.num_envs, qpos, qvel)
-        if self._metaworld:
-            raise ValueError("env: set_state is defined for HalfCheetah sub-envs only")
+        if self._needs_reset:
+            raise RuntimeError("call reset() before set_state()")
         sub = self._envs[int(env)]
         if qpos.shape != (sub.model.nq,) or qvel.shape != (sub.model.nv,):
             raise ValueError(

@@ -25,6 +25,9 @@ class TaskFamily:
     """Action size (actions lie in [-1, 1])."""
     default_max_episode_steps: int
     """Episode limit used when the caller gives none."""
+    info_keys: tuple[str, ...]
+    """Per-step info entries besides "success" and "final_obs", each float64 [T]
+    (boolean entries as 0.0 / 1.0), named as the reference envs name them."""
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,27 @@ class TaskSet:
     """Truncation limit of every sub-env."""
 
 
-METAWORLD = TaskFamily("metaworld", obs_dim=39, action_dim=4, default_max_episode_steps=500)
-HALFCHEETAH = TaskFamily("halfcheetah", obs_dim=17, action_dim=6, default_max_episode_steps=1000)
+METAWORLD = TaskFamily(
+    "metaworld",
+    obs_dim=39,
+    action_dim=4,
+    default_max_episode_steps=500,
+    info_keys=(
+        "near_object",
+        "grasp_success",
+        "grasp_reward",
+        "in_place_reward",
+        "obj_to_target",
+        "unscaled_reward",
+    ),
+)
+HALFCHEETAH = TaskFamily(
+    "halfcheetah",
+    obs_dim=17,
+    action_dim=6,
+    default_max_episode_steps=1000,
+    info_keys=("x_position", "x_velocity", "reward_forward", "reward_ctrl"),
+)
 
 MT10_TASKS: tuple[str, ...] = (
     "reach-v3",
