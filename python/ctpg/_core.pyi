@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -148,8 +148,13 @@ class VecEnv:
     def reset(self, seed: int | None = None) -> NDArray[np.float32]:
         """Reset every env; a seed reseeds env i's RNG from (seed, i). Returns obs [N, D]."""
 
+    @property
+    def info_keys(self) -> list[str]:
+        """Names of the columns of the info array (the task family's info fields)."""
+
+    @overload
     def step(
-        self, actions: ArrayLike
+        self, actions: ArrayLike, with_info: Literal[False] = False
     ) -> tuple[
         NDArray[np.float32],
         NDArray[np.float32],
@@ -157,9 +162,22 @@ class VecEnv:
         NDArray[np.bool_],
         NDArray[np.bool_],
         NDArray[np.float32],
+    ]: ...
+    @overload
+    def step(
+        self, actions: ArrayLike, with_info: Literal[True]
+    ) -> tuple[
+        NDArray[np.float32],
+        NDArray[np.float32],
+        NDArray[np.bool_],
+        NDArray[np.bool_],
+        NDArray[np.bool_],
+        NDArray[np.float32],
+        NDArray[np.float64],
     ]:
         """Step every env with float32 actions [N, A]. Returns (obs, reward, terminated,
-        truncated, success, final_obs)."""
+        truncated, success, final_obs), and with with_info=True also info float64 [N, K]
+        whose columns are named by info_keys."""
 
     def freeze_task_vectors(self, vectors: Sequence[ArrayLike | None]) -> None:
         """Per env: freeze the task vector (float64 array) or unfreeze it (None); takes
