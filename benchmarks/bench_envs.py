@@ -24,11 +24,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import ctpg  # noqa: F401  (loads libmujoco before _core)
 import gymnasium
 import mujoco
 import numpy as np
 import pytest
+
+import ctpg  # noqa: F401  (loads libmujoco before _core)
 from ctpg import _core
 
 GYM_ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")

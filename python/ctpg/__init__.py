@@ -1,8 +1,8 @@
 """ctpg: multi-task reinforcement learning with Cross-Task Policy Guidance."""
 
-import mujoco as _mujoco  # noqa: F401  (loads the libmujoco that _core links against)
-
 from typing import TYPE_CHECKING, Any
+
+import mujoco as _mujoco  # noqa: F401  (loads the libmujoco that _core links against)
 
 from ctpg import _core
 from ctpg._core import GuideScheduler, ReplayBuffer

@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+
 from ctpg.algo.agent import Agent
 from ctpg.algo.config import BASES, SHARINGS, AgentConfig, GuideConfig, NetConfig, SACConfig
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig, SACConfig
 
 

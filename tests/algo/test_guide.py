@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+
 from ctpg.algo import guide as G
 from ctpg.algo.agent import Agent
 from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig

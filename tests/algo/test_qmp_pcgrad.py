@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+
 from ctpg.algo.pcgrad import pcgrad_gradients, project_conflicting
 from ctpg.algo.qmp import q_switch, qmp_select
 from ctpg.nets.policy import TanhGaussianActor

@@ -10,14 +10,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import ctpg  # noqa: F401  (loads libmujoco before _core)
 import gymnasium
 import metaworld
 import mujoco
 import numpy as np
 import pytest
-from ctpg import _core
 from gymnasium.envs.mujoco.half_cheetah_v5 import HalfCheetahEnv
+
+import ctpg  # noqa: F401  (loads libmujoco before _core)
+from ctpg import _core
 
 GYM_ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")
 MW_ASSETS = os.path.join(os.path.dirname(metaworld.__file__), "assets")

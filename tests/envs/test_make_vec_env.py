@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-import ctpg
 import gymnasium
 import numpy as np
 import pytest
+
+import ctpg
 from ctpg.envs.registry import (
     HALFCHEETAH_MT5_TASKS,
     HALFCHEETAH_MT8_TASKS,

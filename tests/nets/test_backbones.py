@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 import torch
+
 from ctpg.algo.config import BASES, NetConfig
 from ctpg.nets.backbones import MultiHeadNet, PacoNet, SingleNet, build_task_net
 from ctpg.nets.layers import BatchedLinear, TaskGroups

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch.distributions import Normal, TransformedDistribution
+from torch.distributions.transforms import TanhTransform
+
 from ctpg.algo.config import BASES, NetConfig
 from ctpg.nets import GuideActor, TanhGaussianActor, TwinCritic, TwinGuideCritic
 from ctpg.nets.policy import squashed_log_prob
-from torch.distributions import Normal, TransformedDistribution
-from torch.distributions.transforms import TanhTransform
 
 T, D, A, N = 3, 6, 2, 9
 

@@ -9,9 +9,10 @@ the same step.
 
 from __future__ import annotations
 
-import ctpg
 import numpy as np
 import pytest
+
+import ctpg
 from ctpg.envs.registry import HALFCHEETAH_MT5_TASKS, HALFCHEETAH_MT8_TASKS
 
 EPISODE = 1000

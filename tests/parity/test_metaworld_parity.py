@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pytest
+
 from ctpg import _core
 
 from . import _metaworld_reference as ref

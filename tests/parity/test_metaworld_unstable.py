@@ -14,9 +14,10 @@ reference produces finite numbers, and the process never crashes.
 
 from __future__ import annotations
 
-import ctpg
 import numpy as np
 import pytest
+
+import ctpg
 from ctpg.envs._metaworld import probe_env
 
 from . import _metaworld_reference as ref

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from ctpg import _core
 
 from . import _metaworld_reference as ref

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig
 from ctpg.config import EnvConfig, ReplayConfig, TrainConfig
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from ctpg import cli
 from ctpg.config import load_yaml
 from ctpg.logging import read_metrics
+from ctpg.train import resolve_device
 
 TINY = [
     "--preset",
@@ -95,10 +97,16 @@ def test_bad_options_name_the_option(capsys, argv: list[str], option: str) -> No
     assert option in _error(capsys, argv)
 
 
-def test_cuda_without_cuda_names_device(capsys) -> None:
-    if torch.cuda.is_available():
-        pytest.skip("CUDA is available here")
+def test_cuda_without_cuda_names_device(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert "--device" in _error(capsys, ["--device", "cuda"])
+
+
+@pytest.mark.parametrize("cuda", [False, True])
+def test_device_auto_picks_cuda_when_present(monkeypatch: pytest.MonkeyPatch, cuda: bool) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    assert resolve_device("auto").type == ("cuda" if cuda else "cpu")
+    assert resolve_device("cpu").type == "cpu"
 
 
 def test_resume_without_a_run_names_resume(capsys, tmp_path: Path) -> None:

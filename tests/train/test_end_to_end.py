@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import ctpg
 import pytest
+
+import ctpg
 from ctpg.algo.config import BASES, SHARINGS
 from ctpg.checkpoint import load_checkpoint
 from ctpg.logging import read_metrics

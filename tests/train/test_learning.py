@@ -14,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import ctpg
 import pytest
 import torch
+
+import ctpg
 from ctpg.config import preset
 from ctpg.evaluate import evaluate
 from ctpg.logging import read_metrics

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ctpg.logging import MetricsLogger
 from ctpg.plot import plot_runs
 from ctpg.progress import Progress

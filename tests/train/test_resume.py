@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import ctpg
 import numpy as np
 import pytest
 import torch
+
+import ctpg
 from ctpg.checkpoint import load_checkpoint
 from ctpg.logging import read_metrics
 from ctpg.trainer import Trainer

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+
 from ctpg.config import PRESETS, EnvConfig, ReplayConfig, TrainConfig, dump_yaml, load_yaml, preset
 
 

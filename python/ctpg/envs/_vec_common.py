@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gymnasium
@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium.spaces import Box
 from gymnasium.vector.utils import batch_space
 
+from ctpg.envs import _metaworld
 from ctpg.envs.registry import TaskSet
 
 VECTOR_METADATA: dict[str, Any] = {
@@ -76,6 +77,29 @@ def parse_reset_options(options: Any, num_envs: int) -> list[Any] | None:
             f"(a 1-D array or None per sub-env), got {vectors!r}"
         )
     return list(vectors)
+
+
+def check_task_vectors(
+    vectors: list[Any],
+    task_names: Sequence[str],
+    metaworld: bool,
+    reference_env: Callable[[int], Any],
+) -> list[np.ndarray | None]:
+    """Validates reset's task vectors: None entries pass, HalfCheetah takes none, a
+    MetaWorld vector is checked against the ranges and reset rule of
+    ``reference_env(i)`` (a MetaWorld env of sub-env i's task)."""
+    checked: list[np.ndarray | None] = []
+    for i, vector in enumerate(vectors):
+        where = f"options['task_vectors'][{i}] (env {i}, task {task_names[i]!r})"
+        if vector is None:
+            checked.append(None)
+        elif not metaworld:
+            if np.asarray(vector).size != 0:
+                raise ValueError(f"{where}: HalfCheetah tasks have no task vector; pass None")
+            checked.append(None)
+        else:
+            checked.append(_metaworld.check_vector(reference_env(i), vector, where))
+    return checked
 
 
 def check_state(env: int, num_envs: int, qpos: Any, qvel: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from ctpg.envs._vec_common import (
     check_actions,
     check_seed,
     check_state,
+    check_task_vectors,
     init_spaces,
     parse_reset_options,
 )
@@ -79,7 +80,12 @@ class NativeVecEnv(gymnasium.vector.VectorEnv):
         seed = check_seed(seed)
         vectors = parse_reset_options(options, self.num_envs)
         if vectors is not None:
-            checked = self._check_vectors(vectors)
+            checked = check_task_vectors(
+                vectors,
+                self.task_names,
+                self._metaworld,
+                lambda i: _metaworld.probe_env(self.task_names[i]),
+            )
             self._core.freeze_task_vectors(
                 [
                     v if v is not None else d
@@ -89,21 +95,6 @@ class NativeVecEnv(gymnasium.vector.VectorEnv):
         obs = self._core.reset(seed)
         self._needs_reset = False
         return obs, {}
-
-    def _check_vectors(self, vectors: list[Any]) -> list[np.ndarray | None]:
-        checked: list[np.ndarray | None] = []
-        for i, vector in enumerate(vectors):
-            where = f"options['task_vectors'][{i}] (env {i}, task {self.task_names[i]!r})"
-            if vector is None:
-                checked.append(None)
-            elif not self._metaworld:
-                if np.asarray(vector).size != 0:
-                    raise ValueError(f"{where}: HalfCheetah tasks have no task vector; pass None")
-                checked.append(None)
-            else:
-                probe = _metaworld.probe_env(self.task_names[i])
-                checked.append(_metaworld.check_vector(probe, vector, where))
-        return checked
 
     def step(
         self, actions: np.ndarray

@@ -18,6 +18,7 @@ from ctpg.envs._vec_common import (
     check_actions,
     check_seed,
     check_state,
+    check_task_vectors,
     init_spaces,
     parse_reset_options,
 )
@@ -77,7 +78,9 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         vectors = parse_reset_options(options, self.num_envs)
         if vectors is not None:
             self._needs_reset = True  # probing resets sub-envs; a failed check leaves them so
-            vectors = self._check_vectors(vectors)
+            vectors = check_task_vectors(
+                vectors, self.task_names, self._metaworld, lambda i: self._envs[i]
+            )
         if seed is not None:
             for i, env in enumerate(self._envs):
                 env.np_random = env_rng(seed, i)
@@ -87,20 +90,6 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         self._steps[:] = 0
         self._needs_reset = False
         return obs, {}
-
-    def _check_vectors(self, vectors: list[Any]) -> list[np.ndarray | None]:
-        checked: list[np.ndarray | None] = []
-        for i, vector in enumerate(vectors):
-            where = f"options['task_vectors'][{i}] (env {i}, task {self.task_names[i]!r})"
-            if vector is None:
-                checked.append(None)
-            elif not self._metaworld:
-                if np.asarray(vector).size != 0:
-                    raise ValueError(f"{where}: HalfCheetah tasks have no task vector; pass None")
-                checked.append(None)
-            else:
-                checked.append(_metaworld.check_vector(self._envs[i], vector, where))
-        return checked
 
     def _apply_vectors(self, vectors: list[np.ndarray | None]) -> None:
         if not self._metaworld:
