@@ -31,6 +31,7 @@ import pytest
 
 import ctpg  # noqa: F401  (loads libmujoco before _core)
 from ctpg import _core
+from ctpg.envs.registry import HALFCHEETAH_MT5_TASKS, HALFCHEETAH_MT8_TASKS, MT10_TASKS
 
 GYM_ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")
 try:
@@ -40,20 +41,9 @@ try:
 except ImportError:  # pragma: no cover - metaworld is a dependency
     MW_ASSETS = ""
 
-MT10 = [
-    "reach-v3",
-    "push-v3",
-    "pick-place-v3",
-    "door-open-v3",
-    "drawer-open-v3",
-    "drawer-close-v3",
-    "button-press-topdown-v3",
-    "peg-insert-side-v3",
-    "window-open-v3",
-    "window-close-v3",
-]
-MT5 = [f"halfcheetah-gravity-{g}" for g in ("1.0", "0.5", "0.75", "1.5", "1.25")]
-MT8 = [f"halfcheetah-{p}-{s}" for p in ("torso", "thigh", "leg", "foot") for s in ("big", "small")]
+MT10 = list(MT10_TASKS)
+MT5 = list(HALFCHEETAH_MT5_TASKS)
+MT8 = list(HALFCHEETAH_MT8_TASKS)
 BODY_GEOMS = {
     "torso": ("torso",),
     "thigh": ("bthigh", "fthigh"),
