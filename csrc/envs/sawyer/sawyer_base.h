@@ -42,6 +42,9 @@ struct TaskModel {
   // change it (the arm never touches the moved bodies while settling); empty
   // for tasks that must settle in full at every reset.
   std::vector<mjtNum> presettled;
+  // Whether a step may reuse the position stage of the forward pass that
+  // ended the previous step (see MjStepAfterForward in sawyer_base.cpp).
+  bool reuse_position = false;
 };
 
 // Loads `<asset_dir>/sawyer_xyz/<spec.xml>`, applies MetaWorld's mocap weld
@@ -125,6 +128,9 @@ class SawyerEnv : public Env {
   int curr_path_length_ = 0;
   TaskState state_;
   std::array<double, kCurrObsDim> prev_obs_{};
+  // True while data_ holds the full mj_forward of its qpos and qvel (set at
+  // the end of Step; cleared by anything else that edits model or data).
+  bool forward_current_ = false;
 };
 
 }  // namespace sawyer
