@@ -128,8 +128,8 @@ constexpr std::array<NamedId, kMaxTaskIds> kDrawerIds = {
 
 const TaskSpec& DrawerOpenTask() {
   static const TaskSpec spec = {
-      "drawer-open-v3", "sawyer_drawer.xml", kHandInit, {-0.5, 0.40, 0.05}, {0.5, 1.0, 0.5}, 3,
-      {-0.1, 0.9, 0.0}, {0.1, 0.9, 0.0}, {-0.5, 0.40, 0.05}, {0.5, 1.0, 0.5}, kDrawerIds, false,
+      "drawer-open-v3", "sawyer_drawer.xml", kHandInit, kHandLow, kHandHigh, 3,
+      {-0.1, 0.9, 0.0}, {0.1, 0.9, 0.0}, kHandLow, kHandHigh, kDrawerIds, false,
       nullptr, OpenEditModel, OpenReset, OpenObjects, OpenReward,
   };
   return spec;
@@ -137,8 +137,8 @@ const TaskSpec& DrawerOpenTask() {
 
 const TaskSpec& DrawerCloseTask() {
   static const TaskSpec spec = {
-      "drawer-close-v3", "sawyer_drawer.xml", kHandInit, {-0.5, 0.40, 0.05}, {0.5, 1.0, 0.5}, 3,
-      {-0.1, 0.9, 0.0}, {0.1, 0.9, 0.0}, {-0.5, 0.40, 0.05}, {0.5, 1.0, 0.5}, kDrawerIds, false,
+      "drawer-close-v3", "sawyer_drawer.xml", kHandInit, kHandLow, kHandHigh, 3,
+      {-0.1, 0.9, 0.0}, {0.1, 0.9, 0.0}, kHandLow, kHandHigh, kDrawerIds, false,
       nullptr, CloseEditModel, CloseReset, CloseObjects, CloseReward,
   };
   return spec;

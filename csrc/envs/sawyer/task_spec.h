@@ -17,6 +17,11 @@ constexpr int kMaxTaskIds = 10;
 
 using Vec3 = std::array<double, 3>;
 
+// SawyerXYZEnv's default hand_low / hand_high: the mocap bounds of every MT10
+// task, and the goal space of the button, drawer and window tasks.
+constexpr Vec3 kHandLow = {-0.5, 0.40, 0.05};
+constexpr Vec3 kHandHigh = {0.5, 1.0, 0.5};
+
 // Per-episode quantities a task computes at reset and reads in its reward.
 struct TaskState {
   Vec3 target_pos{};    // MetaWorld's _target_pos (the observed goal)

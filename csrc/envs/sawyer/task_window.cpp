@@ -94,8 +94,8 @@ RewardResult CloseReward(const SawyerEnv& env, const double* /*obs*/, const floa
 
 const TaskSpec& WindowOpenTask() {
   static const TaskSpec spec = {
-      "window-open-v3", "sawyer_window_horizontal.xml", kHandInit, {-0.5, 0.40, 0.05},
-      {0.5, 1.0, 0.5}, 3, {-0.1, 0.7, 0.16}, {0.1, 0.9, 0.16}, {-0.5, 0.40, 0.05}, {0.5, 1.0, 0.5},
+      "window-open-v3", "sawyer_window_horizontal.xml", kHandInit, kHandLow,
+      kHandHigh, 3, {-0.1, 0.7, 0.16}, {0.1, 0.9, 0.16}, kHandLow, kHandHigh,
       {{{mjOBJ_BODY, "window"}, {mjOBJ_SITE, "goal"}, {mjOBJ_SITE, "handleOpenStart"},
         {mjOBJ_JOINT, "window_slide"}}},
       false, nullptr, OpenEditModel, OpenReset, Objects, OpenReward,
@@ -105,8 +105,8 @@ const TaskSpec& WindowOpenTask() {
 
 const TaskSpec& WindowCloseTask() {
   static const TaskSpec spec = {
-      "window-close-v3", "sawyer_window_horizontal.xml", kHandInit, {-0.5, 0.40, 0.05},
-      {0.5, 1.0, 0.5}, 3, {0.0, 0.75, 0.2}, {0.0, 0.9, 0.2}, {-0.5, 0.40, 0.05}, {0.5, 1.0, 0.5},
+      "window-close-v3", "sawyer_window_horizontal.xml", kHandInit, kHandLow,
+      kHandHigh, 3, {0.0, 0.75, 0.2}, {0.0, 0.9, 0.2}, kHandLow, kHandHigh,
       {{{mjOBJ_BODY, "window"}, {mjOBJ_SITE, "goal"}, {mjOBJ_SITE, "handleCloseStart"},
         {mjOBJ_JOINT, "window_slide"}}},
       false, nullptr, CloseEditModel, CloseReset, Objects, CloseReward,
