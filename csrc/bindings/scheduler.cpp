@@ -89,7 +89,8 @@ Each environment step:
     need = sched.begin_step()          # bool [N]: envs that choose now
     sched.set_behaviour(np.flatnonzero(need), chosen_tasks)
     behaviour = sched.behaviour()      # int64 [N]: whose policy acts
-    ... step the envs; replay.add(..., behaviour=behaviour, guide_begin=need) ...
+    begin = sched.boundary()           # bool [N]: K-step window starts, blocked too
+    ... step the envs; replay.add(..., behaviour=behaviour, guide_begin=begin) ...
     sched.end_step(terminated | truncated)
 
 An env chooses at its episode start and every guide_step steps after it; a
@@ -113,6 +114,9 @@ void BindScheduler(py::module_& m) {
            py::arg("env_ids"), py::arg("tasks"), "Record the chosen tasks of deciding envs.")
       .def("behaviour", [](const GuideScheduler& g) { return ToArray(g.Behaviour()); },
            "int64 [N]: the task whose policy acts for each env at this step.")
+      .def("boundary", [](const GuideScheduler& g) { return ToBoolArray(g.Boundary()); },
+           "bool [N]: envs whose step starts a guide_step window, blocked envs included "
+           "(the replay's guide_begin).")
       .def("end_step",
            [](GuideScheduler& g, const py::handle& done) {
              g.EndStep(BoolVector(done, "done", g.num_envs()));

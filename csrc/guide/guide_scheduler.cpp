@@ -64,6 +64,13 @@ std::vector<uint8_t> GuideScheduler::BeginStep() {
   return s.choosing;
 }
 
+std::vector<uint8_t> GuideScheduler::Boundary() const {
+  const GuideSchedulerState& s = state_;
+  std::vector<uint8_t> out(s.num_envs);
+  for (int64_t i = 0; i < s.num_envs; ++i) out[i] = s.episode_step[i] % s.guide_step == 0;
+  return out;
+}
+
 void GuideScheduler::SetBehaviour(const std::vector<int64_t>& env_ids,
                                   const std::vector<int64_t>& tasks) {
   GuideSchedulerState& s = state_;

@@ -8,7 +8,9 @@
 // BeginStep of each episode from the latest SetBlocked value, so a new value
 // takes effect at each env's next episode start. A window's choice lasts K
 // steps or until the episode ends; until it is made (and whenever the env is
-// blocked) the behaviour task is the env's own task.
+// blocked) the behaviour task is the env's own task. Boundary() marks every
+// env whose step starts a K-step window, blocked or not: the replay's
+// guide-decision flag, so that a blocked task's segments stay fresh.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +42,7 @@ class GuideScheduler {
   std::vector<uint8_t> BeginStep();
   void SetBehaviour(const std::vector<int64_t>& env_ids, const std::vector<int64_t>& tasks);
   const std::vector<int64_t>& Behaviour() const { return state_.behaviour; }
+  std::vector<uint8_t> Boundary() const;
   void EndStep(const std::vector<uint8_t>& done);
   void SetBlocked(const std::vector<uint8_t>& blocked);
 

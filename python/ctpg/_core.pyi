@@ -107,6 +107,9 @@ class GuideScheduler:
     def behaviour(self) -> NDArray[np.int64]:
         """The task whose policy acts for each env at this step, [N]."""
 
+    def boundary(self) -> NDArray[np.bool_]:
+        """Envs whose step starts a guide_step window, blocked envs included, [N]."""
+
     def end_step(self, done: ArrayLike) -> None:
         """Finish the step; done = terminated | truncated."""
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from ctpg.algo.config import BASES, SHARINGS
+from ctpg.algo.config import BASES, FILTER_GATES, SHARINGS
 from ctpg.config import BACKENDS, DEVICES, PRESETS, REPLAY_KINDS, TrainConfig, load_yaml, preset
 
 # Options that define a run and therefore cannot change when it is resumed.
@@ -31,7 +31,7 @@ _FIXED_ON_RESUME = (
     "env_backend",
     "replay",
     "guide_step",
-    "no_filter_gate",
+    "filter_gate",
     "no_block_gate",
     "no_hindsight",
     "batch_size",
@@ -69,8 +69,10 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument("--steps", type=_positive, help="training steps (one transition per task)")
     p.add_argument("--eval-every", type=_positive, help="training steps between evaluations")
     p.add_argument("--eval-episodes", type=_positive, help="evaluation episodes per task")
-    p.add_argument("--batch-size", type=_positive, help="control batch over all tasks")
-    p.add_argument("--warmup-steps", type=_positive, help="random-action steps before updates")
+    p.add_argument(
+        "--batch-size", type=_positive, help="control batch over all tasks, also the guide batch"
+    )
+    p.add_argument("--warmup-steps", type=_positive, help="steps collected before the first update")
     p.add_argument(
         "--run-dir", help="run directory (default runs/<preset>-<base>-<sharing>-s<seed>)"
     )
@@ -79,7 +81,12 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument("--env-backend", choices=BACKENDS, help="native C++ engine or python envs")
     p.add_argument("--replay", choices=REPLAY_KINDS, help="uniform or prioritized replay")
     p.add_argument("--guide-step", type=_positive, help="K: steps a behaviour task is kept")
-    p.add_argument("--no-filter-gate", action="store_true", help="ablate the policy-filter gate")
+    p.add_argument(
+        "--filter-gate",
+        choices=FILTER_GATES,
+        help="policy-filter gate: on (sample unmasked tasks only, default), reference (as the "
+        "published code: mask computed, guide sampled unmasked), off (ablation)",
+    )
     p.add_argument("--no-block-gate", action="store_true", help="ablate the guide-block gate")
     p.add_argument("--no-hindsight", action="store_true", help="ablate hindsight relabelling")
     p.add_argument("--num-threads", type=_non_negative, help="native engine threads (0 = auto)")
@@ -103,7 +110,7 @@ def _check_combinations(args: argparse.Namespace) -> None:
             raise ValueError(f"{option}: cannot be changed with --resume (the run fixes it)")
         return
     sharing = args.sharing or "ctpg"
-    for name in ("guide_step", "no_filter_gate", "no_block_gate", "no_hindsight"):
+    for name in ("guide_step", "filter_gate", "no_block_gate", "no_hindsight"):
         if getattr(args, name) not in (None, False) and sharing != "ctpg":
             option = "--" + name.replace("_", "-")
             raise ValueError(f"{option}: only applies with --sharing ctpg (got {sharing})")
@@ -117,7 +124,8 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
     guide = _replace(
         agent.guide,
         guide_step=args.guide_step,
-        filter_gate=False if args.no_filter_gate else None,
+        batch_size=args.batch_size,
+        filter_gate=args.filter_gate,
         block_gate=False if args.no_block_gate else None,
         hindsight=False if args.no_hindsight else None,
     )

@@ -100,10 +100,12 @@ class TrainConfig:
     steps: int = 1_500_000
     """Training steps; one step is one transition for every task."""
     batch_size: int = 1280
-    """Control batch over all tasks (batch_size // num_tasks rows per task); the guide
-    update draws the same number of segments, shared by the non-blocked tasks."""
+    """Control batch over all tasks (batch_size // num_tasks rows per task). The guide
+    batch is ``agent.guide.batch_size``; the presets and ``--batch-size`` set both to this
+    value, as the reference draws both with one replay batch size."""
     warmup_steps: int = 1500
-    """Steps collected with uniform random actions before the first update."""
+    """Steps collected before the first update. The untrained policies (and guide) act
+    during them, as in the reference; there are no uniform random actions."""
     eval_every: int = 10_000
     """Training steps between evaluations (a checkpoint follows every evaluation)."""
     eval_episodes: int = 32
@@ -142,10 +144,19 @@ class TrainConfig:
 # ----------------------------------------------------------------------------- presets
 
 
-def _paper(
-    name: str, env: EnvConfig, steps: int, batch: int, capacity: int, hidden: int, paco_k: int
-) -> TrainConfig:
-    net = NetConfig(base="mhsac", hidden=(400,) * hidden, paco_k=paco_k)
+def _paper(name: str, env: EnvConfig, steps: int, batch: int, capacity: int) -> TrainConfig:
+    if name.startswith("halfcheetah"):  # the reference's gym_extensions network sizes
+        net = NetConfig(
+            base="mhsac",
+            hidden=(400,) * 2,
+            sm_obs_layers=1,
+            sm_module_width=64,
+            sm_routing_width=128,
+            paco_k=3,
+            paco_layers=2,
+        )
+    else:  # MetaWorld
+        net = NetConfig(base="mhsac", hidden=(400,) * 5, paco_k=5, paco_layers=3)
     agent = AgentConfig(net=net, guide=GuideConfig(batch_size=batch), sharing="ctpg")
     return TrainConfig(
         name=name,
@@ -190,11 +201,11 @@ def preset(name: str) -> TrainConfig:
         return _quick()
     cheetah = name.startswith("halfcheetah")
     env = EnvConfig(benchmark=name, max_episode_steps=1000 if cheetah else 200)
-    table = {  # steps per task, batch, replay capacity, hidden layers of 400, PaCo K
-        "mt10": (1_500_000, 1280, 1_000_000, 5, 5),
-        "mt50": (1_500_000, 6400, 10_000_000, 5, 5),
-        "halfcheetah-mt5": (800_000, 640, 500_000, 2, 3),
-        "halfcheetah-mt8": (800_000, 1024, 1_000_000, 2, 3),
+    table = {  # steps per task, batch, replay capacity
+        "mt10": (1_500_000, 1280, 1_000_000),
+        "mt50": (1_500_000, 6400, 10_000_000),
+        "halfcheetah-mt5": (800_000, 640, 500_000),
+        "halfcheetah-mt8": (800_000, 1024, 1_000_000),
     }
     return _paper(name, env, *table[name])
 

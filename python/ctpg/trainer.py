@@ -6,21 +6,27 @@ ALGORITHM.md:
 
 - ``collect()``: one transition for every task (section 3.1). The scheduler says which envs
   choose a behaviour task now; those ask the guide (with the policy-filter gate once
-  ``guide.filter_after`` steps have passed); every env acts with the control policy of its
-  behaviour task. QMP acts with ``agent.qmp_act``. The first ``warmup_steps`` steps act
-  uniformly at random. Ended envs store ``info["final_obs"]`` as next observation.
+  ``guide.filter_after`` steps have passed and the comparison critic has had
+  ``guide.filter_min_updates`` updates); every env acts with the control policy of its
+  behaviour task, sampled. QMP acts with ``agent.qmp_act``. From the first step on the
+  (untrained) policies and guide act, as in the reference; only the updates wait for
+  ``warmup_steps``. Every K-step boundary is flagged in the replay, also for blocked tasks
+  (behaviour = own task), so that their segments stay fresh. Ended envs store
+  ``info["final_obs"]`` as next observation.
 - ``update()``: after warm-up, one control update per step on a batch with an equal share
   per task (priorities updated from the TD errors under prioritized replay), and every
-  ``guide.update_every`` steps one guide update on K-step segments of the tasks that are not
-  blocked.
+  ``guide.update_every`` steps one guide update on ``guide.batch_size`` K-step segments
+  shared equally by the tasks that are not blocked.
 - ``evaluate()``: deterministic control policies on the evaluation envs, then the guide-block
-  gate is recomputed from the temperatures; returns the metrics row.
+  gate is recomputed from the temperatures; returns the metrics row, with both sides of the
+  policy-filter gate measured on replay states (``guide/gate_*``).
 - ``state_dict()`` / ``load_state_dict()``: everything a checkpoint restores.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -32,6 +38,7 @@ from ctpg.evaluate import evaluate
 from ctpg.replay import TorchReplay
 
 EVAL_SEED_OFFSET = 1_000_003
+GATE_PROBE_STATES = 256  # guide-decision states per task at which evaluations probe the gate
 
 
 def derived_seed(*parts: int) -> int:
@@ -73,43 +80,52 @@ class Averages:
 
 
 class GuideStats:
-    """How often each behaviour task was chosen, own-task rate and filter-gate mask rate."""
+    """Guide decisions since the last evaluation: which behaviour task each task chose
+    (``guide/choice/<task>/<behaviour>``, shares per task), how often each behaviour task
+    was chosen overall, the own-task rate, and while the policy-filter gate acts, its mask
+    rate, empty-mask rate and own-task pass rate."""
 
     def __init__(self, task_names: list[str]) -> None:
         self.names = task_names
-        self.chosen = np.zeros(len(task_names), dtype=np.int64)
-        self.own = 0
+        n = len(task_names)
+        self.pairs = np.zeros((n, n), dtype=np.int64)
         self.masked = 0.0
-        self.mask_rows = 0
+        self.gated = 0
         self.empty = 0
+        self.own_pass = 0
 
     def record(self, env_ids: np.ndarray, chosen: np.ndarray, info: dict[str, Any]) -> None:
-        self.chosen += np.bincount(chosen, minlength=len(self.names))
-        self.own += int((chosen == env_ids).sum())
-        mask = info.get("mask")
-        if mask is not None:
-            mask_np = mask.detach().cpu().numpy().astype(bool)
-            self.masked += float((~mask_np).sum()) / mask_np.shape[-1]
-            self.mask_rows += mask_np.shape[0]
-        empty = info.get("empty")
-        if empty is not None:
-            self.empty += int(empty.sum().item())
+        np.add.at(self.pairs, (env_ids, chosen), 1)
+        own_pass = info.get("own_pass")
+        if own_pass is None:
+            return
+        mask_np = info["mask"].detach().cpu().numpy().astype(bool)
+        self.masked += float((~mask_np).sum()) / mask_np.shape[-1]
+        self.gated += mask_np.shape[0]
+        self.empty += int(info["empty"].sum().item())
+        self.own_pass += int(own_pass.sum().item())
 
     def pop(self, blocked: np.ndarray) -> dict[str, float]:
-        total = max(int(self.chosen.sum()), 1)
-        out = {
-            f"guide/chosen/{n}": float(c) / total
-            for n, c in zip(self.names, self.chosen, strict=True)
-        }
-        out["guide/own_rate"] = self.own / total
-        out["guide/mask_rate"] = self.masked / max(self.mask_rows, 1)
-        out["guide/empty_mask_rate"] = self.empty / total
+        chosen = self.pairs.sum(0)
+        total = max(int(chosen.sum()), 1)
+        out = {f"guide/chosen/{n}": float(c) / total for n, c in zip(self.names, chosen, strict=True)}
+        for i, name in enumerate(self.names):
+            row = max(int(self.pairs[i].sum()), 1)
+            for j, other in enumerate(self.names):
+                out[f"guide/choice/{name}/{other}"] = float(self.pairs[i, j]) / row
+        out["guide/decisions"] = float(self.pairs.sum())
+        out["guide/own_rate"] = float(np.trace(self.pairs)) / total
+        gated = max(self.gated, 1)
+        out["guide/gated_decisions"] = float(self.gated)
+        out["guide/mask_rate"] = self.masked / gated
+        out["guide/empty_mask_rate"] = self.empty / gated
+        out["guide/own_pass_rate"] = self.own_pass / gated
         out["guide/blocked"] = float(blocked.sum())
         out.update(
             {f"guide/blocked/{n}": float(b) for n, b in zip(self.names, blocked, strict=True)}
         )
-        self.chosen[:] = 0
-        self.own, self.masked, self.mask_rows, self.empty = 0, 0.0, 0, 0
+        self.pairs[:] = 0
+        self.masked, self.gated, self.empty, self.own_pass = 0.0, 0, 0, 0
         return out
 
 
@@ -139,6 +155,8 @@ class Trainer:
         )
         self.scheduler = ctpg.GuideScheduler(num_envs=n, guide_step=guide.guide_step)
         self.batch_per_task = max(cfg.batch_size // n, 1)
+        probe_batches = -(-GATE_PROBE_STATES * n // max(guide.batch_size, 1))
+        self.probe: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=probe_batches)
         self.tasks = torch.arange(n, device=device)
         self.own = np.arange(n, dtype=np.int64)
         self.blocked = np.zeros(n, dtype=bool)
@@ -170,30 +188,33 @@ class Trainer:
         self.obs = next_obs
 
     def _behaviour(self, obs_t: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-        """Behaviour task of every env for this step, and where a guide decision was made."""
+        """Behaviour task of every env for this step, and which envs start a K-step window."""
         if not self.use_guide:
             return self.own, np.zeros(self.num_tasks, dtype=bool)
         need = np.asarray(self.scheduler.begin_step(), dtype=bool)
         env_ids = np.flatnonzero(need).astype(np.int64)
         if env_ids.size:
-            chosen = env_ids
-            if self.step >= self.cfg.warmup_steps:
-                guide = self.cfg.agent.guide
-                filter_active = guide.filter_gate and self.step >= guide.filter_after
-                with torch.no_grad():
-                    picked, info = self.agent.choose_behaviour(
-                        obs_t[env_ids], self.tasks[env_ids], filter_active
-                    )
-                chosen = picked.cpu().numpy().astype(np.int64)
-                self.guide_stats.record(env_ids, chosen, info)
+            with torch.no_grad():
+                picked, info = self.agent.choose_behaviour(
+                    obs_t[env_ids], self.tasks[env_ids], self.filter_active()
+                )
+            chosen = picked.cpu().numpy().astype(np.int64)
+            self.guide_stats.record(env_ids, chosen, info)
             self.scheduler.set_behaviour(env_ids, chosen)
-        return np.asarray(self.scheduler.behaviour(), dtype=np.int64), need
+        behaviour = np.asarray(self.scheduler.behaviour(), dtype=np.int64)
+        return behaviour, np.asarray(self.scheduler.boundary(), dtype=bool)
+
+    def filter_active(self) -> bool:
+        """Whether the policy-filter gate acts now: from ``guide.filter_after`` on, once the
+        comparison critic has had ``guide.filter_min_updates`` updates."""
+        guide = self.cfg.agent.guide
+        return (
+            guide.filter_gate != "off"
+            and self.step >= guide.filter_after
+            and self.agent.num_guide_updates >= guide.filter_min_updates
+        )
 
     def _act(self, obs_t: torch.Tensor, behaviour: np.ndarray) -> np.ndarray:
-        if self.step < self.cfg.warmup_steps:
-            shape = (self.num_tasks, self.action_low.size)
-            action = self.rng.uniform(self.action_low, self.action_high, size=shape)
-            return action.astype(np.float32)
         with torch.no_grad():
             if self.cfg.agent.sharing == "qmp":
                 action_t = self.agent.qmp_act(obs_t, self.tasks)
@@ -227,6 +248,7 @@ class Trainer:
             if self.use_guide and step % self.cfg.agent.guide.update_every == 0:
                 segments = self.replay.sample_segments(self._segment_counts())
                 metrics = {**metrics, **self.agent.update_guide(segments, step)}
+                self.probe.append((segments["obs"][:, 0].clone(), segments["task"].clone()))
             self.losses.add(metrics)
             self.latest_losses = metrics
         self.step += 1
@@ -249,15 +271,38 @@ class Trainer:
         seed = self.cfg.seed + EVAL_SEED_OFFSET
         metrics = evaluate(self.eval_env, self.agent, self.cfg.eval_episodes, seed, self.device)
         if self.use_guide:
+            metrics.update(self.guide_stats.pop(self.blocked))
+            metrics.update(self.probe_gate())
             if self.cfg.agent.guide.block_gate:
                 self.blocked = self.agent.blocked_tasks().cpu().numpy().astype(bool)
             self.scheduler.set_blocked(self.blocked)
-            metrics.update(self.guide_stats.pop(self.blocked))
         metrics.update(self.train_stats.pop())
         metrics.update(self.losses.pop())
         metrics.update(self.perf())
         metrics["perf/eval_seconds"] = time.perf_counter() - start
         return metrics
+
+    def probe_gate(self) -> dict[str, float]:
+        """Both sides of the policy-filter gate at the first states of the latest guide
+        segments (guide-decision states, up to about ``GATE_PROBE_STATES`` per task), measured
+        whether or not the gate acts yet: ``guide/gate_v`` (mean V_i(s)),
+        ``guide/gate_own`` (mean comparison value of the own task), ``guide/gate_gap``
+        (their mean difference), ``guide/gate_own_pass`` (share of states where the own
+        task passes) and ``guide/gate_any_pass`` (share where any task does), overall and
+        per task (``guide/gate_gap/<task>``, ``guide/gate_own_pass/<task>``)."""
+        out = {"guide/filter_active": float(self.filter_active())}
+        if self.cfg.agent.guide.filter_gate == "off" or not self.probe:
+            return out
+        obs = torch.cat([o for o, _ in self.probe])
+        task = torch.cat([t for _, t in self.probe])
+        report = self.agent.gate_report(obs, task)
+        out.update({f"guide/gate_{k}": float(v.float().mean()) for k, v in report.items()})
+        for i, name in enumerate(self.task_names):
+            rows = task == i
+            if bool(rows.any()):
+                out[f"guide/gate_gap/{name}"] = float(report["gap"][rows].mean())
+                out[f"guide/gate_own_pass/{name}"] = float(report["own_pass"][rows].float().mean())
+        return out
 
     def perf(self) -> dict[str, float]:
         """Training steps per second since the previous call."""

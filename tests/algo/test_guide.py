@@ -7,8 +7,9 @@ import math
 import torch
 
 from ctpg.algo import guide as G
+from ctpg.algo import sac as S
 from ctpg.algo.agent import Agent
-from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig
+from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig, SACConfig
 
 GAMMA = 0.5
 
@@ -138,7 +139,7 @@ def test_agent_guide_targets_match_hand_computation() -> None:
     from ctpg.algo.update import _guide_targets
 
     torch.manual_seed(0)
-    agent = _agent(filter_gate=False, guide_step=3)
+    agent = _agent(filter_gate="off", guide_step=3)
     guide = agent.nets.require_guide()
     with torch.no_grad():
         guide.log_beta.fill_(math.log(0.3))
@@ -217,3 +218,136 @@ def test_hindsight_relabel_in_chunks_equals_one_pass() -> None:
     chunked = G.hindsight_relabel(agent.nets.actor, obs, action, included, max_rows=24)
     assert torch.equal(one, chunked)
     assert len(set(one.tolist())) > 1
+
+
+class _ScriptedActor:
+    """sample() returns fixed actions and log-probabilities, one row per call row."""
+
+    def __init__(self, log_probs: torch.Tensor) -> None:
+        self.log_probs = log_probs  # [samples * N]
+
+    def sample(self, obs: torch.Tensor, task: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.zeros(obs.shape[0], 1), self.log_probs
+
+
+class _ScriptedCritic:
+    def __init__(self, q: torch.Tensor) -> None:
+        self.q = q  # [2, samples * N]
+
+    def __call__(self, obs: torch.Tensor, action: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
+        return self.q
+
+
+def test_gate_own_policy_value_hand_computed() -> None:
+    """V_i(s) = mean over samples of the MEAN of the twin critics, minus alpha_i times the
+    mean log pi_i (the reference's gate), for N = 2 states and 3 samples (rows are
+    sample-major: row s * N + n)."""
+    q = torch.tensor([[1.0, 10.0, 3.0, 20.0, 5.0, 30.0], [3.0, 14.0, 5.0, 16.0, 1.0, 40.0]])
+    log_probs = torch.tensor([-1.0, 0.5, -2.0, 1.5, 0.0, -0.5])
+    log_alpha = torch.log(torch.tensor([0.2, 0.4]))
+    obs, task = torch.zeros(2, 3), torch.tensor([1, 0])
+    v = G.own_policy_value(
+        _ScriptedActor(log_probs), _ScriptedCritic(q), log_alpha, obs, task, samples=3  # type: ignore[arg-type]
+    )
+    # state 0 (task 1, alpha 0.4): twin means 2, 4, 3 -> 3; mean log pi -1 -> 3 + 0.4
+    # state 1 (task 0, alpha 0.2): twin means 12, 18, 35 -> 65/3; mean log pi 0.5 -> - 0.1
+    torch.testing.assert_close(v, torch.tensor([3.0 + 0.4, 65.0 / 3.0 - 0.1]))
+
+
+def _gated_agent(mode: str, q: torch.Tensor, v: torch.Tensor) -> Agent:
+    agent = _agent(filter_gate=mode)
+    agent.gate_values = lambda obs, task: (q.expand(obs.shape[0], -1), v.expand(obs.shape[0]))  # type: ignore[method-assign]
+    with torch.no_grad():  # a uniform guide: every task has probability 1/4
+        for p in agent.nets.require_guide().actor.parameters():
+            p.zero_()
+    return agent
+
+
+def test_filter_gate_modes() -> None:
+    """on: masked tasks are never drawn; reference (the published code): the mask is
+    computed but the guide samples from all tasks, and only an all-masked row falls back
+    to the own task; off: no mask. Comparison values [0, 5, 1, 6] against V = 2 mask
+    tasks 0 and 2."""
+    torch.manual_seed(0)
+    n = 4000
+    obs, task = torch.randn(n, 5), torch.full((n,), 2)
+    q, v = torch.tensor([0.0, 5.0, 1.0, 6.0]), torch.tensor(2.0)
+    choice, info = _gated_agent("on", q, v).choose_behaviour(obs, task, filter_active=True)
+    assert set(choice.tolist()) == {1, 3}
+    assert not bool(info["own_pass"].any()) and not bool(info["empty"].any())
+    choice, info = _gated_agent("reference", q, v).choose_behaviour(obs, task, True)
+    shares = torch.bincount(choice, minlength=4).float() / n
+    assert bool((shares - 0.25).abs().max() < 0.03), shares  # masked tasks 0 and 2 drawn too
+    assert info["mask"][0].tolist() == [False, True, False, True]
+    choice, _ = _gated_agent("off", q, v).choose_behaviour(obs, task, True)
+    assert set(choice.tolist()) == {0, 1, 2, 3}
+    everything_masked = torch.tensor(9.0)
+    for mode in ("on", "reference"):
+        agent = _gated_agent(mode, q, everything_masked)
+        choice, info = agent.choose_behaviour(obs, task, filter_active=True)
+        assert torch.equal(choice, task) and bool(info["empty"].all())
+    choice, info = _gated_agent("on", q, everything_masked).choose_behaviour(obs, task, False)
+    assert set(choice.tolist()) == {0, 1, 2, 3} and bool(info["mask"].all())
+
+
+def _segments(b: int = 8, k: int = 3) -> dict[str, torch.Tensor]:
+    return {
+        "obs": torch.randn(b, k, 5),
+        "action": torch.rand(b, k, 2) * 2 - 1,
+        "reward": torch.randn(b, k) * 100,
+        "next_obs": torch.randn(b, k, 5),
+        "terminated": torch.zeros(b, k, dtype=torch.bool),
+        "truncated": torch.zeros(b, k, dtype=torch.bool),
+        "valid": torch.ones(b, k, dtype=torch.bool),
+        "behaviour": torch.arange(b) % 4,
+        "task": torch.arange(b) % 4,
+    }
+
+
+def test_guide_losses_mask_extreme_tasks_but_beta_keeps_learning() -> None:
+    """From ``loss_mask_after`` on, a task whose mean guide-critic loss exceeds the
+    threshold is left out of the guide critic's and the guide actor's losses (the
+    comparison critic masks on its own loss); its guide temperature still learns."""
+    torch.manual_seed(0)
+    cfg = AgentConfig(
+        net=NetConfig(base="mhsac", hidden=(16, 16)),
+        sac=SACConfig(loss_mask_after=50, loss_mask_threshold=1e-9),
+        guide=GuideConfig(guide_step=3),
+        sharing="ctpg",
+    )
+    agent = Agent(cfg, num_tasks=4, obs_dim=5, action_dim=2, device=torch.device("cpu"))
+    guide = agent.nets.require_guide()
+
+    def snapshot() -> list[torch.Tensor]:
+        modules = (guide.critic, guide.compare, guide.actor)
+        return [p.detach().clone() for m in modules for p in m.parameters()]
+
+    before, beta = snapshot(), guide.log_beta.detach().clone()
+    metrics = agent.update_guide(_segments(), step=50)
+    assert metrics["guide/masked_tasks"] == 4
+    assert all(torch.equal(a, b) for a, b in zip(before, snapshot(), strict=True))
+    assert not torch.equal(guide.log_beta.detach(), beta)
+    metrics = agent.update_guide(_segments(), step=49)  # before masking starts
+    assert metrics["guide/masked_tasks"] == 0
+    assert not all(torch.equal(a, b) for a, b in zip(before, snapshot(), strict=True))
+
+
+def test_temperature_losses_take_the_gradient_through_exp() -> None:
+    """As the reference: loss alpha * (-log pi - target) and beta * (H - target), so the
+    gradient on log alpha is alpha times the entropy error (not the bare error)."""
+    log_alpha = torch.log(torch.tensor([0.5, 0.25])).requires_grad_(True)
+    log_prob = torch.tensor([1.0, -3.0])
+    loss = S.alpha_loss(log_alpha, log_prob, torch.tensor([0, 1]), target_entropy=-2.0)
+    loss["per_task"].sum().backward()
+    torch.testing.assert_close(log_alpha.grad, torch.tensor([0.5 * (-1.0 + 2.0), 0.25 * 5.0]))
+    log_beta = torch.log(torch.tensor([0.5, 2.0])).requires_grad_(True)
+    entropy = torch.tensor([1.0, 0.2])
+    G.guide_temperature_loss(log_beta, entropy, torch.tensor([0, 1]), 0.6)["loss"].backward()
+    torch.testing.assert_close(log_beta.grad, torch.tensor([0.5 * 0.4, 2.0 * -0.4]) / 2)
+
+
+def test_temperature_gradients_are_clipped_like_every_group() -> None:
+    agent = _agent()
+    norm = agent._apply("alpha", 1e6 * agent.log_alpha.exp())
+    assert float(norm) > 1e5
+    assert float(agent.log_alpha.grad.norm()) <= agent.cfg.sac.grad_clip + 1e-6

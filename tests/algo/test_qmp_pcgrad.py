@@ -69,8 +69,19 @@ def test_pcgrad_gradients_through_batched_autograd() -> None:
     p = torch.nn.Parameter(torch.tensor([0.3, -0.2]))
     per_task = torch.stack([p @ torch.tensor([1.0, 0.0]), p @ torch.tensor([-1.0, 1.0])])
     (grad,) = pcgrad_gradients(per_task, [p])
-    torch.testing.assert_close(grad, torch.tensor([0.5, 1.5]))
-    # Without conflict: identical to the plain gradient of the sum.
+    # Projected g1 = [0.5, 0.5], g2 = [-0.5, 0.5]... summed [0.5, 1.5]; the reference
+    # averages the projected per-task gradients.
+    torch.testing.assert_close(grad, torch.tensor([0.25, 0.75]))
+    # Without conflict: identical to the plain gradient of the mean.
     per_task = torch.stack([(p**2).sum(), (3 * p**2).sum()])
     (grad,) = pcgrad_gradients(per_task, [p])
-    torch.testing.assert_close(grad, 8 * p.detach())
+    torch.testing.assert_close(grad, 4 * p.detach())
+
+
+def test_pcgrad_leaves_out_tasks_with_zero_loss() -> None:
+    """As the reference, a task whose loss is zero (e.g. no rows) takes no part: the mean
+    runs over the others only."""
+    p = torch.nn.Parameter(torch.tensor([0.3, -0.2]))
+    per_task = torch.stack([(p**2).sum(), (3 * p**2).sum(), 0.0 * p.sum()])
+    (grad,) = pcgrad_gradients(per_task, [p])
+    torch.testing.assert_close(grad, 4 * p.detach())

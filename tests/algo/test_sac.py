@@ -14,7 +14,8 @@ T, D, A, B = 3, 4, 2, 8
 
 
 def _agent(base: str = "mhsac", **sac: object) -> Agent:
-    cfg = AgentConfig(net=NetConfig(base=base, hidden=(16, 16), paco_k=3), sac=SACConfig(**sac))  # type: ignore[arg-type]
+    net = NetConfig(base=base, hidden=(16, 16), paco_k=3, paco_layers=2, paco_width=16)
+    cfg = AgentConfig(net=net, sac=SACConfig(**sac))  # type: ignore[arg-type]
     return Agent(cfg, num_tasks=T, obs_dim=D, action_dim=A, device=torch.device("cpu"))
 
 
@@ -89,13 +90,42 @@ def test_extreme_tasks_masked_after_step_and_paco_reset() -> None:
     assert S.extreme_tasks(per_task, 100, cfg).tolist() == [False, True, False]
     torch.manual_seed(0)
     agent = _agent("paco", loss_mask_after=0, loss_mask_threshold=1e-9)
-    before = agent.nets.actor.net.composition.detach().clone()
+    embedding = agent.nets.task_embedding
+    assert embedding is not None
+    before = embedding.weight.detach().clone()
     agent.reset_extreme_tasks(torch.tensor([False, True, False]))
-    after = agent.nets.actor.net.composition.detach()
+    after = embedding.weight.detach()
     torch.testing.assert_close(after[[0, 2]], before[[0, 2]])
     assert not torch.allclose(after[1], before[1])
-    target = agent.nets.critic_target.q[0].composition
-    torch.testing.assert_close(target[1], agent.nets.critic.q[0].composition[1])
+
+
+def test_paco_one_task_embedding_shared_and_trained_by_actor_and_critic() -> None:
+    """PaCo as the reference: one composition table read by the actor, both critics and
+    both target critics; its own optimizer; the critic loss and the actor loss (through
+    the actor only: the critic inside the actor loss sees it detached) move it."""
+    torch.manual_seed(0)
+    agent = _agent("paco")
+    nets = agent.nets
+    embedding = nets.task_embedding
+    assert embedding is not None
+    readers = [nets.actor.net, *nets.critic.q, *nets.critic_target.q]
+    assert all(net.embedding is embedding for net in readers)
+    grouped = [id(p) for name in ("actor", "critic") for p in agent.param_groups[name]]
+    assert id(embedding.weight) not in grouped
+    assert agent.param_groups["task_embedding"] == [embedding.weight]
+    assert embedding.weight.requires_grad
+    batch = {k: v for k, v in _batch().items()}
+    # Gradient of the actor loss alone: only through the actor's own use of w.
+    actor = S.actor_loss(nets.actor, nets.critic, agent.log_alpha, batch, nets.critic_scope)
+    through_actor = torch.autograd.grad(actor["per_task"].sum(), embedding.weight)[0]
+    with embedding.detached():
+        q_only = nets.critic.min_q(batch["obs"], batch["action"], batch["task"]).sum()
+    assert torch.autograd.grad(q_only, embedding.weight, allow_unused=True)[0] is None
+    assert float(through_actor.abs().sum()) > 0
+    before = embedding.weight.detach().clone()
+    agent.update(batch, step=0)
+    assert not torch.allclose(embedding.weight.detach(), before)
+    assert embedding.weight.grad is None  # applied and cleared once per update
 
 
 def test_masked_tasks_get_no_gradient() -> None:

@@ -64,3 +64,29 @@ def test_guide_networks() -> None:
     same = obs[:1].expand(T, D)
     out = critic(same, torch.arange(T))[0]
     assert not torch.allclose(out[0], out[1])
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_untrained_policy_explores_widely(base: str) -> None:
+    """As the reference's actor (hard clamp of the raw log sigma, xavier init, zero
+    biases): the untrained policy of every base method has log sigma ~ 0, so its sampled
+    actions spread like tanh(N(0, 1)) (std ~0.63), not a near-deterministic policy."""
+    torch.manual_seed(0)
+    cfg = NetConfig(base=base, hidden=(400,) * 5)
+    actor = TanhGaussianActor(cfg, 39, 4, 10)
+    obs = torch.randn(10, 39) * 0.5
+    task = torch.arange(10)
+    with torch.no_grad():
+        _, log_std = actor.params(obs, task)
+        actions = torch.stack([actor.sample(obs, task)[0] for _ in range(400)])
+    assert float(log_std.abs().max()) < 0.5
+    spread = actions.std(dim=0)
+    assert float(spread.min()) > 0.5 and float(spread.max()) < 0.75
+
+
+def test_log_std_is_a_hard_clamp_of_the_raw_output() -> None:
+    actor = TanhGaussianActor(NetConfig(base="mtsac", hidden=(8,)), D, A, T)
+    raw = torch.tensor([[0.0, 0.0, -30.0, 0.7], [0.0, 0.0, 5.0, -3.0]])
+    mean, log_std = actor._split(raw)
+    torch.testing.assert_close(mean, torch.zeros(2, 2))
+    torch.testing.assert_close(log_std, torch.tensor([[-20.0, 0.7], [2.0, -3.0]]))

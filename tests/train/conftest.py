@@ -28,7 +28,7 @@ def tiny_config(
         sm_routing_width=16,
         paco_k=2,
     )
-    guide = GuideConfig(batch_size=16, filter_after=150)
+    guide = GuideConfig(batch_size=16, filter_after=150, filter_min_updates=5)
     cfg = TrainConfig(
         name="tiny",
         seed=3,

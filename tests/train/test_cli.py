@@ -59,7 +59,8 @@ def test_options_map_onto_config(tmp_path: Path) -> None:
             "prioritized",
             "--guide-step",
             "3",
-            "--no-filter-gate",
+            "--filter-gate",
+            "reference",
             "--no-hindsight",
             "--env-backend",
             "python",
@@ -74,11 +75,25 @@ def test_options_map_onto_config(tmp_path: Path) -> None:
     guide = cfg.agent.guide
     assert (guide.guide_step, guide.filter_gate, guide.block_gate, guide.hindsight) == (
         3,
-        False,
+        "reference",
         True,
         False,
     )
     assert cfg.env.benchmark == "halfcheetah-mt8" and cfg.batch_size == 1024
+    assert guide.batch_size == 1024
+    net = cfg.agent.net  # the reference's gym_extensions sizes
+    assert (net.hidden, net.paco_k, net.paco_layers) == ((400, 400), 3, 2)
+    assert (net.sm_obs_layers, net.sm_module_width, net.sm_routing_width) == (1, 64, 128)
+
+
+def test_batch_size_sets_the_guide_batch_too() -> None:
+    """The reference draws control and guide batches with one replay batch size."""
+    cfg, _ = cli.config_from_args(cli.build_parser().parse_args(["--batch-size", "640"]))
+    assert cfg.batch_size == 640 and cfg.agent.guide.batch_size == 640
+    mt10 = cli.config_from_args(cli.build_parser().parse_args([]))[0]
+    assert mt10.batch_size == mt10.agent.guide.batch_size == 1280
+    net = mt10.agent.net
+    assert (net.hidden, net.paco_k, net.paco_layers, net.sm_obs_layers) == ((400,) * 5, 5, 3, 2)
 
 
 @pytest.mark.parametrize(
@@ -88,6 +103,8 @@ def test_options_map_onto_config(tmp_path: Path) -> None:
         (["--eval-every", "x"], "--eval-every"),
         (["--base", "nope"], "--base"),
         (["--sharing", "none", "--no-hindsight"], "--no-hindsight"),
+        (["--sharing", "qmp", "--filter-gate", "off"], "--filter-gate"),
+        (["--filter-gate", "maybe"], "--filter-gate"),
         (["--sharing", "qmp", "--guide-step", "3"], "--guide-step"),
         (["--env-backend", "python", "--num-threads", "2"], "--num-threads"),
         (["--resume"], "--resume"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import pytest
@@ -50,12 +51,31 @@ def test_prioritized_replay_trains(tiny) -> None:
 def test_ablations_train(tiny) -> None:
     cfg = tiny("mtsac", "ctpg")
     guide = dataclasses.replace(
-        cfg.agent.guide, filter_gate=False, block_gate=False, hindsight=False, guide_step=3
+        cfg.agent.guide, filter_gate="off", block_gate=False, hindsight=False, guide_step=3
     )
     cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, guide=guide))
     rows = _check_run(ctpg.train(cfg, progress=False), cfg.steps, cfg.env.tasks)
     assert float(rows[-1]["guide/blocked"]) == 0.0
     assert float(rows[-1]["guide/mask_rate"]) == 0.0
+
+
+@pytest.mark.parametrize("mode", ["on", "reference"])
+def test_filter_gate_acts_and_is_reported(tiny, mode: str) -> None:
+    """Once filter_after and filter_min_updates are reached the gate acts; every
+    evaluation reports both sides of the gate measured on guide-decision states."""
+    cfg = tiny("mhsac", "ctpg")
+    guide = dataclasses.replace(cfg.agent.guide, filter_gate=mode)
+    cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, guide=guide))
+    rows = _check_run(ctpg.train(cfg, progress=False), cfg.steps, cfg.env.tasks)
+    assert [float(r["guide/filter_active"]) for r in rows] == [0.0, 1.0]
+    assert float(rows[0]["guide/gated_decisions"]) == 0.0
+    assert float(rows[1]["guide/gated_decisions"]) > 0.0
+    for key in ("gate_v", "gate_own", "gate_gap", "gate_own_pass", "gate_any_pass"):
+        assert math.isfinite(float(rows[1][f"guide/{key}"])), key
+    for name in cfg.env.tasks:
+        assert 0.0 <= float(rows[1][f"guide/gate_own_pass/{name}"]) <= 1.0
+        shares = [float(rows[1][f"guide/choice/{name}/{other}"]) for other in cfg.env.tasks]
+        assert sum(shares) == pytest.approx(1.0)
 
 
 def test_python_backend_metaworld_reports_success(tiny) -> None:

@@ -23,7 +23,6 @@ from ctpg.algo.modules import AgentNets
 from ctpg.algo.pcgrad import pcgrad_gradients
 from ctpg.algo.qmp import qmp_select
 from ctpg.algo.update import guide_update, sac_update
-from ctpg.nets.backbones import PacoNet
 
 _LONG_KEYS = ("task", "index", "behaviour")
 _BOOL_KEYS = ("terminated", "truncated", "valid")
@@ -50,6 +49,7 @@ class Agent:
             num_tasks, cfg.guide.target_entropy_ratio
         )
         self.nets = AgentNets(cfg, num_tasks, obs_dim, action_dim).to(self.device)
+        self.shared_params = self.nets.shared_parameters()
         self.param_groups = self._param_groups()
         self.optimizers = {
             name: torch.optim.Adam(params, lr=cfg.sac.lr)
@@ -62,11 +62,18 @@ class Agent:
 
     def _param_groups(self) -> dict[str, list[nn.Parameter]]:
         nets = self.nets
+        shared = {id(p) for p in self.shared_params}
+
+        def own(module: nn.Module) -> list[nn.Parameter]:
+            return [p for p in module.parameters() if id(p) not in shared]
+
         groups = {
-            "actor": list(nets.actor.parameters()),
-            "critic": list(nets.critic.parameters()),
+            "actor": own(nets.actor),
+            "critic": own(nets.critic),
             "alpha": [nets.log_alpha],
         }
+        if self.shared_params:
+            groups["task_embedding"] = list(self.shared_params)
         if nets.guide is not None:
             groups["guide_actor"] = list(nets.guide.actor.parameters())
             groups["guide_critic"] = list(nets.guide.critic.parameters())
@@ -82,7 +89,15 @@ class Agent:
         if nets.guide is not None:
             modules["guide_critic"] = (nets.guide.critic_target, nets.guide.critic)
             modules["compare_critic"] = (nets.guide.compare_target, nets.guide.compare)
-        return {k: (list(t.parameters()), list(o.parameters())) for k, (t, o) in modules.items()}
+        pairs = {}
+        for key, (target, online) in modules.items():
+            kept = [
+                (t, o)
+                for t, o in zip(target.parameters(), online.parameters(), strict=True)
+                if t is not o  # PaCo's task embedding is shared, not averaged
+            ]
+            pairs[key] = ([t for t, _ in kept], [o for _, o in kept])
+        return pairs
 
     def soft_update(self, name: str) -> None:
         """Polyak-average the target of ``name`` towards its online network."""
@@ -108,26 +123,46 @@ class Agent:
     def _apply(self, name: str, per_task: Tensor, pcgrad: bool = False) -> Tensor:
         """The one place where gradients are formed, clipped and applied.
 
-        ``per_task`` holds terms whose sum is the loss; with ``pcgrad`` the
-        terms are per-task losses combined by gradient surgery. Returns the
-        gradient norm before clipping (0 for the temperatures).
+        ``per_task`` holds terms whose sum is the loss; with ``pcgrad`` the terms are
+        per-task losses combined by gradient surgery. The actor and critic losses also
+        form the gradient of the shared parameters (PaCo's task embedding): it is added to
+        what they already hold and clipped together with the group, as the reference
+        clips its task encoder with each network; ``step_shared`` applies it. Every group,
+        temperatures included, is clipped to ``grad_clip``. Returns the gradient norm
+        before clipping.
         """
         params = self.param_groups[name]
+        shared = self.shared_params if name in ("actor", "critic") else []
+        every = params + shared
         if pcgrad:
-            grads = pcgrad_gradients(per_task, params)
+            grads = pcgrad_gradients(per_task, every)
         else:
-            raw = torch.autograd.grad(per_task.sum(), params, allow_unused=True)
+            raw = torch.autograd.grad(per_task.sum(), every, allow_unused=True)
             grads = [
-                torch.zeros_like(p) if g is None else g for g, p in zip(raw, params, strict=True)
+                torch.zeros_like(p) if g is None else g for g, p in zip(raw, every, strict=True)
             ]
-        for p, g in zip(params, grads, strict=True):
+        for p, g in zip(params, grads, strict=False):
             p.grad = g
+        for p, g in zip(shared, grads[len(params) :], strict=True):
+            p.grad = g if p.grad is None else p.grad + g
         clip = self.cfg.sac.grad_clip
-        norm = per_task.new_zeros(())
-        if name not in ("alpha", "beta"):
-            norm = torch.nn.utils.clip_grad_norm_(params, math.inf if clip is None else clip)
+        norm = torch.nn.utils.clip_grad_norm_(every, math.inf if clip is None else clip)
         self.optimizers[name].step()
         return norm.detach()
+
+    def step_shared(self) -> None:
+        """Clip and apply the gradient the actor and critic losses left in the shared
+        parameters, then clear it (no-op without shared parameters)."""
+        if not self.shared_params:
+            return
+        for p in self.shared_params:
+            if p.grad is None:
+                p.grad = torch.zeros_like(p)
+        clip = self.cfg.sac.grad_clip
+        torch.nn.utils.clip_grad_norm_(self.shared_params, math.inf if clip is None else clip)
+        self.optimizers["task_embedding"].step()
+        for p in self.shared_params:
+            p.grad = None
 
     # ------------------------------------------------------------- acting
     def _to(self, x: Any, dtype: torch.dtype) -> Tensor:
@@ -152,16 +187,58 @@ class Agent:
         return qmp_select(self.nets.actor, self.nets.critic, obs, task)[0]
 
     @torch.no_grad()
+    def gate_values(self, obs: Tensor, task: Tensor) -> tuple[Tensor, Tensor]:
+        """Both sides of the policy-filter gate at obs[n] for task[n] (ALGORITHM.md 3.3).
+
+        Returns (comparison values [N, T]: the mean of the two comparison critics for
+        every candidate task j, own-policy values V_i(s) [N]: the mean over
+        ``guide.filter_samples`` actions a ~ pi_i of the mean of the two control critics,
+        minus alpha_i times the mean log pi_i(a|s)).
+        """
+        obs, task = self._to(obs, torch.float32), self._to(task, torch.long)
+        guide = self.nets.require_guide()
+        q = guide.compare(obs, task).mean(dim=0)
+        v = G.own_policy_value(
+            self.nets.actor,
+            self.nets.critic,
+            self.log_alpha,
+            obs,
+            task,
+            self.cfg.guide.filter_samples,
+        )
+        return q, v
+
+    @torch.no_grad()
+    def gate_report(self, obs: Tensor, task: Tensor) -> dict[str, Tensor]:
+        """Per state: "v" V_i(s), "own" the own task's comparison value, "gap" own - v,
+        "own_pass" whether the own task passes the gate, "any_pass" whether any task does
+        (each [N]). A healthy gate has the own task pass in a good share of states: both
+        sides estimate the value of following pi_i from s."""
+        q, v = self.gate_values(obs, task)
+        task = self._to(task, torch.long)
+        own = q.gather(1, task.unsqueeze(1)).squeeze(1)
+        return {
+            "v": v,
+            "own": own,
+            "gap": own - v,
+            "own_pass": own >= v,
+            "any_pass": (q >= v.unsqueeze(1)).any(dim=1),
+        }
+
+    @torch.no_grad()
     def choose_behaviour(
         self, obs: Tensor, task: Tensor, filter_active: bool
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        """Behaviour task j ~ Pi_i(.|s) restricted by the policy-filter gate.
+        """Behaviour task j ~ Pi_i(.|s) under the policy-filter gate.
 
-        The gate applies when ``filter_active`` (the caller passes
-        step >= guide.filter_after) and ``guide.filter_gate`` are both true.
-        Without a guide (sharing != "ctpg") every task follows itself.
-        Returns (j [N], {"mask": bool [N, T], "mask_rate": fraction masked,
-        "empty": bool [N] rows that fell back to their own task}).
+        The gate acts when ``filter_active`` (the caller decides from the step and the
+        comparison critic's update count) and ``guide.filter_gate`` is not "off": "on"
+        samples among the unmasked tasks, "reference" samples from the whole guide
+        distribution; both fall back to the own task when every task is masked. Without a
+        guide (sharing != "ctpg") every task follows itself. Returns (j [N], {"mask": bool
+        [N, T], "mask_rate": fraction masked, "empty": bool [N] rows whose mask is
+        empty, and when the gate acted "own_pass": bool [N] rows where the own task
+        passes}).
         """
         obs, task = self._to(obs, torch.float32), self._to(task, torch.long)
         n, t = obs.shape[0], self.num_tasks
@@ -173,23 +250,19 @@ class Agent:
                 "empty": torch.zeros_like(task, dtype=torch.bool),
             }
         probs, _ = self.nets.guide.actor(obs, task)
-        if filter_active and self.cfg.guide.filter_gate:
-            q = self.nets.guide.compare(obs, task).min(dim=0).values
-            v = G.own_policy_value(
-                self.nets.actor,
-                self.nets.critic,
-                self.log_alpha,
-                obs,
-                task,
-                self.cfg.guide.filter_samples,
-            )
+        mode = self.cfg.guide.filter_gate
+        gated = filter_active and mode != "off"
+        if gated:
+            q, v = self.gate_values(obs, task)
             mask = q >= v.unsqueeze(1)
-        choice = G.masked_choice(probs, mask, task)
-        return choice, {
-            "mask": mask,
-            "mask_rate": 1.0 - mask.float().mean(),
-            "empty": ~mask.any(dim=1),
-        }
+        empty = ~mask.any(dim=1)
+        allowed = mask if mode == "on" else torch.ones_like(mask)
+        choice = G.masked_choice(probs, allowed, task)
+        choice = torch.where(empty, task, choice)
+        info = {"mask": mask, "mask_rate": 1.0 - mask.float().mean(), "empty": empty}
+        if gated:
+            info["own_pass"] = mask.gather(1, task.unsqueeze(1)).squeeze(1)
+        return choice, info
 
     def blocked_tasks(self) -> Tensor:
         """Guide-block gate: bool [T], log alpha_i > mean_k log alpha_k (all False if off)."""
@@ -225,15 +298,9 @@ class Agent:
         return guide_update(self, self._prepare(segments), step)
 
     def reset_extreme_tasks(self, reset: Tensor) -> None:
-        """PaCo: re-initialise the composition vectors of ``reset`` tasks (actor and critics)."""
-        online = [self.nets.actor.net, *self.nets.critic.q]
-        targets = [None, *self.nets.critic_target.q]
-        for net, target in zip(online, targets, strict=True):
-            if isinstance(net, PacoNet):
-                net.reset_tasks(reset)
-                if isinstance(target, PacoNet):
-                    with torch.no_grad():
-                        target.composition[reset] = net.composition[reset]
+        """PaCo: re-initialise the shared composition vectors of ``reset`` tasks."""
+        if self.nets.task_embedding is not None:
+            self.nets.task_embedding.reset_tasks(reset)
 
     # ----------------------------------------------------------- state
     def state_dict(self) -> dict[str, Any]:

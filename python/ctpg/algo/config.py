@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 BASES = ("mtsac", "mhsac", "sm", "paco", "pcgrad", "single")
 SHARINGS = ("none", "ctpg", "qmp")
+FILTER_GATES = ("on", "reference", "off")
 
 
 def _check(ok: bool, name: str, message: str) -> None:
@@ -39,11 +40,14 @@ class NetConfig:
     base: str = "mtsac"
     """Base method: one of mtsac, mhsac, sm, paco, pcgrad, single (ALGORITHM.md 2)."""
     hidden: tuple[int, ...] = (400, 400, 400)
-    """Hidden layer widths of the MLP backbones (also used by the guide networks)."""
+    """Hidden layer widths of the MLP backbones (mtsac, mhsac, pcgrad, single) and of the
+    guide networks, whatever the base method."""
     log_std_min: float = -20.0
-    """Lower bound of the actor's log standard deviation."""
+    """Lower bound of the actor's log standard deviation (a hard clamp of the raw output)."""
     log_std_max: float = 2.0
-    """Upper bound of the actor's log standard deviation."""
+    """Upper bound of the actor's log standard deviation (a hard clamp of the raw output)."""
+    sm_obs_layers: int = 2
+    """Soft modularization: linear layers of the observation MLP (2 MetaWorld, 1 HalfCheetah)."""
     sm_width: int = 400
     """Soft modularization: width of the observation hidden vector and the task embedding."""
     sm_layers: int = 4
@@ -56,6 +60,11 @@ class NetConfig:
     """Soft modularization: width of the routing network."""
     paco_k: int = 5
     """PaCo: number of shared parameter sets K."""
+    paco_layers: int = 3
+    """PaCo: compositional hidden layers (3 MetaWorld, 2 HalfCheetah), plus a compositional
+    output layer."""
+    paco_width: int = 400
+    """PaCo: width of the compositional hidden layers."""
 
     def __post_init__(self) -> None:
         _check(self.base in BASES, "base", f"expected one of {BASES}, got {self.base!r}")
@@ -72,12 +81,15 @@ class NetConfig:
             f"must be below log_std_max ({self.log_std_min} >= {self.log_std_max})",
         )
         for name in (
+            "sm_obs_layers",
             "sm_width",
             "sm_layers",
             "sm_modules",
             "sm_module_width",
             "sm_routing_width",
             "paco_k",
+            "paco_layers",
+            "paco_width",
         ):
             _positive_int(getattr(self, name), name)
         _check(self.sm_layers >= 2, "sm_layers", f"expected >= 2, got {self.sm_layers}")
@@ -104,11 +116,14 @@ class SACConfig:
     alpha_weight: bool = True
     """Weight per-task losses by softmax(-log alpha) * T."""
     loss_mask_after: int | None = 100_000
-    """Step after which tasks with an extreme critic loss are masked; None disables masking."""
+    """Step from which tasks with an extreme critic loss are masked out of the actor and
+    critic losses (and of the guide's losses); None disables masking. Temperatures keep
+    learning for masked tasks."""
     loss_mask_threshold: float = 3000.0
     """Mean critic loss above which a task is masked out of the update."""
     grad_clip: float | None = 0.1
-    """Gradient-norm clip per network; None disables clipping."""
+    """Gradient-norm clip of every parameter group (networks, temperatures, PaCo's task
+    embedding), as the reference; None disables clipping."""
     importance_weights: bool = True
     """Multiply per-sample critic losses by the batch's importance weights (prioritized replay)."""
 
@@ -154,11 +169,22 @@ class GuideConfig:
     update_every: int = 10
     """Train the guide every this many training steps."""
     batch_size: int = 256
-    """Segments per guide update, shared equally by the tasks that are not blocked."""
-    filter_gate: bool = True
-    """Policy-filter gate: restrict the guide to tasks whose guide value beats the own policy."""
+    """Segments per guide update, shared equally by the tasks that are not blocked. The
+    training presets and ``--batch-size`` set it to the control batch size, as the
+    reference draws both batches with the replay's one batch size."""
+    filter_gate: str = "on"
+    """Policy-filter gate (ALGORITHM.md 3.3): "on" samples the guide only among the tasks
+    whose comparison value reaches the own policy's value V_i(s) (an empty mask falls back
+    to the own task); "reference" computes the mask but samples from the unmasked guide,
+    falling back to the own task only when every task is masked (what the published code
+    does); "off" never masks."""
     filter_after: int = 10_000
-    """Training step from which the policy-filter gate is active."""
+    """Training step from which the policy-filter gate may act."""
+    filter_min_updates: int = 850
+    """Comparison-critic updates needed before the policy-filter gate may act. An
+    undertrained comparison critic sits below V_i(s) and would mask every task; 850 is
+    what the paper setting gives at ``filter_after`` (10k steps, updates from step 1500,
+    one every 10 steps), so short runs wait for the same amount of training."""
     filter_samples: int = 5
     """Actions sampled from the own policy to estimate V_i(s) for the filter gate."""
     block_gate: bool = True
@@ -175,7 +201,17 @@ class GuideConfig:
     def __post_init__(self) -> None:
         for name in ("guide_step", "update_every", "batch_size", "filter_samples"):
             _positive_int(getattr(self, name), name)
+        _check(
+            self.filter_gate in FILTER_GATES,
+            "filter_gate",
+            f"expected one of {FILTER_GATES}, got {self.filter_gate!r}",
+        )
         _check(self.filter_after >= 0, "filter_after", f"expected >= 0, got {self.filter_after}")
+        _check(
+            self.filter_min_updates >= 0,
+            "filter_min_updates",
+            f"expected >= 0, got {self.filter_min_updates}",
+        )
         _unit_interval(self.target_entropy_ratio, "target_entropy_ratio")
         _check(self.beta_init > 0, "beta_init", f"expected > 0, got {self.beta_init}")
         _check(self.beta_max > 0, "beta_max", f"expected > 0, got {self.beta_max}")

@@ -91,33 +91,46 @@ def soft_value(probs: Tensor, log_probs: Tensor, q: Tensor, beta: Tensor | None)
     return (probs * (q - beta.unsqueeze(-1) * log_probs)).sum(-1)
 
 
+def masked_mean(per_sample: Tensor, task: Tensor, active: Tensor) -> Tensor:
+    """Mean over all rows of ``per_sample`` with the rows of inactive tasks zeroed [scalar].
+
+    The denominator stays the batch size, as the reference's masking keeps it.
+    """
+    return (per_sample * active[task].to(per_sample.dtype)).mean()
+
+
 def guide_critic_loss(
     critic: TwinGuideCritic, obs0: Tensor, task: Tensor, choice: Tensor, target: Tensor
 ) -> dict[str, Tensor]:
-    """sum_q (Qg_q(s_0, j*) - y)^2, averaged over segments."""
+    """Per segment: sum_q (Qg_q(s_0, j*) - y)^2 ("per_sample" [B])."""
     q = critic(obs0, task)
     q_chosen = q.gather(2, choice.view(1, -1, 1).expand(2, -1, 1)).squeeze(-1)
-    return {"loss": (q_chosen - target).pow(2).sum(0).mean(), "q": q_chosen.detach().mean()}
+    return {"per_sample": (q_chosen - target).pow(2).sum(0), "q": q_chosen.detach().mean()}
 
 
 def guide_actor_loss(
     actor: GuideActor, critic: TwinGuideCritic, log_beta: Tensor, obs0: Tensor, task: Tensor
 ) -> dict[str, Tensor]:
-    """sum_j Pi_i(j|s_0) [beta_i log Pi_i(j|s_0) - min_q Qg_q(s_0, j)], averaged."""
+    """Per segment: sum_j Pi_i(j|s_0) [beta_i log Pi_i(j|s_0) - min_q Qg_q(s_0, j)]."""
     probs, log_probs = actor(obs0, task)
     with torch.no_grad():
         q = critic(obs0, task).min(dim=0).values
     beta = log_beta.detach().exp()[task].unsqueeze(-1)
-    loss = (probs * (beta * log_probs - q)).sum(-1).mean()
+    per_sample = (probs * (beta * log_probs - q)).sum(-1)
     entropy = -(probs * log_probs).sum(-1).detach()
-    return {"loss": loss, "entropy": entropy}
+    return {"per_sample": per_sample, "entropy": entropy}
 
 
 def guide_temperature_loss(
     log_beta: Tensor, entropy: Tensor, task: Tensor, target_entropy: float
 ) -> dict[str, Tensor]:
-    """log beta_i (H(Pi_i(.|s_0)) - target): entropy above target lowers beta."""
-    return {"loss": (log_beta[task] * (entropy.detach() - target_entropy)).mean()}
+    """mean of beta_i (H(Pi_i(.|s_0)) - target), gradient through beta = exp(log beta).
+
+    Entropy above target lowers beta. Unmasked: temperatures keep learning for tasks
+    whose losses are masked.
+    """
+    beta = log_beta.exp()[task]
+    return {"loss": (beta * (entropy.detach() - target_entropy)).mean()}
 
 
 def guide_target_entropy(num_tasks: int, ratio: float) -> float:
@@ -134,11 +147,15 @@ def own_policy_value(
     task: Tensor,
     samples: int,
 ) -> Tensor:
-    """V_i(s) = E_{a ~ pi_i}[min_q Q_i(s, a) - alpha_i log pi_i(a|s)], Monte Carlo; [N]."""
+    """V_i(s) = E_{a ~ pi_i}[mean_q Q_i,q(s, a) - alpha_i log pi_i(a|s)], Monte Carlo; [N].
+
+    The mean (not the minimum) of the twin critics, as the reference computes the gate.
+    """
     n = obs.shape[0]
     obs_rep, task_rep = obs.repeat(samples, 1), task.repeat(samples)
     action, log_prob = actor.sample(obs_rep, task_rep)
-    value = critic.min_q(obs_rep, action, task_rep) - log_alpha.exp()[task_rep] * log_prob
+    q = critic(obs_rep, action, task_rep).mean(dim=0)
+    value = q - log_alpha.exp()[task_rep] * log_prob
     return value.view(samples, n).mean(0)
 
 

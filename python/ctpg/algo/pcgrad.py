@@ -47,9 +47,11 @@ def random_orders(num_tasks: int, device: torch.device) -> Tensor:
 
 
 def pcgrad_gradients(per_task: Tensor, params: list[nn.Parameter]) -> list[Tensor]:
-    """Gradients of the PCGrad-combined loss sum_i L_i for ``params``.
+    """PCGrad-combined gradient of the per-task losses ``per_task`` [T] for ``params``.
 
-    Without conflicts the result equals the gradient of per_task.sum().
+    As the reference: the mean over tasks of the projected per-task gradients, where a
+    task whose loss is zero (within 1e-8, e.g. absent from the batch) takes no part.
+    Without conflicts the result equals the gradient of the mean of the taking part.
     """
     num_tasks = per_task.shape[0]
     eye = torch.eye(num_tasks, device=per_task.device, dtype=per_task.dtype)
@@ -65,6 +67,9 @@ def pcgrad_gradients(per_task: Tensor, params: list[nn.Parameter]) -> list[Tenso
         ],
         dim=1,
     )
-    combined = project_conflicting(flat, random_orders(num_tasks, flat.device)).sum(0)
+    taking_part = per_task.detach().abs() > 1e-8
+    flat = flat * taking_part.to(flat.dtype).unsqueeze(1)
+    projected = project_conflicting(flat, random_orders(num_tasks, flat.device))
+    combined = projected.sum(0) / taking_part.sum().clamp_min(1).to(flat.dtype)
     pieces = torch.split(combined, [p.numel() for p in params])
     return [piece.view_as(p) for piece, p in zip(pieces, params, strict=True)]

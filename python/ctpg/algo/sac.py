@@ -11,6 +11,8 @@ relies on). Optimizer steps happen in the Agent, not here.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 from torch import Tensor
@@ -38,16 +40,22 @@ def combine(per_task: Tensor, weight: Tensor, active: Tensor) -> Tensor:
     return per_task * weight * active.to(per_task.dtype) / per_task.numel()
 
 
+def masking_active(step: int, cfg: SACConfig) -> bool:
+    """Whether extreme-task masking applies at ``step`` (from ``loss_mask_after`` on)."""
+    return cfg.loss_mask_after is not None and step >= cfg.loss_mask_after
+
+
 def extreme_tasks(per_task_critic: Tensor, step: int, cfg: SACConfig) -> Tensor:
     """Bool [T]: tasks whose mean critic loss exceeds the threshold (after ``loss_mask_after``).
 
-    The mean critic loss of a task is the mean over its rows of the summed
-    squared TD errors of both critics (importance-weighted when enabled).
-    Masked tasks are left out of the critic, actor and temperature updates.
+    The mean critic loss of a task is the mean over its rows of the summed squared TD
+    errors of both critics (importance-weighted when enabled). Masked tasks are left out
+    of the critic and actor losses; their temperatures keep learning. The guide applies
+    the same rule to its own critics' losses.
     """
-    if cfg.loss_mask_after is None or step < cfg.loss_mask_after:
+    if not masking_active(step, cfg):
         return torch.zeros_like(per_task_critic, dtype=torch.bool)
-    return per_task_critic.detach() > cfg.loss_mask_threshold
+    return per_task_critic.detach().abs() > cfg.loss_mask_threshold
 
 
 def critic_loss(
@@ -89,11 +97,17 @@ def actor_loss(
     critic: TwinCritic,
     log_alpha: Tensor,
     batch: dict[str, Tensor],
+    critic_scope: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> dict[str, Tensor]:
-    """Per sample: alpha_i log pi_i(a|s) - min_q Q_i(s, a), a ~ pi_i(.|s) reparameterised."""
+    """Per sample: alpha_i log pi_i(a|s) - min_q Q_i(s, a), a ~ pi_i(.|s) reparameterised.
+
+    The critic is evaluated inside ``critic_scope()`` (PaCo: without gradient into the
+    shared task embedding).
+    """
     task, num_tasks = batch["task"], log_alpha.numel()
     action, log_prob = actor.sample(batch["obs"], task)
-    q = critic.min_q(batch["obs"], action, task)
+    with critic_scope():
+        q = critic.min_q(batch["obs"], action, task)
     per_sample = log_alpha.detach().exp()[task] * log_prob - q
     return {
         "per_task": per_task_mean(per_sample, task, num_tasks),
@@ -104,11 +118,12 @@ def actor_loss(
 def alpha_loss(
     log_alpha: Tensor, log_prob: Tensor, task: Tensor, target_entropy: float
 ) -> dict[str, Tensor]:
-    """Per sample: -log alpha_i (log pi_i(a|s) + target entropy); gradient on log alpha only.
+    """Per sample: alpha_i (-log pi_i(a|s) - target entropy), alpha_i = exp(log alpha_i).
 
-    Entropy below target (log pi > -target) makes the gradient step raise alpha.
+    The gradient reaches log alpha through exp (as the reference's loss). Entropy below
+    target (log pi > -target) makes the gradient step raise alpha.
     """
-    per_sample = -log_alpha[task] * (log_prob.detach() + target_entropy)
+    per_sample = log_alpha.exp()[task] * (-log_prob.detach() - target_entropy)
     return {
         "per_task": per_task_mean(per_sample, task, log_alpha.numel()),
         "entropy": per_task_mean(-log_prob.detach(), task, log_alpha.numel()),

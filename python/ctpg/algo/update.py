@@ -27,7 +27,13 @@ def _floats(metrics: dict[str, Tensor]) -> dict[str, float]:
 def sac_update(
     agent: Agent, batch: dict[str, Tensor], step: int
 ) -> tuple[dict[str, float], Tensor]:
-    """Critic, actor, temperature and target updates of the control policies."""
+    """Critic, actor, temperature and target updates of the control policies.
+
+    As the reference: the critic loss sets the extreme-task mask, which also masks the
+    actor loss (temperatures are never masked); per-task losses are weighted by
+    softmax(-log alpha) * T, except under PCGrad, whose surgery takes the unweighted,
+    unmasked per-task losses; PaCo's shared task embedding is stepped once, after both.
+    """
     cfg, nets = agent.cfg.sac, agent.nets
     use_pcgrad = agent.cfg.net.base == "pcgrad"
     weight = S.task_weights(agent.log_alpha, cfg.alpha_weight)
@@ -36,19 +42,23 @@ def sac_update(
     masked = S.extreme_tasks(critic["per_task"], step, cfg)
     active = ~masked
     critic_terms = S.combine(critic["per_task"], weight, active)
-    critic_norm = agent._apply("critic", critic_terms, pcgrad=use_pcgrad)
+    critic_norm = agent._apply(
+        "critic", critic["per_task"] if use_pcgrad else critic_terms, pcgrad=use_pcgrad
+    )
 
-    actor = S.actor_loss(nets.actor, nets.critic, agent.log_alpha, batch)
+    actor = S.actor_loss(nets.actor, nets.critic, agent.log_alpha, batch, nets.critic_scope)
     actor_terms = S.combine(actor["per_task"], weight, active)
-    actor_norm = agent._apply("actor", actor_terms, pcgrad=use_pcgrad)
+    actor_norm = agent._apply(
+        "actor", actor["per_task"] if use_pcgrad else actor_terms, pcgrad=use_pcgrad
+    )
 
     alpha = S.alpha_loss(agent.log_alpha, actor["log_prob"], batch["task"], agent.target_entropy)
-    agent._apply("alpha", alpha["per_task"] * active / agent.num_tasks)
+    agent._apply("alpha", alpha["per_task"] / agent.num_tasks)
     S.cap_log_temperature(agent.log_alpha.data, cfg.alpha_max)
     agent.soft_update("critic")
+    agent.step_shared()
 
-    masking = cfg.loss_mask_after is not None and step >= cfg.loss_mask_after
-    if masking and bool(masked.any()):  # no host sync before masking can start
+    if S.masking_active(step, cfg) and bool(masked.any()):  # no host sync before then
         agent.reset_extreme_tasks(masked)
     agent.masked = masked
     agent.num_updates += 1
@@ -88,7 +98,7 @@ def _guide_targets(agent: Agent, seg: dict[str, Tensor]) -> dict[str, Tensor]:
             probs, log_probs, q_next, beta
         )
         out = {"target": target, "included": included}
-        if gcfg.filter_gate:
+        if gcfg.filter_gate != "off":
             b, k, d = seg["obs"].shape
             _, control_log_prob = nets.actor.sample(
                 seg["obs"].reshape(b * k, d), task.repeat_interleave(k)
@@ -103,26 +113,38 @@ def _guide_targets(agent: Agent, seg: dict[str, Tensor]) -> dict[str, Tensor]:
 
 
 def guide_update(agent: Agent, seg: dict[str, Tensor], step: int) -> dict[str, float]:
-    """Guide critic(s), guide actor, guide temperature and target updates on segments."""
-    gcfg, nets = agent.cfg.guide, agent.nets
+    """Guide critic(s), guide actor, guide temperature and target updates on segments.
+
+    As the reference: each guide critic masks the tasks whose mean loss exceeds the
+    control threshold (from the same step on); the guide actor uses the guide critic's
+    mask; losses are means over the segments; beta is never masked.
+    """
+    gcfg, scfg, nets = agent.cfg.guide, agent.cfg.sac, agent.nets
     guide = nets.require_guide()
-    task, obs0 = seg["task"], seg["obs"][:, 0]
+    task, obs0, num_tasks = seg["task"], seg["obs"][:, 0], agent.num_tasks
     targets = _guide_targets(agent, seg)
     if gcfg.hindsight:
         choice = G.hindsight_relabel(nets.actor, seg["obs"], seg["action"], targets["included"])
     else:
         choice = seg["behaviour"]
 
+    def critic_step(name: str, loss: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        per_task = S.per_task_mean(loss["per_sample"].detach(), task, num_tasks)
+        active = ~S.extreme_tasks(per_task, step, scfg)
+        total = G.masked_mean(loss["per_sample"], task, active)
+        agent._apply(name, total.reshape(1))
+        return total, active
+
     critic = G.guide_critic_loss(guide.critic, obs0, task, choice, targets["target"])
-    agent._apply("guide_critic", critic["loss"].reshape(1))
-    metrics = {"loss/guide_critic": critic["loss"], "guide/q": critic["q"]}
-    if gcfg.filter_gate:
+    critic_total, active = critic_step("guide_critic", critic)
+    metrics = {"loss/guide_critic": critic_total, "guide/q": critic["q"]}
+    if gcfg.filter_gate != "off":
         compare = G.guide_critic_loss(guide.compare, obs0, task, choice, targets["compare_target"])
-        agent._apply("compare_critic", compare["loss"].reshape(1))
-        metrics["loss/guide_compare"] = compare["loss"]
+        metrics["loss/guide_compare"] = critic_step("compare_critic", compare)[0]
 
     actor = G.guide_actor_loss(guide.actor, guide.critic, guide.log_beta, obs0, task)
-    agent._apply("guide_actor", actor["loss"].reshape(1))
+    actor_total = G.masked_mean(actor["per_sample"], task, active)
+    agent._apply("guide_actor", actor_total.reshape(1))
     temperature = G.guide_temperature_loss(
         guide.log_beta, actor["entropy"], task, agent.guide_target_entropy
     )
@@ -133,12 +155,13 @@ def guide_update(agent: Agent, seg: dict[str, Tensor], step: int) -> dict[str, f
     agent.num_guide_updates += 1
     metrics.update(
         {
-            "loss/guide_actor": actor["loss"],
+            "loss/guide_actor": actor_total,
             "loss/guide_beta": temperature["loss"],
             "guide/entropy": actor["entropy"].mean(),
             "guide/beta_mean": guide.log_beta.detach().exp().mean(),
             "guide/relabel_rate": (choice != seg["behaviour"]).float().mean(),
             "guide/segment_length": targets["included"].sum(1).mean(),
+            "guide/masked_tasks": (~active).sum(),
         }
     )
     return _floats(metrics)

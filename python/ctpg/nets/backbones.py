@@ -9,6 +9,9 @@ one-hots into a single ``[N * T]`` forward.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
@@ -65,15 +68,65 @@ class SingleNet(TaskNet):
         return self.body(shared).transpose(0, 1)
 
 
-class PacoNet(TaskNet):
-    """``paco``: every layer holds K parameter sets; task t uses sum_k w_tk (W_k x + b_k).
+class TaskEmbedding(nn.Module):
+    """PaCo's task encoder: one learned composition vector w_t per task, [T, K].
 
-    One composition vector w_t per task and network (PaCo's task embedding),
-    initialised as a random convex combination (uniform on the simplex).
+    One instance is shared by the actor and both critics (and the target critics read it
+    too), as the reference's single task encoder. Initialised xavier-uniform like the
+    reference's ``nn.Embedding``. ``detached()`` makes readers see it without gradient
+    (the critic inside the actor loss does, as in the reference).
+    """
+
+    def __init__(self, num_tasks: int, num_sets: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(num_tasks, num_sets))
+        nn.init.xavier_uniform_(self.weight)
+        self._detach = False
+
+    def forward(self) -> Tensor:
+        return self.weight.detach() if self._detach else self.weight
+
+    @contextlib.contextmanager
+    def detached(self) -> Iterator[None]:
+        """Within the block, ``forward`` returns the weights without gradient."""
+        previous, self._detach = self._detach, True
+        try:
+            yield
+        finally:
+            self._detach = previous
+
+    @torch.no_grad()
+    def reset_tasks(self, reset: Tensor) -> None:
+        """PaCo's extreme-task reset: each w_i of a ``reset`` task (bool [T]) becomes a
+        random convex combination of the w of the other tasks (uniform coefficients,
+        normalised to sum 1); when every task is reset, all are redrawn xavier-uniform."""
+        if not bool(reset.any()):
+            return
+        keep = ~reset
+        if not bool(keep.any()):
+            nn.init.xavier_uniform_(self.weight)
+            return
+        coeff = torch.rand(int(reset.sum()), int(keep.sum())).to(self.weight)
+        coeff = coeff / coeff.sum(dim=1, keepdim=True).clamp_min(1e-12)
+        self.weight[reset] = coeff @ self.weight[keep]
+
+
+class PacoNet(TaskNet):
+    """``paco``: ``paco_layers`` compositional hidden layers of width ``paco_width`` and a
+    compositional output layer; task t applies sum_k w_tk (W_k x + b_k) in every layer.
+
+    The composition vectors come from a ``TaskEmbedding`` that may be shared with other
+    networks (``embedding``); without one the network owns its own.
     """
 
     def __init__(
-        self, in_dim: int, out_dim: int, num_tasks: int, hidden: tuple[int, ...], num_sets: int
+        self,
+        in_dim: int,
+        out_dim: int,
+        num_tasks: int,
+        hidden: tuple[int, ...],
+        num_sets: int,
+        embedding: TaskEmbedding | None = None,
     ) -> None:
         super().__init__()
         self.num_tasks = num_tasks
@@ -81,11 +134,12 @@ class PacoNet(TaskNet):
         self.layers: list[CompositionalLinear] = nn.ModuleList(  # type: ignore[assignment]
             CompositionalLinear(num_sets, a, b) for a, b in zip(dims[:-1], dims[1:], strict=True)
         )
-        self.composition = nn.Parameter(_random_simplex(num_tasks, num_sets))
+        self.embedding = TaskEmbedding(num_tasks, num_sets) if embedding is None else embedding
 
     def _run(self, x: Tensor, shared_input: bool) -> Tensor:
+        composition = self.embedding()
         for i, layer in enumerate(self.layers):
-            weight, bias = layer.compose(self.composition)
+            weight, bias = layer.compose(composition)
             if shared_input and i == 0:
                 x = torch.einsum("ni,tio->tno", x, weight) + bias.unsqueeze(1)
             else:
@@ -101,25 +155,18 @@ class PacoNet(TaskNet):
     def forward_all(self, x: Tensor) -> Tensor:
         return self._run(x, shared_input=True).transpose(0, 1)
 
-    @torch.no_grad()
-    def reset_tasks(self, reset: Tensor) -> None:
-        """Re-initialise w_i of tasks in ``reset`` (bool [T]) as random convex
-        combinations of the w of the tasks not reset; no-op if every task is reset."""
-        keep = ~reset
-        if not bool(reset.any()) or not bool(keep.any()):
-            return
-        coeff = _random_simplex(int(reset.sum()), int(keep.sum())).to(self.composition)
-        self.composition[reset] = coeff @ self.composition[keep]
 
+def build_task_net(
+    cfg: NetConfig,
+    in_dim: int,
+    out_dim: int,
+    num_tasks: int,
+    embedding: TaskEmbedding | None = None,
+) -> TaskNet:
+    """The backbone of ``cfg.base`` with input ``in_dim`` and output ``out_dim``.
 
-def _random_simplex(rows: int, size: int) -> Tensor:
-    """Rows drawn uniformly from the probability simplex (Dirichlet(1))."""
-    e = -torch.log(torch.rand(rows, size).clamp_min(1e-12))
-    return e / e.sum(dim=1, keepdim=True)
-
-
-def build_task_net(cfg: NetConfig, in_dim: int, out_dim: int, num_tasks: int) -> TaskNet:
-    """The backbone of ``cfg.base`` with input ``in_dim`` and output ``out_dim``."""
+    ``embedding``: PaCo's shared task encoder (ignored by the other bases).
+    """
     if cfg.base in ("mtsac", "pcgrad"):
         return OneHotNet(in_dim, out_dim, num_tasks, cfg.hidden)
     if cfg.base == "mhsac":
@@ -127,7 +174,8 @@ def build_task_net(cfg: NetConfig, in_dim: int, out_dim: int, num_tasks: int) ->
     if cfg.base == "single":
         return SingleNet(in_dim, out_dim, num_tasks, cfg.hidden)
     if cfg.base == "paco":
-        return PacoNet(in_dim, out_dim, num_tasks, cfg.hidden, cfg.paco_k)
+        hidden = (cfg.paco_width,) * cfg.paco_layers
+        return PacoNet(in_dim, out_dim, num_tasks, hidden, cfg.paco_k, embedding)
     if cfg.base == "sm":
         return SoftModularNet(in_dim, out_dim, num_tasks, cfg)
     raise ValueError(f"base: unknown base method {cfg.base!r}")

@@ -45,22 +45,40 @@ class TaskGroups:
 _GATHER_LIMIT = 4096
 
 
-def _uniform_(tensor: Tensor, fan_in: int) -> Tensor:
-    bound = 1.0 / math.sqrt(fan_in)
+def xavier_stack(count: int, in_dim: int, out_dim: int) -> Tensor:
+    """``count`` weight matrices [count, in, out], each xavier-uniform on its own (in, out).
+
+    The bound sqrt(6 / (in + out)) is that of one ``in -> out`` linear map, as the
+    reference initialises every per-task, per-module and per-parameter-set matrix.
+    """
+    bound = math.sqrt(6.0 / (in_dim + out_dim))
     with torch.no_grad():
-        return tensor.uniform_(-bound, bound)
+        return torch.empty(count, in_dim, out_dim).uniform_(-bound, bound)
+
+
+def init_linear_(layer: nn.Linear) -> nn.Linear:
+    """Xavier-uniform weight, zero bias (the reference's initialisation of every layer)."""
+    nn.init.xavier_uniform_(layer.weight)
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
+    return layer
+
+
+def linear(in_dim: int, out_dim: int) -> nn.Linear:
+    """``nn.Linear`` with xavier-uniform weight and zero bias."""
+    return init_linear_(nn.Linear(in_dim, out_dim))
 
 
 class BatchedLinear(nn.Module):
     """T independent linear layers: weight [T, in, out], bias [T, out].
 
-    Initialised like ``nn.Linear`` for each task.
+    Each task's matrix starts xavier-uniform, every bias at zero.
     """
 
     def __init__(self, num_tasks: int, in_dim: int, out_dim: int) -> None:
         super().__init__()
-        self.weight = nn.Parameter(_uniform_(torch.empty(num_tasks, in_dim, out_dim), in_dim))
-        self.bias = nn.Parameter(_uniform_(torch.empty(num_tasks, out_dim), in_dim))
+        self.weight = nn.Parameter(xavier_stack(num_tasks, in_dim, out_dim))
+        self.bias = nn.Parameter(torch.zeros(num_tasks, out_dim))
 
     def forward(self, x: Tensor) -> Tensor:
         """x [T, B, in] -> [T, B, out]: task t's rows through task t's weights."""
@@ -111,8 +129,8 @@ class CompositionalLinear(nn.Module):
 
     def __init__(self, num_sets: int, in_dim: int, out_dim: int) -> None:
         super().__init__()
-        self.weight = nn.Parameter(_uniform_(torch.empty(num_sets, in_dim, out_dim), in_dim))
-        self.bias = nn.Parameter(_uniform_(torch.empty(num_sets, out_dim), in_dim))
+        self.weight = nn.Parameter(xavier_stack(num_sets, in_dim, out_dim))
+        self.bias = nn.Parameter(torch.zeros(num_sets, out_dim))
 
     def compose(self, w: Tensor) -> tuple[Tensor, Tensor]:
         """w [T, K] -> (weight [T, in, out], bias [T, out])."""
@@ -120,10 +138,10 @@ class CompositionalLinear(nn.Module):
 
 
 def mlp(in_dim: int, hidden: tuple[int, ...], out_dim: int) -> nn.Sequential:
-    """Plain ReLU MLP."""
+    """Plain ReLU MLP (no activation after the last layer), xavier-initialised."""
     dims = (in_dim, *hidden)
     layers: list[nn.Module] = []
     for a, b in zip(dims[:-1], dims[1:], strict=True):
-        layers += [nn.Linear(a, b), nn.ReLU()]
-    layers.append(nn.Linear(dims[-1], out_dim))
+        layers += [linear(a, b), nn.ReLU()]
+    layers.append(linear(dims[-1], out_dim))
     return nn.Sequential(*layers)

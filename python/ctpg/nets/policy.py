@@ -9,7 +9,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ctpg.algo.config import NetConfig
-from ctpg.nets.backbones import build_task_net
+from ctpg.nets.backbones import TaskEmbedding, build_task_net
 from ctpg.nets.task_net import TaskNet
 
 _LOG2 = math.log(2.0)
@@ -37,17 +37,28 @@ def _tanh_log_det(u: Tensor) -> Tensor:
 
 
 class TanhGaussianActor(nn.Module):
-    """pi_i(a|s) = tanh(N(mu_i(s), sigma_i(s))); log sigma squashed into [min, max] by tanh."""
+    """pi_i(a|s) = tanh(N(mu_i(s), sigma_i(s))).
 
-    def __init__(self, cfg: NetConfig, obs_dim: int, action_dim: int, num_tasks: int) -> None:
+    The network outputs the mean and a raw log sigma, which is hard-clamped to
+    [log_std_min, log_std_max] (as the reference's actor): an untrained network outputs
+    raw values near 0, so the untrained policy has sigma ~ 1 and explores widely.
+    """
+
+    def __init__(
+        self,
+        cfg: NetConfig,
+        obs_dim: int,
+        action_dim: int,
+        num_tasks: int,
+        embedding: TaskEmbedding | None = None,
+    ) -> None:
         super().__init__()
-        self.net: TaskNet = build_task_net(cfg, obs_dim, 2 * action_dim, num_tasks)
+        self.net: TaskNet = build_task_net(cfg, obs_dim, 2 * action_dim, num_tasks, embedding)
         self.log_std_min, self.log_std_max = cfg.log_std_min, cfg.log_std_max
 
     def _split(self, out: Tensor) -> tuple[Tensor, Tensor]:
         mean, raw = out.chunk(2, dim=-1)
-        scaled = 0.5 * (torch.tanh(raw) + 1.0)
-        return mean, self.log_std_min + (self.log_std_max - self.log_std_min) * scaled
+        return mean, raw.clamp(self.log_std_min, self.log_std_max)
 
     def params(self, obs: Tensor, task: Tensor) -> tuple[Tensor, Tensor]:
         """(mean, log_std), each [N, A], of task[n]'s policy at obs[n]."""
@@ -76,10 +87,17 @@ class TanhGaussianActor(nn.Module):
 class TwinCritic(nn.Module):
     """Two independent Q-networks Q_i^1, Q_i^2 of the same base architecture."""
 
-    def __init__(self, cfg: NetConfig, obs_dim: int, action_dim: int, num_tasks: int) -> None:
+    def __init__(
+        self,
+        cfg: NetConfig,
+        obs_dim: int,
+        action_dim: int,
+        num_tasks: int,
+        embedding: TaskEmbedding | None = None,
+    ) -> None:
         super().__init__()
         self.q = nn.ModuleList(
-            build_task_net(cfg, obs_dim + action_dim, 1, num_tasks) for _ in range(2)
+            build_task_net(cfg, obs_dim + action_dim, 1, num_tasks, embedding) for _ in range(2)
         )
 
     def forward(self, obs: Tensor, action: Tensor, task: Tensor) -> Tensor:
