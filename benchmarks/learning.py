@@ -1,12 +1,22 @@
 """Learning evidence: a base method vs w/ QMP vs w/ CTPG on the same seeds.
 
-Runs ``ctpg.train`` for every (sharing, seed) pair with one preset and base method, each in
-its own process (``--workers`` at a time), and writes a Markdown table of the final and
-mean-over-evaluations (sample-efficiency) success and return per method, plus the raw
-per-run numbers as CSV. Example (the README's table):
+Runs ``python -m ctpg.train`` for every (sharing, seed) pair with one preset and base
+method, each in its own process (``--workers`` at a time, one torch thread and one engine
+thread each). Re-running the same command skips finished runs and resumes unfinished
+ones from their last checkpoint. Writes into ``--out``:
 
-    python benchmarks/learning.py --preset quick --base mhsac --steps 20000 --seeds 0 1 2 \
-        --eval-episodes 8 --env-backend native --out benchmarks/results/learning_quick
+- ``table.md``: per method, mean +- std over seeds of the final and the
+  mean-over-evaluations (sample efficiency) success and return, final success (or return)
+  per task, per-seed finals, and for CTPG runs the guide's diagnostics;
+- ``runs.csv``: the same numbers per run;
+- ``<metric>.png`` / ``<metric>_per_task.png`` (mean over seeds with a shaded band of one
+  standard deviation) and ``guide_rates_*.png`` / ``guide_choices_*.png`` for CTPG runs.
+
+Options after ``--`` go to every ``ctpg.train`` run (for example a narrower network).
+Example (the README's quick table):
+
+    python benchmarks/learning.py --preset quick --base mhsac --seeds 0 1 2 3 4 \
+        --out benchmarks/results/learning_quick
 """
 
 from __future__ import annotations
@@ -21,8 +31,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ctpg.config import load_yaml
+from ctpg.logging import read_metrics
+from ctpg.plot import guide_choice_shares, plot_methods, task_names
 
 METHODS = {"none": "base", "qmp": "w/ QMP", "ctpg": "w/ CTPG"}
+GUIDE_COLUMNS = (
+    ("guide/own_rate", "own-task rate"),
+    ("guide/gated_decisions", "gated decisions"),
+    ("guide/mask_rate", "mask rate"),
+    ("guide/empty_mask_rate", "empty-mask rate"),
+    ("guide/gate_own_pass", "own passes gate"),
+    ("guide/gate_gap", "Qc(own) - V"),
+    ("guide/blocked", "blocked tasks"),
+)
 
 
 def run_one(args: argparse.Namespace, sharing: str, seed: int) -> Path:
@@ -30,70 +51,73 @@ def run_one(args: argparse.Namespace, sharing: str, seed: int) -> Path:
     run_dir = Path(args.out) / "runs" / f"{args.base}-{sharing}-s{seed}"
     if (run_dir / "metrics.csv").exists() and _finished(run_dir, args.steps):
         return run_dir
-    common = [
-        "--steps",
-        str(args.steps),
-        "--run-dir",
-        str(run_dir),
-        "--device",
-        args.device,
-        "--torch-threads",
-        str(args.torch_threads),
-        "--no-progress",
-    ]
+    common = ["--run-dir", str(run_dir), "--device", args.device, "--no-progress"]
+    common += ["--torch-threads", str(args.torch_threads), "--num-threads", "1"]
+    if args.steps:
+        common += ["--steps", str(args.steps)]
     if (run_dir / "checkpoints" / "checkpoint.pt").exists():
         options = ["--resume"]
     else:
-        options = [
-            "--preset",
-            args.preset,
-            "--base",
-            args.base,
-            "--sharing",
-            sharing,
-            "--seed",
-            str(seed),
-        ]
-        if args.env_backend:
-            options += ["--env-backend", args.env_backend]
+        options = ["--preset", args.preset, "--base", args.base, "--sharing", sharing]
+        options += ["--seed", str(seed), *args.train_options]
         if args.eval_every:
             options += ["--eval-every", str(args.eval_every)]
         if args.eval_episodes:
             options += ["--eval-episodes", str(args.eval_episodes)]
     start = time.perf_counter()
+    log = run_dir.parent / f"{run_dir.name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "ctpg.train", *options, *common]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    with log.open("a") as out:
+        result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{sharing} seed {seed} failed; see {log}")
     print(f"{sharing} seed {seed}: {time.perf_counter() - start:.0f} s", flush=True)
     return run_dir
 
 
-def _rows(run_dir: Path) -> list[dict[str, str]]:
-    with (run_dir / "metrics.csv").open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _finished(run_dir: Path, steps: int) -> bool:
-    rows = _rows(run_dir)
-    return bool(rows) and int(rows[-1]["step"]) >= steps
+def _finished(run_dir: Path, steps: int | None) -> bool:
+    rows = read_metrics(run_dir / "metrics.csv")
+    if not rows:
+        return False
+    target = steps or load_yaml(run_dir / "config.yaml").steps
+    return int(rows[-1]["step"]) >= target
 
 
 def summarize(run_dir: Path) -> dict[str, float]:
-    """Final and mean-over-evaluations success and return of one run."""
-    rows = _rows(run_dir)
+    """Final and mean-over-evaluations success and return of one run, final per-task
+    values and (CTPG) the guide diagnostics averaged over the last half of the run."""
+    rows = read_metrics(run_dir / "metrics.csv")
     success = [float(r["eval/success"]) for r in rows]
     returns = [float(r["eval/return"]) for r in rows]
-    per_task = {
-        key.split("/")[1]: float(value)
-        for key, value in rows[-1].items()
-        if key.startswith("eval/") and key.endswith("/success") and key.count("/") == 2
-    }
-    return {
+    out = {
         "success": success[-1],
         "return": returns[-1],
         "success_auc": statistics.fmean(success),
         "return_auc": statistics.fmean(returns),
-        **{f"task:{name}": value for name, value in per_task.items()},
+        "minutes": run_minutes(rows),
     }
+    for name in task_names(rows):
+        out[f"task:{name}:success"] = float(rows[-1][f"eval/{name}/success"])
+        out[f"task:{name}:return"] = float(rows[-1][f"eval/{name}/return"])
+    tail = rows[len(rows) // 2 :]
+    for key, _ in GUIDE_COLUMNS:
+        values = [float(r[key]) for r in tail if r.get(key, "") != ""]
+        if values:
+            out[key] = statistics.fmean(values)
+    return out
+
+
+def run_minutes(rows: list[dict[str, str]]) -> float:
+    """Wall-clock minutes of a run from its rows: training steps over the measured step
+    rate between evaluations, plus the evaluations' own time (resumes do not count)."""
+    total, previous = 0.0, 0
+    for r in rows:
+        step = int(r["step"])
+        total += (step - previous) / max(float(r["perf/sps"]), 1e-9)
+        total += float(r.get("perf/eval_seconds", 0.0) or 0.0)
+        previous = step
+    return total / 60.0
 
 
 def _cell(values: list[float], digits: int) -> str:
@@ -102,62 +126,93 @@ def _cell(values: list[float], digits: int) -> str:
     return f"{mean:.{digits}f} ± {spread:.{digits}f}"
 
 
-def _per_task_table(
-    args: argparse.Namespace, results: dict[str, list[dict[str, float]]]
-) -> list[str]:
-    runs = [r for rs in results.values() for r in rs]
-    if not runs:
-        return []
-    tasks = [key for key in runs[0] if key.startswith("task:")]
-    lines = [
-        "",
-        "Final success per task (mean over seeds):",
-        "",
-        "| method | " + " | ".join(t.removeprefix("task:") for t in tasks) + " |",
-        "| --- |" + " --- |" * len(tasks),
-    ]
-    for sharing, rs in results.items():
-        if rs:
-            cells = [f"{statistics.fmean(r[t] for r in rs):.2f}" for t in tasks]
-            lines.append(f"| {args.base} {METHODS[sharing]} | " + " | ".join(cells) + " |")
-    return lines
+def _label(args: argparse.Namespace, sharing: str) -> str:
+    return f"{args.base} {METHODS[sharing]}"
 
 
-def write_table(args: argparse.Namespace, results: dict[str, list[dict[str, float]]]) -> str:
-    """Markdown table (mean ± std over seeds) and raw CSV; returns the table."""
+def write_table(
+    args: argparse.Namespace, results: dict[str, list[dict[str, float]]], tasks: list[str]
+) -> str:
+    """Markdown tables (mean ± std over seeds) and raw CSV; returns the Markdown."""
+    metric, digits = args.metric, 2 if args.metric == "success" else 0
     lines = [
-        f"preset `{args.preset}`, base `{args.base}`, {args.steps} steps per task, "
-        f"evaluation every {args.eval_every} steps with "
-        f"{args.eval_episodes} episodes per task, "
-        f"seeds {' '.join(map(str, args.seeds))} (mean ± std over seeds)",
+        f"preset `{args.preset}`, base `{args.base}`, {args.steps_label} steps per task, "
+        f"evaluation every {args.eval_every} steps with {args.eval_episodes} episodes per "
+        f"task, seeds {' '.join(map(str, args.seeds))}"
+        + (f", options `{' '.join(args.train_options)}`" if args.train_options else "")
+        + " (mean ± std over seeds)",
         "",
         "| method | final success | final return | mean success over evals "
-        "| mean return over evals |",
-        "| --- | --- | --- | --- | --- |",
+        "| mean return over evals | minutes per run |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for sharing, runs in results.items():
-        if not runs:
-            continue
         cells = [
             _cell([r["success"] for r in runs], 2),
             _cell([r["return"] for r in runs], 0),
             _cell([r["success_auc"] for r in runs], 2),
             _cell([r["return_auc"] for r in runs], 0),
+            f"{statistics.fmean(r['minutes'] for r in runs):.1f}",
         ]
-        lines.append(f"| {args.base} {METHODS[sharing]} | " + " | ".join(cells) + " |")
-    lines += _per_task_table(args, results)
+        lines.append(f"| {_label(args, sharing)} | " + " | ".join(cells) + " |")
+    lines += ["", f"Final {metric} per task (mean ± std over seeds):", ""]
+    lines += ["| method | " + " | ".join(tasks) + " |", "| --- |" + " --- |" * len(tasks)]
+    for sharing, runs in results.items():
+        cells = [_cell([r[f"task:{t}:{metric}"] for r in runs], digits) for t in tasks]
+        lines.append(f"| {_label(args, sharing)} | " + " | ".join(cells) + " |")
+    lines += ["", f"Final {metric} per seed (task mean):", ""]
+    lines += ["| method | " + " | ".join(f"seed {s}" for s in args.seeds) + " |"]
+    lines += ["| --- |" + " --- |" * len(args.seeds)]
+    for sharing, runs in results.items():
+        cells = [f"{r[metric]:.{digits}f}" for r in runs]
+        lines.append(f"| {_label(args, sharing)} | " + " | ".join(cells) + " |")
+    if "ctpg" in results:
+        lines += _guide_tables(args, results["ctpg"], tasks)
     table = "\n".join(lines) + "\n"
     out = Path(args.out)
     (out / "table.md").write_text(table)
-    with (out / "runs.csv").open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["sharing", "seed", "success", "return", "success_auc", "return_auc"])
-        for sharing, runs in results.items():
-            for seed, r in zip(args.seeds, runs, strict=False):
-                writer.writerow(
-                    [sharing, seed, r["success"], r["return"], r["success_auc"], r["return_auc"]]
-                )
+    _write_csv(out / "runs.csv", args.seeds, results)
     return table
+
+
+def _guide_tables(
+    args: argparse.Namespace, runs: list[dict[str, float]], tasks: list[str]
+) -> list[str]:
+    lines = [
+        "",
+        "Guide diagnostics of the CTPG runs (mean over the evaluations of the last half",
+        "of each run; mean ± std over seeds):",
+        "",
+    ]
+    present = [(k, name) for k, name in GUIDE_COLUMNS if all(k in r for r in runs)]
+    lines += ["| " + " | ".join(name for _, name in present) + " |"]
+    lines += ["|" + " --- |" * len(present)]
+    digits = {"guide/gated_decisions": 0, "guide/gate_gap": 1, "guide/blocked": 1}
+    cells = [_cell([r[k] for r in runs], digits.get(k, 2)) for k, _ in present]
+    lines += ["| " + " | ".join(cells) + " |"]
+    ctpg_dirs = [Path(args.out) / "runs" / f"{args.base}-ctpg-s{s}" for s in args.seeds]
+    shares = guide_choice_shares([read_metrics(d / "metrics.csv") for d in ctpg_dirs], tasks)
+    short = [t.removesuffix("-v3") for t in tasks]
+    lines += [
+        "",
+        "Which task's policy each task followed (share of guide decisions, last half of",
+        "training, mean over seeds; rows: task, columns: behaviour task):",
+        "",
+    ]
+    lines += ["| task | " + " | ".join(short) + " |", "| --- |" + " --- |" * len(tasks)]
+    for name, row in zip(short, shares, strict=True):
+        lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" for v in row) + " |")
+    return lines
+
+
+def _write_csv(path: Path, seeds: list[int], results: dict[str, list[dict[str, float]]]) -> None:
+    keys = sorted({k for runs in results.values() for r in runs for k in r})
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["sharing", "seed", *keys])
+        for sharing, runs in results.items():
+            for seed, r in zip(seeds, runs, strict=True):
+                writer.writerow([sharing, seed, *(r.get(k, "") for k in keys)])
 
 
 def main() -> None:
@@ -166,25 +221,38 @@ def main() -> None:
     p.add_argument("--base", default="mhsac")
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--steps", type=int, default=15_000)
+    p.add_argument("--steps", type=int, default=0, help="0 keeps the preset's")
     p.add_argument("--eval-every", type=int, default=0, help="0 keeps the preset's")
     p.add_argument("--eval-episodes", type=int, default=0, help="0 keeps the preset's")
-    p.add_argument("--env-backend", choices=["native", "python"], default=None)
+    p.add_argument(
+        "--metric",
+        choices=["success", "return"],
+        default=None,
+        help="headline metric (default: return for HalfCheetah, else success)",
+    )
     p.add_argument("--device", default="cpu")
     p.add_argument("--torch-threads", type=int, default=1)
     p.add_argument("--workers", type=int, default=2, help="runs in parallel")
     p.add_argument("--out", default="benchmarks/results/learning")
-    args = p.parse_args()
+    args, extra = p.parse_known_args()
+    args.train_options = [a for a in extra if a != "--"]
+    args.metric = args.metric or ("return" if args.preset.startswith("halfcheetah") else "success")
     Path(args.out).mkdir(parents=True, exist_ok=True)
     jobs = [(sharing, seed) for seed in args.seeds for sharing in args.methods]
     with ThreadPoolExecutor(max_workers=args.workers) as pool:
         dirs = list(pool.map(lambda job: run_one(args, *job), jobs))
     run_cfg = load_yaml(dirs[0] / "config.yaml")
     args.eval_every, args.eval_episodes = run_cfg.eval_every, run_cfg.eval_episodes
+    args.steps_label = run_cfg.steps
     results: dict[str, list[dict[str, float]]] = {sharing: [] for sharing in args.methods}
+    groups: dict[str, list[str | Path]] = {_label(args, s): [] for s in args.methods}
     for (sharing, _), run_dir in zip(jobs, dirs, strict=True):
         results[sharing].append(summarize(run_dir))
-    print(write_table(args, results))
+        groups[_label(args, sharing)].append(run_dir)
+    tasks = task_names(read_metrics(dirs[0] / "metrics.csv"))
+    print(write_table(args, results, tasks))
+    for path in plot_methods(groups, args.out, args.metric):
+        print(path)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from ctpg.algo.config import BASES, FILTER_GATES, SHARINGS
+from ctpg.algo.config import BASES, COMPARE_BOOTSTRAPS, FILTER_GATES, SHARINGS
 from ctpg.config import BACKENDS, DEVICES, PRESETS, REPLAY_KINDS, TrainConfig, load_yaml, preset
 
 # Options that define a run and therefore cannot change when it is resumed.
@@ -32,10 +32,12 @@ _FIXED_ON_RESUME = (
     "replay",
     "guide_step",
     "filter_gate",
+    "compare_bootstrap",
     "no_block_gate",
     "no_hindsight",
     "batch_size",
     "warmup_steps",
+    "hidden",
 )
 
 
@@ -80,12 +82,25 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument("--device", choices=DEVICES, help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--env-backend", choices=BACKENDS, help="native C++ engine or python envs")
     p.add_argument("--replay", choices=REPLAY_KINDS, help="uniform or prioritized replay")
+    p.add_argument(
+        "--hidden",
+        type=_positive,
+        nargs="+",
+        metavar="WIDTH",
+        help="hidden widths of the MLP backbones and the guide networks (e.g. 256 256 256)",
+    )
     p.add_argument("--guide-step", type=_positive, help="K: steps a behaviour task is kept")
     p.add_argument(
         "--filter-gate",
         choices=FILTER_GATES,
         help="policy-filter gate: on (sample unmasked tasks only, default), reference (as the "
         "published code: mask computed, guide sampled unmasked), off (ablation)",
+    )
+    p.add_argument(
+        "--compare-bootstrap",
+        choices=COMPARE_BOOTSTRAPS,
+        help="comparison critic bootstraps from the own policy's value (own, default) or the "
+        "guide's mixture (guide, as the published code)",
     )
     p.add_argument("--no-block-gate", action="store_true", help="ablate the guide-block gate")
     p.add_argument("--no-hindsight", action="store_true", help="ablate hindsight relabelling")
@@ -110,7 +125,7 @@ def _check_combinations(args: argparse.Namespace) -> None:
             raise ValueError(f"{option}: cannot be changed with --resume (the run fixes it)")
         return
     sharing = args.sharing or "ctpg"
-    for name in ("guide_step", "filter_gate", "no_block_gate", "no_hindsight"):
+    for name in ("guide_step", "filter_gate", "compare_bootstrap", "no_block_gate", "no_hindsight"):
         if getattr(args, name) not in (None, False) and sharing != "ctpg":
             option = "--" + name.replace("_", "-")
             raise ValueError(f"{option}: only applies with --sharing ctpg (got {sharing})")
@@ -126,10 +141,13 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
         guide_step=args.guide_step,
         batch_size=args.batch_size,
         filter_gate=args.filter_gate,
+        compare_bootstrap=args.compare_bootstrap,
         block_gate=False if args.no_block_gate else None,
         hindsight=False if args.no_hindsight else None,
     )
-    agent = _replace(agent, net=_replace(agent.net, base=args.base), sharing=args.sharing)
+    hidden = tuple(args.hidden) if args.hidden else None
+    net = _replace(agent.net, base=args.base, hidden=hidden)
+    agent = _replace(agent, net=net, sharing=args.sharing)
     agent = dataclasses.replace(agent, guide=guide)
     env = _replace(cfg.env, backend=args.env_backend, num_threads=args.num_threads)
     return _replace(

@@ -169,26 +169,35 @@ def _paper(name: str, env: EnvConfig, steps: int, batch: int, capacity: int) -> 
 
 
 def _quick() -> TrainConfig:
-    """Small networks and batches on three easy MetaWorld tasks (see README "Training")."""
+    """Three MetaWorld tasks with fixed goals, small networks (see README "Training")."""
     net = NetConfig(
-        base="mhsac", hidden=(128, 128), sm_width=128, sm_module_width=64, sm_routing_width=64
+        base="mhsac",
+        hidden=(64, 64),
+        sm_width=64,
+        sm_module_width=32,
+        sm_routing_width=64,
+        paco_layers=2,
+        paco_width=64,
     )
     agent = AgentConfig(
         net=net,
         sharing="ctpg",
-        sac=SACConfig(lr=1e-3, grad_clip=None),
-        guide=GuideConfig(batch_size=96, filter_after=2000),
+        sac=SACConfig(lr=1e-3, alpha_init=0.1, grad_clip=1.0),
+        guide=GuideConfig(batch_size=96),
+    )
+    env = EnvConfig(
+        benchmark="custom", tasks=QUICK_TASKS, backend="native", num_threads=1, random_goals=False
     )
     return TrainConfig(
         name="quick",
-        steps=10_000,
+        steps=15_000,
         batch_size=96,
         warmup_steps=1500,
-        eval_every=2000,
-        eval_episodes=4,
+        eval_every=2500,
+        eval_episodes=1,
         log_every=500,
         torch_threads=1,
-        env=EnvConfig(benchmark="custom", tasks=QUICK_TASKS, backend="native"),
+        env=env,
         replay=ReplayConfig(capacity=300_000),
         agent=agent,
     )

@@ -1,17 +1,43 @@
-"""Success and return curves of a run from its metrics.csv (needs matplotlib, optional).
+"""Curves of runs from their metrics.csv (needs matplotlib, optional).
 
 ``python -m ctpg.plot runs/<name> [more runs...]`` writes ``<first run>/plots/success.png``
 and ``return.png``: the task-mean curve of every run given (to compare methods), and for a
 single run also its per-task curves.
+
+``plot_methods({method: [run dirs over seeds]}, out)`` draws what a comparison over seeds
+needs: the mean curve of each method with a shaded band of one standard deviation over
+seeds (``<metric>.png``), the same per task (``<metric>_per_task.png``) and, for CTPG runs,
+the guide's diagnostics (``guide_rates.png``: own-task, mask, empty-mask and own-pass rates
+over training; ``guide_choices.png``: which task's policy each task followed over the last
+part of training).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
 from ctpg.logging import read_metrics
+
+GUIDE_RATES = (
+    ("guide/own_rate", "own-task rate"),
+    ("guide/mask_rate", "mask rate (gate acting)"),
+    ("guide/empty_mask_rate", "empty-mask rate (gate acting)"),
+    ("guide/gate_own_pass", "own task passes the gate (probe)"),
+)
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib  # type: ignore[import-not-found, unused-ignore]
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
+    except ImportError as error:
+        raise RuntimeError("plotting needs matplotlib: pip install matplotlib") from error
+    return plt
 
 
 def _curve(rows: list[dict[str, str]], key: str) -> tuple[list[int], list[float]]:
@@ -21,13 +47,7 @@ def _curve(rows: list[dict[str, str]], key: str) -> tuple[list[int], list[float]
 
 def plot_runs(run_dirs: list[str | Path], out_dir: str | Path | None = None) -> list[Path]:
     """Write success.png and return.png; returns the written paths."""
-    try:
-        import matplotlib  # type: ignore[import-not-found, unused-ignore]
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
-    except ImportError as error:
-        raise RuntimeError("plotting needs matplotlib: pip install matplotlib") from error
+    plt = _pyplot()
     runs = [Path(d) for d in run_dirs]
     out = Path(out_dir) if out_dir else runs[0] / "plots"
     out.mkdir(parents=True, exist_ok=True)
@@ -54,6 +74,142 @@ def _per_task(ax: Any, rows: list[dict[str, str]], metric: str) -> None:
     for key in keys:
         if key.count("/") == 2:
             ax.plot(*_curve(rows, key), label=key.split("/")[1], alpha=0.5, linewidth=1)
+
+
+def mean_band(
+    runs: list[list[dict[str, str]]], key: str
+) -> tuple[list[int], list[float], list[float]]:
+    """Steps present in every run, and the mean and standard deviation (over runs) of
+    ``key`` at those steps."""
+    curves = [dict(zip(*_curve(rows, key), strict=True)) for rows in runs]
+    steps = sorted(set.intersection(*(set(c) for c in curves))) if curves else []
+    means, stds = [], []
+    for step in steps:
+        values = [c[step] for c in curves]
+        mean = sum(values) / len(values)
+        means.append(mean)
+        stds.append(math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)))
+    return steps, means, stds
+
+
+def task_names(rows: list[dict[str, str]]) -> list[str]:
+    """Task names of a run, from its ``eval/<task>/success`` columns."""
+    return [
+        k.split("/")[1]
+        for k in rows[0]
+        if k.startswith("eval/") and k.endswith("/success") and k.count("/") == 2
+    ]
+
+
+def plot_methods(
+    groups: dict[str, list[str | Path]], out_dir: str | Path, metric: str = "success"
+) -> list[Path]:
+    """Mean +- std over seeds per method; per-task grid; CTPG guide diagnostics."""
+    plt = _pyplot()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data = {m: [read_metrics(Path(d) / "metrics.csv") for d in dirs] for m, dirs in groups.items()}
+    data = {m: runs for m, runs in data.items() if runs}
+    written = [_bands(plt, data, f"eval/{metric}", f"evaluation {metric}", out / f"{metric}.png")]
+    tasks = task_names(next(iter(data.values()))[0])
+    cols = min(len(tasks), 5)
+    rows_n = -(-len(tasks) // cols)
+    fig, axes = plt.subplots(
+        rows_n, cols, figsize=(3.2 * cols, 2.6 * rows_n), squeeze=False, layout="constrained"
+    )
+    for ax, task in zip(axes.flat, tasks, strict=False):
+        for method, runs in data.items():
+            _band(ax, runs, f"eval/{task}/{metric}", method)
+        ax.set_title(task, fontsize="small")
+        if metric == "success":
+            ax.set_ylim(-0.05, 1.05)
+    for ax in list(axes.flat)[len(tasks) :]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize="x-small")
+    fig.supxlabel("training steps (per task)")
+    fig.supylabel(f"evaluation {metric}")
+    path = out / f"{metric}_per_task.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    written.append(path)
+    guided = {m: runs for m, runs in data.items() if "guide/own_rate" in runs[0][-1]}
+    for method, runs in guided.items():
+        written += _guide_figures(plt, method, runs, tasks, out)
+    return written
+
+
+def _band(ax: Any, runs: list[list[dict[str, str]]], key: str, label: str) -> None:
+    steps, mean, std = mean_band(runs, key)
+    if not steps:
+        return
+    (line,) = ax.plot(steps, mean, label=f"{label} (n={len(runs)})", linewidth=1.8)
+    low = [m - s for m, s in zip(mean, std, strict=True)]
+    high = [m + s for m, s in zip(mean, std, strict=True)]
+    ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+
+
+def _bands(plt: Any, data: dict[str, Any], key: str, ylabel: str, path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for method, runs in data.items():
+        _band(ax, runs, key, method)
+    if key.endswith("success"):
+        ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel("training steps (per task)")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small")
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def guide_choice_shares(
+    runs: list[list[dict[str, str]]], tasks: list[str], last_fraction: float = 0.5
+) -> list[list[float]]:
+    """[task][behaviour task] share of guide decisions over the last ``last_fraction`` of
+    the evaluations, averaged over runs (rows sum to 1 where decisions were made)."""
+    shares = [[0.0] * len(tasks) for _ in tasks]
+    for rows in runs:
+        tail = rows[int(len(rows) * (1.0 - last_fraction)) :] or rows[-1:]
+        for i, task in enumerate(tasks):
+            for j, other in enumerate(tasks):
+                key = f"guide/choice/{task}/{other}"
+                values = [float(r[key]) for r in tail if r.get(key, "") != ""]
+                if values:
+                    shares[i][j] += sum(values) / len(values) / len(runs)
+    return shares
+
+
+def _guide_figures(
+    plt: Any, method: str, runs: list[list[dict[str, str]]], tasks: list[str], out: Path
+) -> list[Path]:
+    slug = method.replace(" ", "_").replace("/", "")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key, label in GUIDE_RATES:
+        if key in runs[0][-1]:
+            _band(ax, runs, key, label)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel("training steps (per task)")
+    ax.set_ylabel("share")
+    ax.set_title(f"{method}: guide decisions", fontsize="small")
+    ax.legend(fontsize="x-small")
+    rates = out / f"guide_rates_{slug}.png"
+    fig.savefig(rates, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    shares = guide_choice_shares(runs, tasks)
+    size = 1.0 + 0.55 * len(tasks)
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    image = ax.imshow(shares, vmin=0.0, vmax=1.0, cmap="viridis")
+    short = [t.removesuffix("-v3") for t in tasks]
+    ax.set_xticks(range(len(tasks)), short, rotation=60, ha="right", fontsize="x-small")
+    ax.set_yticks(range(len(tasks)), short, fontsize="x-small")
+    ax.set_xlabel("behaviour task (whose policy acted)")
+    ax.set_ylabel("task")
+    ax.set_title(f"{method}: guide choices, last half of training", fontsize="small")
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    choices = out / f"guide_choices_{slug}.png"
+    fig.savefig(choices, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return [rates, choices]
 
 
 def main() -> None:

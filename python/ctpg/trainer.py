@@ -108,7 +108,9 @@ class GuideStats:
     def pop(self, blocked: np.ndarray) -> dict[str, float]:
         chosen = self.pairs.sum(0)
         total = max(int(chosen.sum()), 1)
-        out = {f"guide/chosen/{n}": float(c) / total for n, c in zip(self.names, chosen, strict=True)}
+        out = {
+            f"guide/chosen/{n}": float(c) / total for n, c in zip(self.names, chosen, strict=True)
+        }
         for i, name in enumerate(self.names):
             row = max(int(self.pairs[i].sum()), 1)
             for j, other in enumerate(self.names):
@@ -141,6 +143,10 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.env = make_env(cfg, cfg.seed)
         self.eval_env = make_env(cfg, cfg.seed + EVAL_SEED_OFFSET)
+        if not cfg.env.random_goals:  # fixed goals: evaluate on the goals that are trained
+            vectors = self.env.task_vectors()
+            if any(len(v) for v in vectors):
+                self.eval_env.reset(options={"task_vectors": vectors})
         self.task_names = list(self.env.task_names)
         n = self.num_tasks = len(self.task_names)
         obs_dim = int(self.env.single_observation_space.shape[0])

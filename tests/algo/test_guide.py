@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from ctpg.algo import guide as G
@@ -172,11 +173,15 @@ def test_agent_guide_targets_match_hand_computation() -> None:
     torch.testing.assert_close(target, torch.tensor(expected), rtol=1e-5, atol=1e-5)
 
 
-def test_soft_comparison_target_carries_control_entropy() -> None:
+@pytest.mark.parametrize("bootstrap", ["guide", "own"])
+def test_soft_comparison_target_carries_control_entropy(bootstrap: str) -> None:
+    """sum_k gamma^k (r_k - alpha_i log pi_i(a~_k|s_k)) plus gamma^K times the bootstrap at
+    s_K: the guide's mixture of min-twin comparison targets ("guide", the reference), or
+    the own policy's soft value from the target control critics ("own")."""
     from ctpg.algo.update import _guide_targets
 
     torch.manual_seed(0)
-    agent = _agent(guide_step=2)
+    agent = _agent(guide_step=2, compare_bootstrap=bootstrap)
     guide = agent.nets.require_guide()
     with torch.no_grad():
         agent.log_alpha.copy_(torch.log(torch.tensor([0.5, 0.2, 0.1, 0.05])))
@@ -194,14 +199,21 @@ def test_soft_comparison_target_carries_control_entropy() -> None:
     torch.manual_seed(5)
     out = _guide_targets(agent, agent._prepare(seg))["compare_target"]
     torch.manual_seed(5)
+    s_k, task0 = seg["next_obs"][:, 1], torch.tensor([0, 2])
     with torch.no_grad():
         _, log_pi = agent.nets.actor.sample(seg["obs"].reshape(4, 5), torch.tensor([0, 0, 2, 2]))
-        probs, _ = guide.actor(seg["next_obs"][0, 1].view(1, 5), torch.tensor([0]))
-        q = guide.compare_target(seg["next_obs"][0, 1].view(1, 5), torch.tensor([0])).min(0).values
+        if bootstrap == "own":
+            a, log_pi_k = agent.nets.actor.sample(s_k, task0)
+            q = agent.nets.critic_target(s_k, a, task0).mean(0)
+            boot = (q - agent.log_alpha.exp()[task0] * log_pi_k)[0]
+        else:
+            probs, _ = guide.actor(s_k[:1], task0[:1])
+            q = guide.compare_target(s_k[:1], task0[:1]).min(0).values
+            boot = (probs * q).sum()
     g, s = agent.cfg.sac.gamma, agent.cfg.sac.reward_scale
     log_pi = log_pi.view(2, 2)
     expected = [
-        (s * 1 - 0.5 * log_pi[0, 0]) + g * (s * 3 - 0.5 * log_pi[0, 1]) + g**2 * (probs * q).sum(),
+        (s * 1 - 0.5 * log_pi[0, 0]) + g * (s * 3 - 0.5 * log_pi[0, 1]) + g**2 * boot,
         s * 2 - 0.1 * log_pi[1, 0],  # terminated at step 0: one step, no bootstrap
     ]
     torch.testing.assert_close(out, torch.stack(expected).float(), rtol=1e-5, atol=1e-5)
@@ -247,7 +259,12 @@ def test_gate_own_policy_value_hand_computed() -> None:
     log_alpha = torch.log(torch.tensor([0.2, 0.4]))
     obs, task = torch.zeros(2, 3), torch.tensor([1, 0])
     v = G.own_policy_value(
-        _ScriptedActor(log_probs), _ScriptedCritic(q), log_alpha, obs, task, samples=3  # type: ignore[arg-type]
+        _ScriptedActor(log_probs),
+        _ScriptedCritic(q),
+        log_alpha,
+        obs,
+        task,
+        samples=3,  # type: ignore[arg-type]
     )
     # state 0 (task 1, alpha 0.4): twin means 2, 4, 3 -> 3; mean log pi -1 -> 3 + 0.4
     # state 1 (task 0, alpha 0.2): twin means 12, 18, 35 -> 65/3; mean log pi 0.5 -> - 0.1

@@ -10,8 +10,8 @@ import torch
 
 from ctpg.algo.config import BASES, NetConfig
 from ctpg.nets.backbones import MultiHeadNet, PacoNet, SingleNet, TaskEmbedding, build_task_net
-from ctpg.nets.soft_modular import SoftModularNet
 from ctpg.nets.layers import BatchedLinear, TaskGroups
+from ctpg.nets.soft_modular import SoftModularNet
 
 T, IN, OUT, N = 4, 5, 3, 11
 SMALL = NetConfig(hidden=(16, 8), sm_width=12, sm_module_width=6, sm_routing_width=10, paco_k=3)
@@ -126,7 +126,9 @@ def test_paco_reset_is_convex_combination_of_kept_tasks() -> None:
     emb.reset_tasks(torch.zeros(4, dtype=torch.bool))  # nothing to reset: unchanged
     torch.testing.assert_close(emb.weight.detach(), w)
     emb.reset_tasks(torch.ones(4, dtype=torch.bool))  # every task: redrawn xavier-uniform
-    assert float(emb.weight.detach().abs().max()) <= math.sqrt(6.0 / 8) and not torch.equal(emb.weight, w)
+    assert float(emb.weight.detach().abs().max()) <= math.sqrt(6.0 / 8) and not torch.equal(
+        emb.weight, w
+    )
 
 
 def test_paco_embedding_detached_scope_stops_gradient() -> None:

@@ -86,6 +86,11 @@ def test_options_map_onto_config(tmp_path: Path) -> None:
     assert (net.sm_obs_layers, net.sm_module_width, net.sm_routing_width) == (1, 64, 128)
 
 
+def test_hidden_sets_the_mlp_and_guide_widths() -> None:
+    cfg, _ = cli.config_from_args(cli.build_parser().parse_args(["--hidden", "256", "128"]))
+    assert cfg.agent.net.hidden == (256, 128)
+
+
 def test_batch_size_sets_the_guide_batch_too() -> None:
     """The reference draws control and guide batches with one replay batch size."""
     cfg, _ = cli.config_from_args(cli.build_parser().parse_args(["--batch-size", "640"]))

@@ -104,3 +104,23 @@ def test_block_longer_than_the_ring_neither_crashes_nor_goes_stale(tiny) -> None
     trainer.collect()
     trainer.update()  # a guide update with task 0 in the batch
     assert "loss/guide_critic" in trainer.latest_losses
+
+
+def test_fixed_goals_are_evaluated_on_the_trained_goals(tiny) -> None:
+    """With random_goals=False every MetaWorld sub-env keeps one task vector; the
+    evaluation envs use the same vectors (a fixed-goal benchmark tests its own goals)."""
+    cfg = tiny("mhsac", "none", steps=20, eval_every=20, warmup_steps=10)
+    env = dataclasses.replace(
+        cfg.env, tasks=("reach-v3", "drawer-close-v3"), random_goals=False, max_episode_steps=10
+    )
+    trainer = _trainer(dataclasses.replace(cfg, env=env))
+    trained = trainer.env.task_vectors()
+    for _ in range(20):
+        trainer.collect()
+        trainer.update()
+    trainer.evaluate()
+    for a, b, c in zip(
+        trained, trainer.env.task_vectors(), trainer.eval_env.task_vectors(), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)

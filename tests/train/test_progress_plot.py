@@ -47,3 +47,62 @@ def test_plot_without_matplotlib_says_so(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     with pytest.raises(RuntimeError, match="matplotlib"):
         plot_runs([_run_with_rows(tmp_path / "r")])
+
+
+def _method_run(run_dir: Path, offset: float, guided: bool) -> Path:
+    logger = MetricsLogger(run_dir, tensorboard=False)
+    for step in (10, 20, 30):
+        row = {
+            "eval/success": offset + step / 100,
+            "eval/return": step + offset,
+            "eval/a/success": offset,
+            "eval/a/return": 1.0,
+            "eval/b/success": step / 100,
+            "eval/b/return": 2.0,
+        }
+        if guided:
+            row.update(
+                {
+                    "guide/own_rate": 0.5,
+                    "guide/choice/a/a": 1.0,
+                    "guide/choice/a/b": 0.0,
+                    "guide/choice/b/a": step / 100,
+                    "guide/choice/b/b": 1.0 - step / 100,
+                }
+            )
+        logger.write_row(step, row)
+    return run_dir
+
+
+def test_mean_band_and_guide_shares(tmp_path: Path) -> None:
+    from ctpg.logging import read_metrics
+    from ctpg.plot import guide_choice_shares, mean_band
+
+    runs = [
+        read_metrics(_method_run(tmp_path / f"r{i}", 0.1 * i, True) / "metrics.csv")
+        for i in range(2)
+    ]
+    steps, mean, std = mean_band(runs, "eval/success")
+    assert steps == [10, 20, 30]
+    assert mean == pytest.approx([0.15, 0.25, 0.35]) and std == pytest.approx([0.05] * 3)
+    shares = guide_choice_shares(runs, ["a", "b"], last_fraction=0.5)  # the last 2 of 3 rows
+    assert shares[0] == pytest.approx([1.0, 0.0])
+    assert shares[1] == pytest.approx([0.25, 0.75])
+
+
+def test_plot_methods_writes_bands_grid_and_guide_figures(tmp_path: Path) -> None:
+    from ctpg.plot import plot_methods
+
+    groups = {
+        "base": [_method_run(tmp_path / f"b{i}", 0.1 * i, False) for i in range(2)],
+        "w/ CTPG": [_method_run(tmp_path / f"c{i}", 0.2 * i, True) for i in range(2)],
+    }
+    paths = plot_methods(groups, tmp_path / "out")
+    names = sorted(p.name for p in paths)
+    assert names == [
+        "guide_choices_w_CTPG.png",
+        "guide_rates_w_CTPG.png",
+        "success.png",
+        "success_per_task.png",
+    ]
+    assert all(p.stat().st_size > 0 for p in paths)

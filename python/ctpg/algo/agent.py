@@ -52,7 +52,7 @@ class Agent:
         self.shared_params = self.nets.shared_parameters()
         self.param_groups = self._param_groups()
         self.optimizers = {
-            name: torch.optim.Adam(params, lr=cfg.sac.lr)
+            name: torch.optim.Adam(params, lr=cfg.sac.lr, fused=True)
             for name, params in self.param_groups.items()
         }
         self.target_pairs = self._target_pairs()
@@ -89,9 +89,9 @@ class Agent:
         if nets.guide is not None:
             modules["guide_critic"] = (nets.guide.critic_target, nets.guide.critic)
             modules["compare_critic"] = (nets.guide.compare_target, nets.guide.compare)
-        pairs = {}
+        pairs: dict[str, tuple[list[Tensor], list[Tensor]]] = {}
         for key, (target, online) in modules.items():
-            kept = [
+            kept: list[tuple[Tensor, Tensor]] = [
                 (t, o)
                 for t, o in zip(target.parameters(), online.parameters(), strict=True)
                 if t is not o  # PaCo's task embedding is shared, not averaged

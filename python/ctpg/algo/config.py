@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 BASES = ("mtsac", "mhsac", "sm", "paco", "pcgrad", "single")
 SHARINGS = ("none", "ctpg", "qmp")
 FILTER_GATES = ("on", "reference", "off")
+COMPARE_BOOTSTRAPS = ("own", "guide")
 
 
 def _check(ok: bool, name: str, message: str) -> None:
@@ -187,6 +188,13 @@ class GuideConfig:
     one every 10 steps), so short runs wait for the same amount of training."""
     filter_samples: int = 5
     """Actions sampled from the own policy to estimate V_i(s) for the filter gate."""
+    compare_bootstrap: str = "own"
+    """What the comparison critic's K-step target bootstraps from at s_K: "own" (default)
+    the own policy's soft value V_i(s_K), so that Qc_i(s, j) is the value of following
+    pi_j for K steps and pi_i after, the quantity the gate compares with V_i(s); "guide"
+    the guide's mixture sum_j Pi_i(j|s_K) Qc(s_K, j), as the reference. With "guide" the
+    own task's comparison value is not an estimate of V_i(s) and needs several thousand
+    updates to reach its scale (README: "Where ctpg differs from the authors' code")."""
     block_gate: bool = True
     """Guide-block gate: tasks with log alpha above the mean are not guided."""
     hindsight: bool = True
@@ -205,6 +213,11 @@ class GuideConfig:
             self.filter_gate in FILTER_GATES,
             "filter_gate",
             f"expected one of {FILTER_GATES}, got {self.filter_gate!r}",
+        )
+        _check(
+            self.compare_bootstrap in COMPARE_BOOTSTRAPS,
+            "compare_bootstrap",
+            f"expected one of {COMPARE_BOOTSTRAPS}, got {self.compare_bootstrap!r}",
         )
         _check(self.filter_after >= 0, "filter_after", f"expected >= 0, got {self.filter_after}")
         _check(

@@ -80,7 +80,13 @@ def sac_update(
 
 
 def _guide_targets(agent: Agent, seg: dict[str, Tensor]) -> dict[str, Tensor]:
-    """K-step targets of the guide critic and of the soft comparison critic."""
+    """K-step targets of the guide critic and of the soft comparison critic.
+
+    The comparison target sums the soft rewards r_k - alpha_i log pi_i(a~_k|s_k) of the
+    segment and bootstraps, per ``guide.compare_bootstrap``, from V_i(s_K) (the own
+    policy's soft value from the target control critics, "own") or from the guide's
+    mixture sum_j Pi_i(j|s_K) min_q Qc_target(s_K, j) (the reference, "guide").
+    """
     cfg, gcfg, nets = agent.cfg.sac, agent.cfg.guide, agent.nets
     guide = nets.require_guide()
     task = seg["task"]
@@ -105,9 +111,15 @@ def _guide_targets(agent: Agent, seg: dict[str, Tensor]) -> dict[str, Tensor]:
             )
             alpha = agent.log_alpha.exp()[task].unsqueeze(1)
             soft_reward = reward - alpha * control_log_prob.view(b, k)
-            qc_next = guide.compare_target(boot_obs, task).min(dim=0).values
-            out["compare_target"] = G.discounted_sum(soft_reward, included, cfg.gamma) + (
-                discount * G.soft_value(probs, log_probs, qc_next, None)
+            if gcfg.compare_bootstrap == "own":
+                boot_value = G.own_policy_value(
+                    nets.actor, nets.critic_target, agent.log_alpha, boot_obs, task, samples=1
+                )
+            else:
+                qc_next = guide.compare_target(boot_obs, task).min(dim=0).values
+                boot_value = G.soft_value(probs, log_probs, qc_next, None)
+            out["compare_target"] = (
+                G.discounted_sum(soft_reward, included, cfg.gamma) + discount * boot_value
             )
     return out
 

@@ -91,13 +91,17 @@ class BatchedLinear(nn.Module):
     def forward_rows(self, x: Tensor, task: Tensor) -> Tensor:
         """x [N, in], task [N] -> [N, out]: row n through task[n]'s weights.
 
-        Small layers (heads with in * out <= 4096) gather each row's weights
-        (no host sync); larger ones group the rows by task and use one bmm.
+        Narrow heads (T * out <= 4096) compute every task's output with one matrix
+        product and pick each row's (no host sync, no per-row weight copies); wider
+        layers group the rows by task and use one bmm.
         """
-        if self.weight.shape[1] * self.weight.shape[2] <= _GATHER_LIMIT:
-            picked = self.weight[task]
-            return torch.bmm(x.unsqueeze(1), picked).squeeze(1) + self.bias[task]
-        groups = TaskGroups(task, self.weight.shape[0])
+        num_tasks, in_dim, out_dim = self.weight.shape
+        if num_tasks * out_dim <= _GATHER_LIMIT:
+            flat = self.weight.permute(1, 0, 2).reshape(in_dim, num_tasks * out_dim)
+            every = torch.addmm(self.bias.reshape(-1), x, flat).view(-1, num_tasks, out_dim)
+            index = task.view(-1, 1, 1).expand(-1, 1, out_dim)
+            return every.gather(1, index).squeeze(1)
+        groups = TaskGroups(task, num_tasks)
         return groups.unpack(self.forward(groups.pack(x)))
 
 
