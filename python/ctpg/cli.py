@@ -38,6 +38,7 @@ _FIXED_ON_RESUME = (
     "batch_size",
     "warmup_steps",
     "hidden",
+    "lr",
 )
 
 
@@ -48,6 +49,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
     return value
 
 
@@ -82,6 +93,7 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument("--device", choices=DEVICES, help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--env-backend", choices=BACKENDS, help="native C++ engine or python envs")
     p.add_argument("--replay", choices=REPLAY_KINDS, help="uniform or prioritized replay")
+    p.add_argument("--lr", type=_positive_float, help="Adam learning rate of every network")
     p.add_argument(
         "--hidden",
         type=_positive,
@@ -147,7 +159,7 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
     )
     hidden = tuple(args.hidden) if args.hidden else None
     net = _replace(agent.net, base=args.base, hidden=hidden)
-    agent = _replace(agent, net=net, sharing=args.sharing)
+    agent = _replace(agent, net=net, sac=_replace(agent.sac, lr=args.lr), sharing=args.sharing)
     agent = dataclasses.replace(agent, guide=guide)
     env = _replace(cfg.env, backend=args.env_backend, num_threads=args.num_threads)
     return _replace(

@@ -166,16 +166,23 @@ def guide_choice_shares(
     runs: list[list[dict[str, str]]], tasks: list[str], last_fraction: float = 0.5
 ) -> list[list[float]]:
     """[task][behaviour task] share of guide decisions over the last ``last_fraction`` of
-    the evaluations, averaged over runs (rows sum to 1 where decisions were made)."""
+    the evaluations, averaged over the evaluation intervals in which the task made guide
+    decisions (a blocked task makes none) and then over runs. Rows sum to 1, or are all
+    zero for a task that made no decision in that part of any run."""
     shares = [[0.0] * len(tasks) for _ in tasks]
-    for rows in runs:
-        tail = rows[int(len(rows) * (1.0 - last_fraction)) :] or rows[-1:]
-        for i, task in enumerate(tasks):
-            for j, other in enumerate(tasks):
-                key = f"guide/choice/{task}/{other}"
-                values = [float(r[key]) for r in tail if r.get(key, "") != ""]
-                if values:
-                    shares[i][j] += sum(values) / len(values) / len(runs)
+    for i, task in enumerate(tasks):
+        per_run = []
+        for rows in runs:
+            tail = rows[int(len(rows) * (1.0 - last_fraction)) :] or rows[-1:]
+            made = [
+                [float(r.get(f"guide/choice/{task}/{other}") or 0.0) for other in tasks]
+                for r in tail
+            ]
+            made = [row for row in made if sum(row) > 0]
+            if made:
+                per_run.append([sum(col) / len(made) for col in zip(*made, strict=True)])
+        for j in range(len(tasks)):
+            shares[i][j] = sum(run[j] for run in per_run) / len(per_run) if per_run else 0.0
     return shares
 
 

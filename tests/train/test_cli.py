@@ -86,9 +86,10 @@ def test_options_map_onto_config(tmp_path: Path) -> None:
     assert (net.sm_obs_layers, net.sm_module_width, net.sm_routing_width) == (1, 64, 128)
 
 
-def test_hidden_sets_the_mlp_and_guide_widths() -> None:
-    cfg, _ = cli.config_from_args(cli.build_parser().parse_args(["--hidden", "256", "128"]))
-    assert cfg.agent.net.hidden == (256, 128)
+def test_hidden_and_lr_set_the_network() -> None:
+    argv = ["--hidden", "256", "128", "--lr", "3e-4"]
+    cfg, _ = cli.config_from_args(cli.build_parser().parse_args(argv))
+    assert cfg.agent.net.hidden == (256, 128) and cfg.agent.sac.lr == 3e-4
 
 
 def test_batch_size_sets_the_guide_batch_too() -> None:
@@ -110,6 +111,8 @@ def test_batch_size_sets_the_guide_batch_too() -> None:
         (["--sharing", "none", "--no-hindsight"], "--no-hindsight"),
         (["--sharing", "qmp", "--filter-gate", "off"], "--filter-gate"),
         (["--filter-gate", "maybe"], "--filter-gate"),
+        (["--lr", "-1"], "--lr"),
+        (["--lr", "nan"], "--lr"),
         (["--sharing", "qmp", "--guide-step", "3"], "--guide-step"),
         (["--env-backend", "python", "--num-threads", "2"], "--num-threads"),
         (["--resume"], "--resume"),
