@@ -1,9 +1,20 @@
 """The ``quick`` preset learns, and its policy-filter gate compares values on one scale.
 
-One ``python -m ctpg.train --preset quick`` run (seed 0, CTPG on mhsac) is shared by the
-tests below. The thresholds come from the seed sweep written in each docstring; a different
-CPU changes float rounding and therefore the run, so every threshold sits far from the
-worst seed of that sweep.
+Three ``quick`` runs (CTPG on mhsac, seeds 0-2) are shared by the tests below. A different
+CPU rounds floats differently and therefore gives other runs from the same seeds, so the
+tests assert what the ten-seed sweep in each docstring shows with a wide margin, pooled
+over the three runs, not what one seed did on one machine.
+
+Sweep (quick preset, CTPG, seeds 0-9, final code, 2 cores; evaluations at 2.5k, 5k, ...,
+15k steps; one deterministic episode per task with fixed goals, so success is 0 or 1):
+
+- reach-v3 solved in one of the last three evaluations: 10 of 10 seeds (7 of 10 at the
+  last one); never at the first two evaluations;
+- drawer-close-v3 solved in one of the last three evaluations: 10 of 10 (10 at the last);
+- button-press-topdown-v3: never solved within 15k steps;
+- task-mean success averaged over the six evaluations: 0.22-0.45 per seed;
+- gate at the last evaluation: own-task pass share 0.40-1.00, gap (comparison value of the
+  own task minus V) from -0.01 V to +0.41 V.
 """
 
 from __future__ import annotations
@@ -16,12 +27,19 @@ import ctpg
 from ctpg.config import preset
 from ctpg.logging import read_metrics
 
+SEEDS = (0, 1, 2)
+LEARNED = ("reach-v3", "drawer-close-v3")
+
 
 @pytest.fixture(scope="module")
-def quick_rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
-    run_dir = tmp_path_factory.mktemp("quick") / "run"
-    cfg = dataclasses.replace(preset("quick"), device="cpu", run_dir=str(run_dir))
-    return read_metrics(ctpg.train(cfg, progress=False) / "metrics.csv")
+def quick_runs(tmp_path_factory: pytest.TempPathFactory) -> list[list[dict[str, str]]]:
+    runs = []
+    for seed in SEEDS:
+        run_dir = tmp_path_factory.mktemp("quick") / f"s{seed}"
+        cfg = dataclasses.replace(preset("quick"), seed=seed, device="cpu", run_dir=str(run_dir))
+        rows = read_metrics(ctpg.train(cfg, progress=False) / "metrics.csv")
+        runs.append([r for r in rows if r.get("eval/success", "") != ""])
+    return runs
 
 
 def _values(rows: list[dict[str, str]], key: str) -> list[float]:
@@ -29,27 +47,38 @@ def _values(rows: list[dict[str, str]], key: str) -> list[float]:
 
 
 @pytest.mark.slow
-def test_quick_preset_solves_reach_and_drawer_close(quick_rows: list[dict[str, str]]) -> None:
-    """With fixed goals the deterministic policy either solves a task or not (success 0 or
-    1 per evaluation). Sweep (quick preset, CTPG, seeds 0-9, 2 cores): SWEEP_RESULT.
-    Asserted: reach-v3 and drawer-close-v3 are solved in at least one of the last three
-    evaluations, and the task-mean success averaged over the run's evaluations is at
-    least 0.15 (the untrained policies solve none of the three tasks)."""
-    last = quick_rows[-3:]
-    assert max(_values(last, "eval/reach-v3/success")) == 1.0
-    assert max(_values(last, "eval/drawer-close-v3/success")) == 1.0
-    success = _values(quick_rows, "eval/success")
+def test_quick_preset_learns_reach_and_drawer_close(
+    quick_runs: list[list[dict[str, str]]],
+) -> None:
+    """Asserted, pooled over the three runs: at least 3 of the 6 (run, task) pairs of
+    reach-v3 and drawer-close-v3 are solved in one of the run's last three evaluations
+    (sweep: 20 of 20 pairs), and the task-mean success averaged over all evaluations of
+    all runs is at least 0.15 (sweep: every single seed 0.22 or more). So that success
+    comes from learning, reach-v3 must still be unsolved at the first evaluation (2.5k
+    steps) of at least one run (sweep: unsolved there in 10 of 10 seeds)."""
+    solved = [
+        max(_values(rows[-3:], f"eval/{task}/success")) == 1.0
+        for rows in quick_runs
+        for task in LEARNED
+    ]
+    assert sum(solved) >= 3, solved
+    success = [s for rows in quick_runs for s in _values(rows, "eval/success")]
     assert sum(success) / len(success) >= 0.15, success
+    first = [float(rows[0]["eval/reach-v3/success"]) for rows in quick_runs]
+    assert min(first) == 0.0, first
 
 
 @pytest.mark.slow
-def test_comparison_critic_is_on_the_scale_of_v(quick_rows: list[dict[str, str]]) -> None:
+def test_comparison_critic_is_on_the_scale_of_v(quick_runs: list[list[dict[str, str]]]) -> None:
     """Both sides of the policy-filter gate estimate the value of following pi_i from s
     for the own task, so on a trained agent the own task's comparison value must not sit
     systematically below V_i(s). Measured at the last evaluation on the first states of
-    the latest guide segments. Sweep (seeds 0-9): SWEEP_GATE. With the reference's
-    bootstrap (``--compare-bootstrap guide``) the same runs give GUIDE_GATE, which fails."""
-    row = quick_rows[-1]
-    v, gap = float(row["guide/gate_v"]), float(row["guide/gate_gap"])
-    assert float(row["guide/gate_own_pass"]) >= 0.15, row["guide/gate_own_pass"]
-    assert gap >= -0.15 * abs(v), (gap, v)
+    the latest guide segments. Asserted for every run: the own task passes the gate in at
+    least 15% of the states and the gap is at least -0.15 |V| (sweep: 0.40-1.00 and
+    -0.01 V or more). With the reference's bootstrap (``--compare-bootstrap guide``) the
+    same preset gives GUIDE_GATE, which fails."""
+    for rows in quick_runs:
+        row = rows[-1]
+        v, gap = float(row["guide/gate_v"]), float(row["guide/gate_gap"])
+        assert float(row["guide/gate_own_pass"]) >= 0.15, row["guide/gate_own_pass"]
+        assert gap >= -0.15 * abs(v), (gap, v)
