@@ -30,6 +30,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ctpg.checkpoint import has_checkpoint
 from ctpg.config import load_yaml
 from ctpg.logging import read_metrics
 from ctpg.plot import guide_choice_shares, plot_methods, task_names
@@ -55,7 +56,7 @@ def run_one(args: argparse.Namespace, sharing: str, seed: int) -> Path:
     common += ["--torch-threads", str(args.torch_threads), "--num-threads", "1"]
     if args.steps:
         common += ["--steps", str(args.steps)]
-    if (run_dir / "checkpoints" / "checkpoint.pt").exists():
+    if has_checkpoint(run_dir):
         options = ["--resume"]
     else:
         options = ["--preset", args.preset, "--base", args.base, "--sharing", sharing]

@@ -2,9 +2,10 @@
 
 Options start from a preset (ALGORITHM.md section 5) and override single fields. Invalid
 options or combinations stop before anything is built, with a message naming the option.
-``--resume`` continues the run in ``--run-dir`` from its own config.yaml; only ``--steps``
-(to extend the run), ``--device``, ``--num-threads`` and ``--torch-threads`` may be given
-with it.
+``--resume`` continues the run in ``--run-dir`` (or in the run directory the other options
+name) from its own config.yaml. ``--steps`` (to extend the run), ``--device``,
+``--num-threads`` and ``--torch-threads`` may change; every other option may be repeated
+with the run's own value (the starting command with ``--resume`` added) but not changed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,26 +22,27 @@ import torch
 from ctpg.algo.config import BASES, COMPARE_BOOTSTRAPS, FILTER_GATES, SHARINGS
 from ctpg.config import BACKENDS, DEVICES, PRESETS, REPLAY_KINDS, TrainConfig, load_yaml, preset
 
-# Options that define a run and therefore cannot change when it is resumed.
-_FIXED_ON_RESUME = (
-    "preset",
-    "base",
-    "sharing",
-    "seed",
-    "eval_every",
-    "eval_episodes",
-    "env_backend",
-    "replay",
-    "guide_step",
-    "filter_gate",
-    "compare_bootstrap",
-    "no_block_gate",
-    "no_hindsight",
-    "batch_size",
-    "warmup_steps",
-    "hidden",
-    "lr",
-)
+# Options that define a run, and where a saved config holds each: with --resume they may be
+# repeated (the same command with --resume added) but not changed.
+_FIXED_ON_RESUME: dict[str, Callable[[TrainConfig], Any]] = {
+    "preset": lambda c: c.name,
+    "base": lambda c: c.agent.net.base,
+    "sharing": lambda c: c.agent.sharing,
+    "seed": lambda c: c.seed,
+    "eval_every": lambda c: c.eval_every,
+    "eval_episodes": lambda c: c.eval_episodes,
+    "env_backend": lambda c: c.env.backend,
+    "replay": lambda c: c.replay.kind,
+    "guide_step": lambda c: c.agent.guide.guide_step,
+    "filter_gate": lambda c: c.agent.guide.filter_gate,
+    "compare_bootstrap": lambda c: c.agent.guide.compare_bootstrap,
+    "no_block_gate": lambda c: not c.agent.guide.block_gate,
+    "no_hindsight": lambda c: not c.agent.guide.hindsight,
+    "batch_size": lambda c: c.batch_size,
+    "warmup_steps": lambda c: c.warmup_steps,
+    "hidden": lambda c: list(c.agent.net.hidden),
+    "lr": lambda c: c.agent.sac.lr,
+}
 
 
 def _positive(text: str) -> int:
@@ -131,10 +134,6 @@ def _check_combinations(args: argparse.Namespace) -> None:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise ValueError("--device cuda: CUDA is not available on this machine")
     if args.resume:
-        given = [name for name in _FIXED_ON_RESUME if getattr(args, name) not in (None, False)]
-        if given:
-            option = "--" + given[0].replace("_", "-")
-            raise ValueError(f"{option}: cannot be changed with --resume (the run fixes it)")
         return
     sharing = args.sharing or "ctpg"
     for name in ("guide_step", "filter_gate", "compare_bootstrap", "no_block_gate", "no_hindsight"):
@@ -179,24 +178,44 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
     )
 
 
+def _check_unchanged(args: argparse.Namespace, saved: TrainConfig) -> None:
+    """Options given with --resume must equal the saved run's."""
+    for name, field in _FIXED_ON_RESUME.items():
+        given = getattr(args, name)
+        if given in (None, False):
+            continue
+        if name == "preset" and saved.name not in PRESETS:
+            continue  # a run configured from Python: no preset names it
+        if given != field(saved):
+            option = "--" + name.replace("_", "-")
+            raise ValueError(
+                f"{option}: the run in {saved.run_dir} was started with {field(saved)!r}, got "
+                f"{given!r}; options that define a run cannot change with --resume"
+            )
+
+
 def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
-    """The resolved config and whether to resume; ValueError names a bad option."""
+    """The resolved config and whether to resume; ValueError names a bad option.
+
+    With --resume the run directory is --run-dir, or else the one the other options name
+    (so the command that started a run, with --resume added, continues it)."""
     _check_combinations(args)
     if not args.resume:
         return _fresh_config(args), False
-    if args.run_dir is None:
-        raise ValueError("--resume: give the --run-dir of the run to continue")
-    config_path = Path(args.run_dir) / "config.yaml"
+    from ctpg.train import run_dir_of
+
+    run_dir = args.run_dir or str(run_dir_of(_fresh_config(args)))
+    config_path = Path(run_dir) / "config.yaml"
     if not config_path.is_file():
-        raise ValueError(f"--resume: no run in {args.run_dir} (config.yaml is missing)")
-    cfg = load_yaml(config_path)
+        raise ValueError(f"--resume: no run in {run_dir} (config.yaml is missing)")
+    cfg = dataclasses.replace(load_yaml(config_path), run_dir=run_dir)
+    _check_unchanged(args, cfg)
     env = _replace(cfg.env, num_threads=args.num_threads)
     cfg = _replace(
         cfg,
         steps=args.steps,
         device=args.device,
         torch_threads=args.torch_threads,
-        run_dir=args.run_dir,
         env=env,
     )
     return cfg, True
@@ -221,7 +240,11 @@ def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train"
             )
     except ValueError as error:
         parser.error(str(error))
-    run_dir = train(cfg, resume=resume, progress=False if args.no_progress else None)
+    try:
+        run_dir = train(cfg, resume=resume, progress=False if args.no_progress else None)
+    except FloatingPointError as error:  # the NaN guard: name what and when, no traceback
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 1
     print(f"run written to {run_dir}")
     return 0
 

@@ -34,12 +34,21 @@ def _write_rows(path: Path, header: list[str], rows: list[dict[str, Any]]) -> No
     os.replace(tmp, path)
 
 
+def _drop_partial_row(path: Path) -> None:
+    """Cut a last row that a killed process left without its line end."""
+    if path.exists():
+        data = path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            path.write_bytes(data[: data.rfind(b"\n") + 1])
+
+
 class MetricsLogger:
     """Appends evaluation rows to metrics.csv and scalars to TensorBoard."""
 
     def __init__(self, run_dir: str | Path, tensorboard: bool = True) -> None:
         Path(run_dir).mkdir(parents=True, exist_ok=True)
         self.csv_path = Path(run_dir) / "metrics.csv"
+        _drop_partial_row(self.csv_path)
         self.rows: list[dict[str, Any]] = read_metrics(self.csv_path)  # type: ignore[assignment]
         self.header: list[str] = list(self.rows[0].keys()) if self.rows else [STEP]
         self.writer: Any = None

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from ctpg.checkpoint import has_checkpoint, load_checkpoint, save_checkpoint
+from ctpg.checkpoint import has_checkpoint, load_latest, save_checkpoint
 from ctpg.config import TrainConfig, dump_yaml
 from ctpg.logging import MetricsLogger
 from ctpg.progress import Progress
@@ -71,8 +71,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
     trainer = Trainer(cfg, device)
     logger = MetricsLogger(run_dir)
     if resume:
-        trainer.load_state_dict(*load_checkpoint(run_dir))
-        logger.truncate(trainer.step)
+        load_latest(run_dir, trainer.load_state_dict)
+    logger.truncate(trainer.step)  # rows written after the checkpoint (or before any)
     try:
         with Progress(cfg.steps, trainer.step, trainer.task_names, progress) as display:
             while trainer.step < cfg.steps:
@@ -81,6 +81,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
                 if trainer.step % cfg.log_every == 0:
                     logger.scalars(trainer.step, trainer.latest_losses)
                 if trainer.eval_due():
+                    trainer.check_finite()
                     row = trainer.evaluate()
                     logger.write_row(trainer.step, row)
                     display.evaluated(trainer.step, row)

@@ -25,6 +25,7 @@ ALGORITHM.md:
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from typing import Any
@@ -39,6 +40,15 @@ from ctpg.replay import TorchReplay
 
 EVAL_SEED_OFFSET = 1_000_003
 GATE_PROBE_STATES = 256  # guide-decision states per task at which evaluations probe the gate
+
+
+def _check_metrics(metrics: dict[str, float], step: int) -> None:
+    bad = [key for key, value in metrics.items() if not math.isfinite(value)]
+    if bad:
+        raise FloatingPointError(
+            f"training: non-finite {', '.join(bad)} at step {step}; the run stops (its last "
+            "checkpoint is intact)"
+        )
 
 
 def derived_seed(*parts: int) -> int:
@@ -227,7 +237,24 @@ class Trainer:
             else:
                 policy = torch.as_tensor(behaviour, device=self.device)
                 action_t = self.agent.act(obs_t, policy, deterministic=False)
-        return np.ascontiguousarray(action_t.cpu().numpy(), dtype=np.float32)
+        action = np.ascontiguousarray(action_t.cpu().numpy(), dtype=np.float32)
+        finite = np.isfinite(action).all(axis=1)
+        if not finite.all():
+            tasks = ", ".join(self.task_names[i] for i in np.flatnonzero(~finite))
+            raise FloatingPointError(
+                f"training: non-finite action for {tasks} at step {self.step}; the run stops "
+                "(its last checkpoint is intact)"
+            )
+        return action
+
+    def check_finite(self) -> None:
+        """``FloatingPointError`` naming every network parameter that is NaN or inf."""
+        bad = [n for n, p in self.agent.nets.named_parameters() if not torch.isfinite(p).all()]
+        if bad:
+            raise FloatingPointError(
+                f"training: non-finite parameters {', '.join(bad)} at step {self.step}; the "
+                "run stops before its next checkpoint (the last one is intact)"
+            )
 
     def _track_episodes(self, reward: np.ndarray, success: np.ndarray, done: np.ndarray) -> None:
         self.episode_return += reward
@@ -250,10 +277,13 @@ class Trainer:
         if step >= self.cfg.warmup_steps:
             batch = self.replay.sample(self.batch_per_task)
             metrics, td_error = self.agent.update(batch, step)
+            _check_metrics(metrics, step)
             self.replay.update_priorities(batch["task"], batch["index"], td_error)
             if self.use_guide and step % self.cfg.agent.guide.update_every == 0:
                 segments = self.replay.sample_segments(self._segment_counts())
-                metrics = {**metrics, **self.agent.update_guide(segments, step)}
+                guide_metrics = self.agent.update_guide(segments, step)
+                _check_metrics(guide_metrics, step)
+                metrics = {**metrics, **guide_metrics}
                 self.probe.append((segments["obs"][:, 0].clone(), segments["task"].clone()))
             self.losses.add(metrics)
             self.latest_losses = metrics

@@ -153,6 +153,24 @@ def test_cli_run_then_resume(capsys, tmp_path: Path) -> None:
     assert [int(r["step"]) for r in read_metrics(run_dir / "metrics.csv")] == [20, 40, 60]
 
 
+def test_the_starting_command_with_resume_added_continues_the_run(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the default run directory is relative: runs/<name>
+    assert cli.main(["train", *TINY]) == 0
+    run_dir = tmp_path / "runs" / "quick-mhsac-ctpg-s0"
+    assert [int(r["step"]) for r in read_metrics(run_dir / "metrics.csv")] == [20, 40]
+    # The same options again (also the run-defining ones) with --resume and more steps.
+    longer = [*TINY, "--seed", "0", "--sharing", "ctpg", "--resume", "--steps", "60"]
+    assert cli.main(["train", *longer]) == 0
+    assert [int(r["step"]) for r in read_metrics(run_dir / "metrics.csv")] == [20, 40, 60]
+    # A different value is refused, naming the option and both values.
+    message = _error(capsys, [*TINY, "--resume", "--batch-size", "24", "--run-dir", str(run_dir)])
+    assert "--batch-size" in message and "12" in message and "24" in message
+    message = _error(capsys, [*TINY, "--resume", "--hidden", "32", "--run-dir", str(run_dir)])
+    assert "--hidden" in message and "[64, 64]" in message and "[32]" in message
+
+
 def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     run_dir = tmp_path / "m"
     options = [
