@@ -7,6 +7,7 @@ import mujoco as _mujoco  # noqa: F401  (loads the libmujoco that _core links ag
 from ctpg import _core
 from ctpg._core import GuideScheduler, ReplayBuffer
 from ctpg.envs import make_vec_env
+from ctpg.envs.gym_registration import register_envs as _register_envs
 
 __version__ = "0.1.0"
 
@@ -18,10 +19,14 @@ def mujoco_version() -> str:
     return _core.mujoco_version()
 
 
-__all__ += ["EnvConfig", "ReplayConfig", "TrainConfig", "preset", "train"]
+_register_envs()  # gymnasium.make_vec("ctpg/MT10", seed=0), ... (builds nothing)
+
+
+__all__ += ["EnvConfig", "ReplayConfig", "TrainConfig", "load_policy", "preset", "train"]
 
 if TYPE_CHECKING:
     from ctpg.config import EnvConfig, ReplayConfig, TrainConfig, preset
+    from ctpg.deploy import load_policy
     from ctpg.train import train
 
 _TRAIN_NAMES = {
@@ -30,12 +35,13 @@ _TRAIN_NAMES = {
     "TrainConfig": "ctpg.config",
     "preset": "ctpg.config",
     "train": "ctpg.train",
+    "load_policy": "ctpg.deploy",
 }
 
 
 def __getattr__(name: str) -> Any:
-    """Training names load on first use (so that ``import ctpg`` does not import torch and
-    ``python -m ctpg.train`` does not find its module imported twice)."""
+    """Training names and ``load_policy`` load on first use (so that ``import ctpg`` does not
+    import torch and ``python -m ctpg.train`` does not find its module imported twice)."""
     if name in _TRAIN_NAMES:
         import importlib
 

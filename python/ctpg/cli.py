@@ -1,4 +1,4 @@
-"""Command line: ``ctpg train ...`` and ``python -m ctpg.train ...``.
+"""Command line: ``ctpg train ...`` (also ``python -m ctpg.train ...``) and ``ctpg export``.
 
 Options start from a preset (ALGORITHM.md section 5) and override single fields. Invalid
 options or combinations stop before anything is built, with a message naming the option.
@@ -249,13 +249,54 @@ def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train"
     return 0
 
 
+def build_export_parser(prog: str = "ctpg export") -> argparse.ArgumentParser:
+    """The ``export`` options."""
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Write the deterministic policy of a run's newest checkpoint as a "
+        "TorchScript file that torch.jit.load runs without ctpg.",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="run directory (config.yaml, checkpoints/)")
+    p.add_argument("--out", help="file to write (default RUN_DIR/policy.pt)")
+    return p
+
+
+def export_main(argv: list[str] | None = None, prog: str = "ctpg export") -> int:
+    """Parse ``argv``, export the run's policy, print what was written."""
+    parser = build_export_parser(prog)
+    args = parser.parse_args(argv)
+    run_dir = Path(args.run_dir)
+    out = Path(args.out) if args.out else run_dir / "policy.pt"
+    try:
+        from ctpg.deploy import CONFIG_FILE, export_policy
+
+        if not (run_dir / CONFIG_FILE).is_file():
+            raise ValueError(f"RUN_DIR: no run in {run_dir} ({CONFIG_FILE} is missing)")
+        if out.is_dir() or not out.parent.is_dir():
+            raise ValueError(f"--out: {out} is a folder or lies in a folder that does not exist")
+        policy = export_policy(run_dir, out)
+    except ValueError as error:
+        parser.error(str(error))
+    print(
+        f"policy of step {policy.checkpoint_step} ({policy.num_tasks} tasks, obs "
+        f"[N, {policy.obs_dim}] -> actions [N, {policy.action_dim}]) written to {out}"
+    )
+    return 0
+
+
+_USAGE = """usage: ctpg train [options]     train or resume a run (ctpg train --help)
+       ctpg export RUN_DIR [--out PATH]   write a run's policy as TorchScript"""
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``ctpg <command> ...``; the only command is ``train``."""
+    """``ctpg <command> ...``: ``train`` or ``export``."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help") or argv[0] != "train":
-        print("usage: ctpg train [options]   (ctpg train --help lists the options)")
-        return 0 if argv and argv[0] in ("-h", "--help") else 2
-    return train_main(argv[1:], prog="ctpg train")
+    if argv and argv[0] == "train":
+        return train_main(argv[1:], prog="ctpg train")
+    if argv and argv[0] == "export":
+        return export_main(argv[1:])
+    print(_USAGE)
+    return 0 if argv and argv[0] in ("-h", "--help") else 2
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ class OneHotNet(TaskNet):
 class MultiHeadNet(TaskNet):
     """``mhsac``: shared ReLU trunk, one linear head per task (weights [T, H, out])."""
 
+    rows_traceable = False  # wide heads group the rows by task
+
     def __init__(self, in_dim: int, out_dim: int, num_tasks: int, hidden: tuple[int, ...]) -> None:
         super().__init__()
         self.num_tasks = num_tasks
@@ -53,6 +55,8 @@ class MultiHeadNet(TaskNet):
 
 class SingleNet(TaskNet):
     """``single``: T independent MLPs, evaluated as batched layers."""
+
+    rows_traceable = False
 
     def __init__(self, in_dim: int, out_dim: int, num_tasks: int, hidden: tuple[int, ...]) -> None:
         super().__init__()
@@ -118,6 +122,8 @@ class PacoNet(TaskNet):
     The composition vectors come from a ``TaskEmbedding`` that may be shared with other
     networks (``embedding``); without one the network owns its own.
     """
+
+    rows_traceable = False
 
     def __init__(
         self,

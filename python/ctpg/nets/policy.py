@@ -64,6 +64,16 @@ class TanhGaussianActor(nn.Module):
         """(mean, log_std), each [N, A], of task[n]'s policy at obs[n]."""
         return self._split(self.net(obs, task))
 
+    def params_traceable(self, obs: Tensor, task: Tensor) -> tuple[Tensor, Tensor]:
+        """``params`` without data-dependent shapes, so that ``torch.jit.trace`` records it
+        for any batch: a network that groups rows by task (``rows_traceable`` False) computes
+        every task's output with ``forward_all`` and each row keeps its own task's."""
+        if self.net.rows_traceable:
+            return self.params(obs, task)
+        out = self.net.forward_all(obs)
+        index = task.view(-1, 1, 1).expand(-1, 1, out.shape[-1])
+        return self._split(out.gather(1, index).squeeze(1))
+
     def params_all(self, obs: Tensor) -> tuple[Tensor, Tensor]:
         """(mean, log_std), each [N, T, A]: every task's policy at every obs."""
         return self._split(self.net.forward_all(obs))

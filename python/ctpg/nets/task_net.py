@@ -10,6 +10,10 @@ class TaskNet(nn.Module):
     """Interface of a task-conditioned network."""
 
     num_tasks: int
+    rows_traceable: bool = True
+    """Whether ``forward`` has no data-dependent shapes (it does not group the rows by task),
+    so that ``torch.jit.trace`` records it for any batch. Networks that group rows set it
+    False; traced (exported) policies evaluate them through ``forward_all``."""
 
     def forward_all(self, x: Tensor) -> Tensor:
         """Every task for every row: [N, in] -> [N, T, out] (one forward over N * T rows)."""
