@@ -20,7 +20,17 @@ from typing import Any
 import torch
 
 from ctpg.algo.config import BASES, COMPARE_BOOTSTRAPS, FILTER_GATES, SHARINGS
-from ctpg.config import BACKENDS, DEVICES, PRESETS, REPLAY_KINDS, TrainConfig, load_yaml, preset
+from ctpg.config import (
+    BACKENDS,
+    DEVICES,
+    EVAL_PROTOCOLS,
+    PRESETS,
+    REPLAY_KINDS,
+    TrainConfig,
+    load_yaml,
+    preset,
+)
+from ctpg.evaluate import METAWORLD_EPISODES
 
 # Options that define a run, and where a saved config holds each: with --resume they may be
 # repeated (the same command with --resume added) but not changed.
@@ -31,6 +41,7 @@ _FIXED_ON_RESUME: dict[str, Callable[[TrainConfig], Any]] = {
     "seed": lambda c: c.seed,
     "eval_every": lambda c: c.eval_every,
     "eval_episodes": lambda c: c.eval_episodes,
+    "eval_protocol": lambda c: c.eval_protocol,
     "env_backend": lambda c: c.env.backend,
     "replay": lambda c: c.replay.kind,
     "guide_step": lambda c: c.agent.guide.guide_step,
@@ -84,7 +95,19 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_non_negative, help="run seed (default 0)")
     p.add_argument("--steps", type=_positive, help="training steps (one transition per task)")
     p.add_argument("--eval-every", type=_positive, help="training steps between evaluations")
-    p.add_argument("--eval-episodes", type=_positive, help="evaluation episodes per task")
+    p.add_argument(
+        "--eval-episodes",
+        type=_positive,
+        help="evaluation episodes per task (default: the preset's; 50 with --eval-protocol "
+        "metaworld)",
+    )
+    p.add_argument(
+        "--eval-protocol",
+        choices=EVAL_PROTOCOLS,
+        help="paper (default: episodes of the training length, success at any step) or "
+        "metaworld (MetaWorld's own evaluation: 500-step episodes ending at the first success, "
+        "goals from the benchmark's held task vectors; MetaWorld tasks only)",
+    )
     p.add_argument(
         "--batch-size", type=_positive, help="control batch over all tasks, also the guide batch"
     )
@@ -142,6 +165,12 @@ def _check_combinations(args: argparse.Namespace) -> None:
             raise ValueError(f"{option}: only applies with --sharing ctpg (got {sharing})")
     if args.num_threads is not None and args.env_backend == "python":
         raise ValueError("--num-threads: only applies with --env-backend native")
+    name = args.preset or "mt10"
+    if args.eval_protocol == "metaworld" and name.startswith("halfcheetah"):
+        raise ValueError(
+            f"--eval-protocol: metaworld is MetaWorld's own evaluation and needs MetaWorld "
+            f"tasks; --preset {name} is HalfCheetah (use --eval-protocol paper)"
+        )
 
 
 def _fresh_config(args: argparse.Namespace) -> TrainConfig:
@@ -161,12 +190,16 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
     agent = _replace(agent, net=net, sac=_replace(agent.sac, lr=args.lr), sharing=args.sharing)
     agent = dataclasses.replace(agent, guide=guide)
     env = _replace(cfg.env, backend=args.env_backend, num_threads=args.num_threads)
+    eval_episodes = args.eval_episodes
+    if eval_episodes is None and args.eval_protocol == "metaworld":
+        eval_episodes = METAWORLD_EPISODES
     return _replace(
         cfg,
         seed=args.seed,
         steps=args.steps,
         eval_every=args.eval_every,
-        eval_episodes=args.eval_episodes,
+        eval_episodes=eval_episodes,
+        eval_protocol=args.eval_protocol,
         batch_size=args.batch_size,
         warmup_steps=args.warmup_steps,
         device=args.device,

@@ -23,6 +23,7 @@ from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig, SACConfig
 BACKENDS = ("native", "python")
 REPLAY_KINDS = ("uniform", "prioritized")
 DEVICES = ("auto", "cpu", "cuda")
+EVAL_PROTOCOLS = ("paper", "metaworld")
 PRESETS = ("mt10", "mt50", "halfcheetah-mt5", "halfcheetah-mt8", "quick")
 
 QUICK_TASKS = ("reach-v3", "drawer-close-v3", "button-press-topdown-v3")
@@ -109,7 +110,14 @@ class TrainConfig:
     eval_every: int = 10_000
     """Training steps between evaluations (a checkpoint follows every evaluation)."""
     eval_episodes: int = 32
-    """Deterministic evaluation episodes per task."""
+    """Deterministic evaluation episodes per task (the paper's 32; MetaWorld's own evaluation
+    runs 50, what ``--eval-protocol metaworld`` sets unless ``--eval-episodes`` is given)."""
+    eval_protocol: Literal["paper", "metaworld"] = "paper"
+    """"paper": episodes of ``env.max_episode_steps`` on the evaluation envs' own goals,
+    success = success at any step (ALGORITHM.md section 5). "metaworld" (MetaWorld tasks
+    only): MetaWorld 3.x's own evaluation: 500-step episodes that end at the first success,
+    on goals drawn from the task vectors the MetaWorld benchmark built with ``seed`` holds
+    (``ctpg.evaluate``). The metric names are the same."""
     log_every: int = 1000
     """Training steps between loss/throughput scalars written to TensorBoard."""
     checkpoint: bool = True
@@ -136,9 +144,36 @@ class TrainConfig:
         _check(self.warmup_steps >= 1, "warmup_steps", "must be >= 1")
         _check(self.eval_every >= 1, "eval_every", "must be >= 1")
         _check(self.eval_episodes >= 1, "eval_episodes", "must be >= 1")
+        _check(
+            self.eval_protocol in EVAL_PROTOCOLS,
+            "eval_protocol",
+            f"must be one of {EVAL_PROTOCOLS}",
+        )
+        if self.eval_protocol == "metaworld":
+            _check_metaworld_protocol(self.env)
         _check(self.log_every >= 1, "log_every", "must be >= 1")
         _check(self.device in DEVICES, "device", f"must be one of {DEVICES}")
         _check(self.torch_threads >= 0, "torch_threads", "must be >= 0 (0 = torch default)")
+
+
+def _check_metaworld_protocol(env: EnvConfig) -> None:
+    """MetaWorld's own evaluation needs MetaWorld tasks, each once."""
+    from ctpg.envs.registry import BENCHMARKS, MT50_TASKS
+
+    tasks = env.tasks if env.benchmark == "custom" else BENCHMARKS.get(env.benchmark, ())
+    others = [task for task in tasks if task not in MT50_TASKS]
+    _check(
+        not others,
+        "eval_protocol",
+        f"'metaworld' is MetaWorld's own evaluation and needs MetaWorld tasks; env.benchmark "
+        f"{env.benchmark!r} runs other tasks: {others} (use 'paper')",
+    )
+    _check(
+        len(set(tasks)) == len(tasks),
+        "eval_protocol",
+        f"'metaworld' pools episodes by task name, as MetaWorld does; env.tasks repeats "
+        f"tasks: {list(tasks)}",
+    )
 
 
 # ----------------------------------------------------------------------------- presets

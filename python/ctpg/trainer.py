@@ -17,9 +17,10 @@ ALGORITHM.md:
   per task (priorities updated from the TD errors under prioritized replay), and every
   ``guide.update_every`` steps one guide update on ``guide.batch_size`` K-step segments
   shared equally by the tasks that are not blocked.
-- ``evaluate()``: deterministic control policies on the evaluation envs, then the guide-block
-  gate is recomputed from the temperatures; returns the metrics row, with both sides of the
-  policy-filter gate measured on replay states (``guide/gate_*``).
+- ``evaluate()``: deterministic control policies on the evaluation envs under the run's
+  ``eval_protocol`` (``ctpg.evaluate``), then the guide-block gate is recomputed from the
+  temperatures; returns the metrics row, with both sides of the policy-filter gate measured
+  on replay states (``guide/gate_*``).
 - ``state_dict()`` / ``load_state_dict()``: everything a checkpoint restores.
 """
 
@@ -35,7 +36,7 @@ import torch
 
 from ctpg.checkpoint import restore_rng, rng_state
 from ctpg.config import TrainConfig
-from ctpg.evaluate import evaluate
+from ctpg.evaluate import METAWORLD_EPISODE_STEPS, evaluate
 from ctpg.replay import TorchReplay
 
 EVAL_SEED_OFFSET = 1_000_003
@@ -56,8 +57,9 @@ def derived_seed(*parts: int) -> int:
     return int(np.random.SeedSequence(list(parts)).generate_state(1)[0] & 0x7FFFFFFF)
 
 
-def make_env(cfg: TrainConfig, seed: int) -> Any:
-    """The vector env of ``cfg.env`` (one sub-env per task)."""
+def make_env(cfg: TrainConfig, seed: int, max_episode_steps: int | None = None) -> Any:
+    """The vector env of ``cfg.env`` (one sub-env per task); ``max_episode_steps`` overrides
+    the configured episode length."""
     import ctpg
 
     env_cfg = cfg.env
@@ -66,9 +68,24 @@ def make_env(cfg: TrainConfig, seed: int) -> Any:
         backend=env_cfg.backend,
         seed=seed,
         num_threads=env_cfg.num_threads or None,
-        max_episode_steps=env_cfg.max_episode_steps,
+        max_episode_steps=max_episode_steps or env_cfg.max_episode_steps,
         random_goals=env_cfg.random_goals,
     )
+
+
+def make_eval_env(cfg: TrainConfig, train_env: Any) -> Any:
+    """The evaluation env: under the paper protocol the training env's twin (its own seed;
+    with fixed goals, reset to the trained goals); under MetaWorld's, with MetaWorld's
+    500-step episodes (every evaluation episode is reset to its own goal)."""
+    seed = cfg.seed + EVAL_SEED_OFFSET
+    if cfg.eval_protocol == "metaworld":
+        return make_env(cfg, seed, max_episode_steps=METAWORLD_EPISODE_STEPS)
+    eval_env = make_env(cfg, seed)
+    if not cfg.env.random_goals:  # fixed goals: evaluate on the goals that are trained
+        vectors = train_env.task_vectors()
+        if any(len(v) for v in vectors):
+            eval_env.reset(options={"task_vectors": vectors})
+    return eval_env
 
 
 class Averages:
@@ -152,11 +169,7 @@ class Trainer:
         self.rng = np.random.default_rng(cfg.seed)
         torch.manual_seed(cfg.seed)
         self.env = make_env(cfg, cfg.seed)
-        self.eval_env = make_env(cfg, cfg.seed + EVAL_SEED_OFFSET)
-        if not cfg.env.random_goals:  # fixed goals: evaluate on the goals that are trained
-            vectors = self.env.task_vectors()
-            if any(len(v) for v in vectors):
-                self.eval_env.reset(options={"task_vectors": vectors})
+        self.eval_env = make_eval_env(cfg, self.env)
         self.task_names = list(self.env.task_names)
         n = self.num_tasks = len(self.task_names)
         obs_dim = int(self.env.single_observation_space.shape[0])
@@ -304,8 +317,20 @@ class Trainer:
     def evaluate(self) -> dict[str, float]:
         """Evaluate, recompute the guide-block gate, and return the metrics row."""
         start = time.perf_counter()
-        seed = self.cfg.seed + EVAL_SEED_OFFSET
-        metrics = evaluate(self.eval_env, self.agent, self.cfg.eval_episodes, seed, self.device)
+        cfg = self.cfg
+        metaworld = cfg.eval_protocol == "metaworld"
+        # paper: the seed the evaluation envs are reset with; metaworld: the seed MetaWorld's
+        # benchmark and envs would be built with (the run seed, as the training envs')
+        seed = cfg.seed if metaworld else cfg.seed + EVAL_SEED_OFFSET
+        metrics = evaluate(
+            self.eval_env,
+            self.agent,
+            cfg.eval_episodes,
+            seed,
+            self.device,
+            protocol=cfg.eval_protocol,
+            benchmark=cfg.env.name_or_tasks if metaworld else None,
+        )
         if self.use_guide:
             metrics.update(self.guide_stats.pop(self.blocked))
             metrics.update(self.probe_gate())

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ctpg.envs.registry import BENCHMARKS
+
 
 class _Redrawn(Exception):
     """A frozen vector was rejected by the task's reset condition."""
@@ -117,3 +119,75 @@ def _accepted(env: Any, vec: np.ndarray) -> bool:
 def probe_env(task: str) -> Any:
     """A cached stand-alone env of `task`, used to check vectors for the native backend."""
     return make_env(task, 500, np.random.default_rng(0))
+
+
+# --------------------------------------------------------------- MetaWorld's benchmarks
+
+MT_BENCHMARKS = {"mt10": "MT10", "mt50": "MT50"}
+"""ctpg's benchmark names and MetaWorld's benchmark classes (``metaworld.MT10``, ...)."""
+
+
+@functools.lru_cache(maxsize=4)
+def held_task_vectors(
+    name_or_tasks: str | tuple[str, ...], seed: int
+) -> tuple[tuple[tuple[np.ndarray, ...], ...], tuple[int, ...]]:
+    """The task vectors MetaWorld's benchmark holds for every sub-env, and the sub-env seeds.
+
+    What ``gymnasium.make_vec("Meta-World/MT10", seed=seed)`` (``"mt10"``, ``"mt50"``) or
+    ``gymnasium.make_vec("Meta-World/custom-mt-envs", envs_list=tasks, seed=seed)`` (a task
+    tuple) gives each sub-env: the benchmark ``metaworld.MT10(seed)`` / ``MT50(seed)``, or
+    ``metaworld.MT1(task, seed + i)`` for sub-env i of a task list, draws its goals (50 per
+    task; their ``rand_vec`` in ``Task.data``), and the sub-env is seeded with ``seed``
+    (every sub-env of MT10/MT50) or ``seed + i``. (MetaWorld's custom list passes no seed
+    at all when ``seed`` is 0; here sub-env i always gets ``seed + i``.) Building MT10 takes
+    about 10 s, MT50 about a minute; the result is cached.
+    """
+    import pickle
+
+    import metaworld
+
+    if isinstance(name_or_tasks, str):
+        benchmark = getattr(metaworld, MT_BENCHMARKS[name_or_tasks])(seed=seed)
+        per_env = [
+            [t for t in benchmark.train_tasks if t.env_name == name]
+            for name in BENCHMARKS[name_or_tasks]
+        ]
+        seeds = tuple(seed for _ in per_env)
+    else:
+        per_env = [
+            metaworld.MT1(task, seed=seed + i).train_tasks for i, task in enumerate(name_or_tasks)
+        ]
+        seeds = tuple(seed + i for i in range(len(name_or_tasks)))
+    vectors = tuple(
+        tuple(_read_only(pickle.loads(t.data)["rand_vec"]) for t in tasks) for tasks in per_env
+    )
+    return vectors, seeds
+
+
+def _read_only(vector: Any) -> np.ndarray:
+    array = np.array(vector, dtype=np.float64)
+    array.setflags(write=False)
+    return array
+
+
+def evaluation_goals(
+    name_or_tasks: str | tuple[str, ...], seed: int, episodes: int
+) -> list[list[np.ndarray]]:
+    """The goal of every evaluation episode: ``goals[k][i]`` is the task vector of sub-env
+    i's k-th episode under MetaWorld's evaluation of freshly built envs (see
+    ``held_task_vectors``).
+
+    MetaWorld's ``RandomTaskSelectWrapper`` sets a task drawn uniformly (with replacement)
+    from the sub-env's held tasks at every reset, the first reset included, with
+    ``env.np_random.choice(len(tasks))``; that generator is ``gymnasium.utils.seeding.
+    np_random(sub-env seed)`` and nothing else draws from it once the task vectors are frozen.
+    """
+    from gymnasium.utils import seeding
+
+    held, seeds = held_task_vectors(name_or_tasks, seed)
+    rngs = [seeding.np_random(s)[0] for s in seeds]
+    choices = [
+        [int(rng.choice(len(h))) for _ in range(episodes)]
+        for h, rng in zip(held, rngs, strict=True)
+    ]
+    return [[h[c[k]] for h, c in zip(held, choices, strict=True)] for k in range(episodes)]
