@@ -23,6 +23,44 @@ inline std::string ShapeString(const std::vector<py::ssize_t>& shape) {
   return s + "]";
 }
 
+// True when an array of dtype `dt` holds values of type T: its dtype equals
+// T's up to byte order. Equality, not identity: arrays that came through
+// pickle or another library carry equal dtype objects that are not numpy's own,
+// and may carry metadata.
+template <typename T>
+bool HoldsType(const py::dtype& dt) {
+  const py::dtype want = py::dtype::of<T>();
+  return dt.kind() == want.kind() && dt.itemsize() == want.itemsize();
+}
+
+// `a` as a C-contiguous array of T in native byte order: `a` itself when it
+// already is one, else a copy. Every entry point converts this one way.
+template <typename T>
+py::array_t<T, py::array::c_style> Native(const py::array& a) {
+  return py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
+}
+
+// A Python int or numpy integer within [lo, hi]; bool is refused (True is not
+// a seed or a count), as are floats and strings.
+inline int64_t Integer(const py::handle& obj, const char* name, int64_t lo, int64_t hi) {
+  const bool is_bool = PyBool_Check(obj.ptr()) ||
+                       py::isinstance(obj, py::module_::import("numpy").attr("bool_"));
+  if (is_bool || !PyIndex_Check(obj.ptr())) {
+    throw std::invalid_argument(std::string(name) + " must be an int, got " +
+                                std::string(py::repr(obj)) + " of type " +
+                                std::string(py::str(py::type::of(obj).attr("__name__"))));
+  }
+  const py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(obj.ptr()));
+  if (!value) throw py::error_already_set();
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+  if (overflow != 0 || v < lo || v > hi) {
+    throw std::invalid_argument(std::string(name) + " must be in [" + std::to_string(lo) + ", " +
+                                std::to_string(hi) + "], got " + std::string(py::repr(value)));
+  }
+  return v;
+}
+
 inline py::array AsArray(const py::handle& obj, const char* name) {
   py::array a = py::array::ensure(obj);
   if (!a) throw std::invalid_argument(std::string(name) + " must be an array");
@@ -47,7 +85,7 @@ inline py::array_t<float, py::array::c_style> Float32(const py::handle& obj, con
                                 std::string(py::str(a.dtype())));
   }
   CheckShape(a, name, shape, "float32");
-  return py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(a);
+  return Native<float>(a);
 }
 
 inline py::array_t<bool, py::array::c_style> Bool(const py::handle& obj, const char* name,
@@ -58,7 +96,7 @@ inline py::array_t<bool, py::array::c_style> Bool(const py::handle& obj, const c
                                 std::string(py::str(a.dtype())));
   }
   CheckShape(a, name, shape, "bool");
-  return py::array_t<bool, py::array::c_style>::ensure(a);
+  return Native<bool>(a);
 }
 
 inline py::array_t<int64_t, py::array::c_style> Int64(const py::handle& obj, const char* name,
@@ -78,7 +116,7 @@ inline py::array_t<int64_t, py::array::c_style> Int64(const py::handle& obj, con
       }
     }
   }
-  return py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(a);
+  return Native<int64_t>(a);
 }
 
 // 1-d array of any length; returns its length through `n`.

@@ -4,12 +4,14 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bindings/array_args.h"
 #include "common/thread_pool_check.h"
 #include "envs/registry.h"
 #include "envs/vec_env.h"
@@ -32,8 +34,9 @@ std::string ShapeString(const py::array& a) {
   return s + (a.ndim() == 1 ? ",)" : ")");
 }
 
-// Returns `obj` as a C-contiguous array of dtype T and exactly `shape`, or
-// throws std::invalid_argument naming `name`.
+// Returns `obj` as a C-contiguous native array of T and exactly `shape`, or
+// throws std::invalid_argument naming `name`. Any dtype equal to T's up to byte
+// order is taken; a strided or byte-swapped array is copied, a read-only one read.
 template <typename T>
 py::array CheckedArray(const py::object& obj, const char* name,
                        const std::vector<py::ssize_t>& shape, const char* dtype_name) {
@@ -47,7 +50,7 @@ py::array CheckedArray(const py::object& obj, const char* name,
                                 dtype_name + " and shape " + expected);
   }
   py::array a = py::reinterpret_borrow<py::array>(obj);
-  if (!a.dtype().is(py::dtype::of<T>())) {
+  if (!args::HoldsType<T>(a.dtype())) {
     throw std::invalid_argument(std::string(name) + ": expected dtype " + dtype_name + ", got " +
                                 py::str(a.dtype()).cast<std::string>());
   }
@@ -59,30 +62,30 @@ py::array CheckedArray(const py::object& obj, const char* name,
     throw std::invalid_argument(std::string(name) + ": expected shape " + expected + ", got " +
                                 ShapeString(a));
   }
-  if (!(a.flags() & py::array::c_style)) {
-    throw std::invalid_argument(std::string(name) + ": expected a C-contiguous array");
-  }
-  return a;
+  return args::Native<T>(a);
+}
+
+// A seed: None, or an int in [0, 2**63); bool is refused.
+std::optional<uint64_t> Seed(const py::object& seed) {
+  if (seed.is_none()) return std::nullopt;
+  return static_cast<uint64_t>(args::Integer(seed, "seed", 0, INT64_MAX));
 }
 
 std::unique_ptr<VecEnv> MakeVecEnv(const std::vector<std::string>& task_names,
                                    const std::string& metaworld_asset_dir,
-                                   const std::string& gymnasium_asset_dir, int64_t seed,
+                                   const std::string& gymnasium_asset_dir, const py::object& seed,
                                    int num_threads, const std::vector<int>& max_episode_steps) {
-  if (seed < 0) throw std::invalid_argument("seed: expected >= 0, got " + std::to_string(seed));
+  if (seed.is_none()) throw std::invalid_argument("seed must be an int, got None");
+  const uint64_t s = *Seed(seed);
   py::gil_scoped_release release;
   return std::make_unique<VecEnv>(MakeEnvs(task_names, metaworld_asset_dir, gymnasium_asset_dir),
-                                  static_cast<uint64_t>(seed), num_threads, max_episode_steps);
+                                  s, num_threads, max_episode_steps);
 }
 
-FloatArray Reset(VecEnv& env, std::optional<int64_t> seed) {
-  if (seed && *seed < 0) {
-    throw std::invalid_argument("seed: expected >= 0, got " + std::to_string(*seed));
-  }
+FloatArray Reset(VecEnv& env, const py::object& seed) {
+  const std::optional<uint64_t> s = Seed(seed);
   FloatArray obs({env.num_envs(), env.obs_dim()});
   float* out = obs.mutable_data();
-  std::optional<uint64_t> s;
-  if (seed) s = static_cast<uint64_t>(*seed);
   py::gil_scoped_release release;
   env.Reset(s, out);
   return obs;
@@ -122,10 +125,11 @@ void FreezeTaskVectors(VecEnv& env, const py::sequence& vectors) {
     const std::string name = "vectors[" + std::to_string(i) + "]";
     checked[i] = CheckedArray<double>(vectors[i], name.c_str(), {dims[i]}, "float64");
   }
+  std::vector<const double*> pointers(dims.size(), nullptr);
   for (size_t i = 0; i < dims.size(); ++i) {
-    const double* v = checked[i] ? static_cast<const double*>(checked[i]->data()) : nullptr;
-    env.FreezeTaskVector(static_cast<int>(i), v);
+    if (checked[i]) pointers[i] = static_cast<const double*>(checked[i]->data());
   }
+  env.FreezeTaskVectors(pointers);  // checks every vector before freezing any
 }
 
 py::list TaskVectors(const VecEnv& env) {

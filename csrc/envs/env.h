@@ -38,9 +38,11 @@ class Env {
 
   // Length of the task's random vector (MetaWorld); 0 for tasks without one.
   virtual int task_vector_dim() const { return 0; }
-  // Sets the random vector used by every following Reset (frozen goals).
-  // `vec` has task_vector_dim() entries; throws std::invalid_argument if they
-  // are out of the task's range or the task has no vector.
+  // Throws std::invalid_argument if `vec` (task_vector_dim() entries) is out
+  // of the task's range, rejected by its reset rule, or the task has no vector.
+  virtual void CheckTaskVector(const double* vec) const = 0;
+  // Sets the random vector used by every following Reset (frozen goals), after
+  // CheckTaskVector(vec); a rejected vector changes nothing.
   virtual void FreezeTaskVector(const double* vec) = 0;
   // Returns to drawing a fresh vector from the task's ranges at each reset.
   virtual void UnfreezeTaskVector() = 0;

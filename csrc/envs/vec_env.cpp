@@ -16,6 +16,15 @@ int ValidatedThreadCount(int num_threads, size_t num_envs) {
   return std::max(1, std::min(num_threads, static_cast<int>(num_envs)));
 }
 
+void CheckFinite(const char* name, const double* x, int n) {
+  for (int i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) {
+      throw std::invalid_argument(std::string(name) + ": expected finite values, entry " +
+                                  std::to_string(i) + " is " + std::to_string(x[i]));
+    }
+  }
+}
+
 }  // namespace
 
 VecEnv::VecEnv(std::vector<std::unique_ptr<Env>> envs, uint64_t seed, int num_threads,
@@ -132,13 +141,27 @@ void VecEnv::CheckEnvIndex(int env, const char* what) const {
   }
 }
 
-void VecEnv::FreezeTaskVector(int env, const double* vec) {
+void VecEnv::FreezeTaskVectors(const std::vector<const double*>& vecs) {
   std::lock_guard<std::mutex> lock(call_mutex_);
-  CheckEnvIndex(env, "vectors");
-  if (vec == nullptr) {
-    envs_[env]->UnfreezeTaskVector();
-  } else {
-    envs_[env]->FreezeTaskVector(vec);
+  if (static_cast<int>(vecs.size()) != num_envs()) {
+    throw std::invalid_argument("vectors: expected " + std::to_string(num_envs()) +
+                                " entries (one per env), got " + std::to_string(vecs.size()));
+  }
+  for (int i = 0; i < num_envs(); ++i) {
+    if (vecs[i] == nullptr) continue;
+    try {
+      envs_[i]->CheckTaskVector(vecs[i]);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("vectors[" + std::to_string(i) + "] (env " + std::to_string(i) +
+                                  "): " + e.what());
+    }
+  }
+  for (int i = 0; i < num_envs(); ++i) {
+    if (vecs[i] == nullptr) {
+      envs_[i]->UnfreezeTaskVector();
+    } else {
+      envs_[i]->FreezeTaskVector(vecs[i]);
+    }
   }
 }
 
@@ -152,6 +175,8 @@ void VecEnv::SetState(int env, const double* qpos, int nq, const double* qvel, i
                       float* obs) {
   std::lock_guard<std::mutex> lock(call_mutex_);
   CheckEnvIndex(env, "env");
+  CheckFinite("qpos", qpos, nq);
+  CheckFinite("qvel", qvel, nv);
   envs_[env]->SetState(qpos, nq, qvel, nv, obs);
 }
 

@@ -60,13 +60,16 @@ class VecEnv {
   // first Reset.
   void Step(const float* actions, const VecStepBuffers& out);
 
-  // Freezes env's task vector (task_vector_dims()[env] entries) or, with
-  // nullptr, returns it to fresh draws; takes effect at the next reset.
-  void FreezeTaskVector(int env, const double* vec);
+  // Per env (one entry each): freezes its task vector (task_vector_dims()[i]
+  // entries) or, with nullptr, returns it to fresh draws; takes effect at the
+  // next reset. Every vector is checked before any env changes: a bad one
+  // throws std::invalid_argument naming it and leaves every env as it was.
+  void FreezeTaskVectors(const std::vector<const double*>& vecs);
   // Writes the vector of env's current episode.
   void CurrentTaskVector(int env, double* out) const;
 
   // Overwrites env's simulation state and writes its obs_dim observation.
+  // Non-finite qpos or qvel entries throw std::invalid_argument, env unchanged.
   void SetState(int env, const double* qpos, int nq, const double* qvel, int nv, float* obs);
 
  private:

@@ -25,8 +25,8 @@ CheetahEnv::CheetahEnv(std::string task_name, std::shared_ptr<const mjModel> mod
   if (!data_) throw std::runtime_error("mj_makeData failed for task '" + task_name_ + "'");
 }
 
-void CheetahEnv::FreezeTaskVector(const double* /*vec*/) {
-  throw std::invalid_argument("vectors: task '" + task_name_ + "' has no task vector");
+void CheetahEnv::CheckTaskVector(const double* /*vec*/) const {
+  throw std::invalid_argument("task '" + task_name_ + "' has no task vector");
 }
 
 void CheetahEnv::Reset(Rng& rng, float* obs) {

@@ -27,7 +27,8 @@ class CheetahEnv final : public Env {
   int action_dim() const override { return model_->nu; }
   const std::vector<std::string>& info_keys() const override;
 
-  void FreezeTaskVector(const double* vec) override;
+  void CheckTaskVector(const double* vec) const override;
+  void FreezeTaskVector(const double* vec) override { CheckTaskVector(vec); }
   void UnfreezeTaskVector() override {}
   void CurrentTaskVector(double* /*out*/) const override {}
 

@@ -230,7 +230,7 @@ const std::vector<std::string>& SawyerEnv::info_keys() const {
   return keys;
 }
 
-void SawyerEnv::FreezeTaskVector(const double* vec) {
+void SawyerEnv::CheckTaskVector(const double* vec) const {
   for (int i = 0; i < spec_.vec_dim; ++i) {
     if (!std::isfinite(vec[i]) || vec[i] < spec_.vec_low[i] || vec[i] > spec_.vec_high[i]) {
       throw std::invalid_argument(
@@ -243,6 +243,10 @@ void SawyerEnv::FreezeTaskVector(const double* vec) {
     throw std::invalid_argument("task_vector: " + name_ +
                                 " rejects this vector (object and goal too close)");
   }
+}
+
+void SawyerEnv::FreezeTaskVector(const double* vec) {
+  CheckTaskVector(vec);
   std::copy(vec, vec + spec_.vec_dim, vec_.begin());
   frozen_ = true;
 }

@@ -70,6 +70,7 @@ class SawyerEnv : public Env {
   int action_dim() const override { return kActionDim; }
   const std::vector<std::string>& info_keys() const override;
   int task_vector_dim() const override { return spec_.vec_dim; }
+  void CheckTaskVector(const double* vec) const override;
   void FreezeTaskVector(const double* vec) override;
   void UnfreezeTaskVector() override { frozen_ = false; }
   void CurrentTaskVector(double* out) const override;

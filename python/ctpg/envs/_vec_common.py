@@ -30,13 +30,14 @@ def init_spaces(env: gymnasium.vector.VectorEnv, task_set: TaskSet) -> None:
 
 
 def check_actions(actions: Any, task_names: Sequence[str], action_dim: int) -> np.ndarray:
-    """Returns `actions` as float32 C-contiguous [T, A]; ValueError naming the env otherwise."""
+    """Returns `actions` as native float32 C-contiguous [T, A]; ValueError naming the env
+    otherwise."""
     if not isinstance(actions, np.ndarray):
         raise ValueError(f"actions: expected a numpy float32 array, got {type(actions).__name__}")
     expected = (len(task_names), action_dim)
     if actions.shape != expected:
         raise ValueError(f"actions: expected shape {expected}, got {actions.shape}")
-    if actions.dtype != np.float32:
+    if actions.dtype.newbyteorder("=") != np.float32:  # any byte order, converted below
         raise ValueError(f"actions: expected dtype float32, got {actions.dtype}")
     finite = np.isfinite(actions).all(axis=1)
     if not finite.all():
@@ -45,7 +46,7 @@ def check_actions(actions: Any, task_names: Sequence[str], action_dim: int) -> n
             f"actions: row {env} (env {env}, task {task_names[env]!r}) contains NaN or inf: "
             f"{actions[env]}"
         )
-    return np.ascontiguousarray(actions)
+    return np.ascontiguousarray(actions, dtype=np.float32)
 
 
 def check_seed(seed: Any) -> int | None:

@@ -86,12 +86,9 @@ class NativeVecEnv(gymnasium.vector.VectorEnv):
                 self._metaworld,
                 lambda i: _metaworld.probe_env(self.task_names[i]),
             )
-            # astype: a fresh array with numpy's own float64 dtype object. The engine's binding
-            # compares dtype objects by identity, and an array that came through pickle (as
-            # MetaWorld's benchmark tasks hold their vectors) has an equal but distinct one.
             self._core.freeze_task_vectors(
                 [
-                    v.astype(np.float64) if v is not None else d
+                    v if v is not None else d
                     for v, d in zip(checked, self._default_vectors, strict=True)
                 ]
             )
