@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -133,10 +134,10 @@ std::string PathArg(const py::handle& path) {
 
 std::unique_ptr<ReplayBuffer> Make(int64_t num_tasks, int64_t capacity_per_task, int64_t obs_dim,
                                    int64_t action_dim, int64_t guide_step, bool prioritized,
-                                   double alpha, double beta, int64_t seed) {
-  if (seed < 0) throw std::invalid_argument("seed must be >= 0, got " + std::to_string(seed));
-  ReplayConfig c{num_tasks, capacity_per_task, obs_dim,          action_dim,
-                 guide_step, prioritized,      alpha,  beta, static_cast<uint64_t>(seed)};
+                                   double alpha, double beta, const py::object& seed) {
+  const auto s = static_cast<uint64_t>(args::Integer(seed, "seed", 0, INT64_MAX));
+  ReplayConfig c{num_tasks, capacity_per_task, obs_dim, action_dim, guide_step,
+                 prioritized, alpha,           beta,    s};
   return std::make_unique<ReplayBuffer>(c);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -10,6 +11,12 @@ namespace {
 
 constexpr int64_t kMaxTasks = 32767;            // behaviour is stored as int16
 constexpr int64_t kMaxCapacity = (1LL << 31) - 1;  // slots are stored as uint32
+
+std::string Num(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6g", x);
+  return buf;
+}
 
 void CheckRange(const char* name, int64_t value, int64_t low, int64_t high) {
   if (value < low || value > high) {
@@ -287,6 +294,7 @@ void ReplayBuffer::UpdatePriorities(int64_t n, const int64_t* task, const int64_
     throw std::invalid_argument("update_priorities needs a buffer built with prioritized=True");
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  const double max_leaf = kMaxTotalPriority / static_cast<double>(config_.capacity_per_task);
   for (int64_t i = 0; i < n; ++i) {
     CheckRange("task", task[i], 0, config_.num_tasks - 1);
     const int64_t size = rings_[task[i]].size();
@@ -297,7 +305,15 @@ void ReplayBuffer::UpdatePriorities(int64_t n, const int64_t* task, const int64_
     }
     if (!std::isfinite(priority[i]) || priority[i] < 0.0) {
       throw std::invalid_argument("priority must be finite and >= 0; priority[" +
-                                  std::to_string(i) + "] = " + std::to_string(priority[i]));
+                                  std::to_string(i) + "] = " + Num(priority[i]));
+    }
+    const double leaf = std::pow(priority[i], config_.alpha);
+    if (!(leaf <= max_leaf)) {
+      throw std::invalid_argument(
+          "priority[" + std::to_string(i) + "] = " + Num(priority[i]) + " is too large: " +
+          "priority ** alpha (alpha = " + Num(config_.alpha) + ") = " + Num(leaf) +
+          " exceeds " + Num(max_leaf) + " (" + Num(kMaxTotalPriority) +
+          " / capacity_per_task), where the sum of priorities would overflow");
     }
   }
   for (int64_t i = 0; i < n; ++i) {

@@ -16,6 +16,10 @@
 
 namespace ctpg {
 
+// Every priority ** alpha is at most this / capacity_per_task, so that no sum
+// of a task's leaves, and no probability or weight derived from one, overflows.
+constexpr double kMaxTotalPriority = 1e300;
+
 struct ReplayConfig {
   int64_t num_tasks = 1;
   int64_t capacity_per_task = 1;

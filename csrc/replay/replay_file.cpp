@@ -167,8 +167,10 @@ void ReplayBuffer::LoadTaskLocked(int64_t t, ReplayFileReader& r) {
   max_priority_[t] = max_priority;
   std::vector<double>& nodes = trees_[t].leaves_storage();
   r.Array(nodes.data() + C, n);
+  const double max_leaf = kMaxTotalPriority / static_cast<double>(C);
+  if (!(std::pow(max_priority, config_.alpha) <= max_leaf)) r.Fail("bad max priority");
   for (int64_t s = 0; s < n; ++s) {
-    if (!std::isfinite(nodes[C + s]) || nodes[C + s] < 0.0) r.Fail("bad priority");
+    if (!(nodes[C + s] >= 0.0 && nodes[C + s] <= max_leaf)) r.Fail("bad priority");
   }
   trees_[t].Rebuild();
 }
