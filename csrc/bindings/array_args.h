@@ -6,7 +6,10 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -61,6 +64,16 @@ inline int64_t Integer(const py::handle& obj, const char* name, int64_t lo, int6
   return v;
 }
 
+// A Python bool or numpy bool; ints and strings are refused.
+inline bool Boolean(const py::handle& obj, const char* name) {
+  if (PyBool_Check(obj.ptr())) return obj.ptr() == Py_True;
+  if (py::isinstance(obj, py::module_::import("numpy").attr("bool_"))) {
+    return obj.attr("item")().ptr() == Py_True;
+  }
+  throw std::invalid_argument(std::string(name) + " must be a bool, got " +
+                              std::string(py::repr(obj)));
+}
+
 inline py::array AsArray(const py::handle& obj, const char* name) {
   py::array a = py::array::ensure(obj);
   if (!a) throw std::invalid_argument(std::string(name) + " must be an array");
@@ -76,22 +89,37 @@ inline void CheckShape(const py::array& a, const char* name, const std::vector<p
   }
 }
 
+// Throws unless every finite value of `a` stays finite as a float32 (1e300
+// would become inf, and then be reported as a non-finite input).
+inline void CheckFitsFloat32(const py::array_t<double, py::array::c_style>& a, const char* name) {
+  for (py::ssize_t i = 0; i < a.size(); ++i) {
+    const double x = a.data()[i];
+    if (std::isfinite(x) && std::fabs(x) > std::numeric_limits<float>::max()) {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%.6g", x);
+      throw std::invalid_argument(std::string(name) + " holds " + buf + " at flat index " +
+                                  std::to_string(i) + ", outside the float32 range");
+    }
+  }
+}
+
 // Floating arrays of any precision, stored as float32.
 inline py::array_t<float, py::array::c_style> Float32(const py::handle& obj, const char* name,
                                                       const std::vector<py::ssize_t>& shape) {
   py::array a = AsArray(obj, name);
-  if (a.dtype().kind() != 'f') {
+  if (a.dtype().kind() != 'f' && a.size() != 0) {
     throw std::invalid_argument(std::string(name) + " must be a float array, got dtype " +
                                 std::string(py::str(a.dtype())));
   }
   CheckShape(a, name, shape, "float32");
+  if (a.dtype().itemsize() > 4) CheckFitsFloat32(Native<double>(a), name);
   return Native<float>(a);
 }
 
 inline py::array_t<bool, py::array::c_style> Bool(const py::handle& obj, const char* name,
                                                   const std::vector<py::ssize_t>& shape) {
   py::array a = AsArray(obj, name);
-  if (a.dtype().kind() != 'b') {
+  if (a.dtype().kind() != 'b' && a.size() != 0) {
     throw std::invalid_argument(std::string(name) + " must be a bool array, got dtype " +
                                 std::string(py::str(a.dtype())));
   }
@@ -103,7 +131,7 @@ inline py::array_t<int64_t, py::array::c_style> Int64(const py::handle& obj, con
                                                       const std::vector<py::ssize_t>& shape) {
   py::array a = AsArray(obj, name);
   const char kind = a.dtype().kind();
-  if (kind != 'i' && kind != 'u') {
+  if (kind != 'i' && kind != 'u' && a.size() != 0) {
     throw std::invalid_argument(std::string(name) + " must be an integer array, got dtype " +
                                 std::string(py::str(a.dtype())));
   }

@@ -26,7 +26,8 @@ std::vector<int64_t> BatchPerTask(const py::handle& obj, int64_t num_tasks) {
                                   std::to_string(num_tasks) + "], got dtype " +
                                   std::string(py::str(a.dtype())));
     }
-    return std::vector<int64_t>(num_tasks, a.attr("item")().cast<int64_t>());
+    const int64_t n = args::Integer(a.attr("item")(), "batch_per_task", INT64_MIN, INT64_MAX);
+    return std::vector<int64_t>(num_tasks, n);
   }
   auto v = args::Int64(a, "batch_per_task", {static_cast<py::ssize_t>(num_tasks)});
   return std::vector<int64_t>(v.data(), v.data() + num_tasks);

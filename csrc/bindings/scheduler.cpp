@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -66,8 +67,8 @@ void LoadStateDict(GuideScheduler& g, const py::dict& d) {
     if (!d.contains(key)) throw std::invalid_argument(std::string("state_dict lacks key ") + key);
   }
   GuideSchedulerState s;
-  s.num_envs = d["num_envs"].cast<int64_t>();
-  s.guide_step = d["guide_step"].cast<int64_t>();
+  s.num_envs = args::Integer(d["num_envs"], "state_dict['num_envs']", 0, INT64_MAX);
+  s.guide_step = args::Integer(d["guide_step"], "state_dict['guide_step']", 0, INT64_MAX);
   const py::ssize_t n = g.num_envs();
   s.task_of_env = IntVector(d["task_of_env"], "task_of_env", n);
   s.episode_step = IntVector(d["episode_step"], "episode_step", n);
@@ -75,7 +76,7 @@ void LoadStateDict(GuideScheduler& g, const py::dict& d) {
   s.blocked = BoolVector(d["blocked"], "blocked", n);
   s.blocked_next = BoolVector(d["blocked_next"], "blocked_next", n);
   s.choosing = BoolVector(d["choosing"], "choosing", n);
-  s.in_step = d["in_step"].cast<bool>();
+  s.in_step = args::Boolean(d["in_step"], "state_dict['in_step']");
   g.LoadState(s);
 }
 

@@ -176,3 +176,20 @@ def test_numpy_integer_seed_is_the_same_seed() -> None:
         for o in obs:
             rb.add(o, np.zeros((1, A)), np.zeros(1), o, np.zeros(1, bool), np.zeros(1, bool))
     assert_same(a.sample(8), b.sample(8))
+
+
+def test_errors_name_the_argument_instead_of_a_cast_failure() -> None:
+    rb = filled(None)
+    with pytest.raises(ValueError, match="batch_per_task"):
+        rb.sample(2**63)
+    with pytest.raises(ValueError, match="batch_per_task"):
+        rb.sample_segments(-(2**64))
+    row = rows(1)[0] | {"obs": np.full((T, D), 1e300)}
+    with pytest.raises(ValueError, match=r"obs holds 1e\+300 .*float32 range"):
+        rb.add(**row)
+
+
+def test_empty_lists_are_empty_updates() -> None:
+    rb, untouched = filled(None), filled(None)
+    rb.update_priorities([], [], [])
+    assert_same(rb.sample(6), untouched.sample(6))
