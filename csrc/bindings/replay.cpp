@@ -129,8 +129,26 @@ void UpdatePriorities(ReplayBuffer& rb, const py::handle& task, const py::handle
   rb.UpdatePriorities(n, t.data(), i.data(), pd.data());
 }
 
+// A file path: str or os.PathLike of str, in the file system's encoding.
+// bytes (which str() would turn into "b'...'") and NUL characters (which would
+// cut the path short) are refused.
 std::string PathArg(const py::handle& path) {
-  return py::str(py::module_::import("os").attr("fspath")(path));
+  const py::module_ os = py::module_::import("os");
+  if (!py::isinstance<py::str>(path) && !py::isinstance(path, os.attr("PathLike"))) {
+    throw std::invalid_argument("path must be a str or os.PathLike, got " +
+                                std::string(py::repr(path)) + " of type " +
+                                std::string(py::str(py::type::of(path).attr("__name__"))));
+  }
+  const py::object p = os.attr("fspath")(path);
+  if (!py::isinstance<py::str>(p)) {
+    throw std::invalid_argument("path must name a file as str, got " + std::string(py::repr(p)));
+  }
+  const std::string s = py::bytes(os.attr("fsencode")(p));
+  if (s.find('\0') != std::string::npos) {
+    throw std::invalid_argument("path must not contain a NUL character, got " +
+                                std::string(py::repr(p)));
+  }
+  return s;
 }
 
 std::unique_ptr<ReplayBuffer> Make(int64_t num_tasks, int64_t capacity_per_task, int64_t obs_dim,

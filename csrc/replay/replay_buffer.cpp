@@ -51,7 +51,7 @@ inline void CopyRow(float* dst, const float* src, int64_t n) {
 
 }  // namespace
 
-ReplayBuffer::ReplayBuffer(const ReplayConfig& config) : config_(config), rng_(config.seed) {
+void ReplayBuffer::CheckConfig(const ReplayConfig& config) {
   CheckRange("num_tasks", config.num_tasks, 1, kMaxTasks);
   CheckRange("capacity_per_task", config.capacity_per_task, 1, kMaxCapacity);
   CheckRange("obs_dim", config.obs_dim, 1, 1 << 20);
@@ -59,6 +59,10 @@ ReplayBuffer::ReplayBuffer(const ReplayConfig& config) : config_(config), rng_(c
   CheckRange("guide_step", config.guide_step, 1, 1 << 20);
   CheckNonNegative("alpha", config.alpha);
   CheckNonNegative("beta", config.beta);
+}
+
+ReplayBuffer::ReplayBuffer(const ReplayConfig& config) : config_(config), rng_(config.seed) {
+  CheckConfig(config);
   rings_.reserve(config.num_tasks);
   for (int64_t t = 0; t < config.num_tasks; ++t) {
     rings_.emplace_back(config.capacity_per_task, static_cast<int>(config.obs_dim),

@@ -99,6 +99,8 @@ class ReplayBuffer {
   void SampleTaskSegmentsLocked(int64_t task, int64_t count, int64_t row0, const SegmentOut& out);
   void WriteSegmentLocked(int64_t task, int64_t slot, int64_t row, const SegmentOut& out) const;
   void SaveLocked(const std::string& path) const;
+  // Throws std::invalid_argument for a config the constructor would refuse.
+  static void CheckConfig(const ReplayConfig& config);
   void LoadTaskLocked(int64_t t, class ReplayFileReader& r);
 
   ReplayConfig config_;

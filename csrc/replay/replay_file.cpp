@@ -9,6 +9,10 @@
 //   uint64 checksum of every byte before it.
 // The file is written to "<path>.tmp" and renamed, so a crash never leaves a
 // half-written file under `path`.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +20,8 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <string>
+#include <tuple>
 
 #include "replay/replay_buffer.h"
 
@@ -72,6 +78,12 @@ class ReplayFileReader {
     if (n < 0 || static_cast<uint64_t>(n) > (end_ - p_) / sizeof(T)) Fail("ends before its data");
     Bytes(out, sizeof(T) * n);
   }
+  // Steps over n values of T without reading them (the layout check).
+  template <typename T>
+  void Skip(int64_t n) {
+    if (n < 0 || static_cast<uint64_t>(n) > (end_ - p_) / sizeof(T)) Fail("ends before its data");
+    p_ += sizeof(T) * n;
+  }
   void Bytes(void* out, size_t n) {
     if (static_cast<size_t>(end_ - p_) < n) Fail("ends before its data");
     std::memcpy(out, p_, n);
@@ -88,6 +100,57 @@ class ReplayFileReader {
   const char* end_;
 };
 
+
+namespace {
+
+void CheckFiniteRecord(const ReplayFileReader& r, int64_t t, const char* what, const float* x,
+                       int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) r.Fail("a " + std::string(what) + " of task " + std::to_string(t) +
+                                     " holds " + std::to_string(x[i]));
+  }
+}
+
+// Walks the per-task sections of the body that follows the config and the RNG
+// state, reading only sizes, so that a bad header or size fails before any
+// storage is allocated.
+void CheckLayout(ReplayFileReader r, const ReplayConfig& c) {
+  const int64_t stride = c.obs_dim + c.action_dim + 2;
+  for (int64_t t = 0; t < c.num_tasks; ++t) {
+    const int64_t n = r.Get<int64_t>();
+    r.Get<int64_t>();  // head, checked when loading
+    r.Get<double>();   // max priority, likewise
+    if (n < 0 || n > c.capacity_per_task) {
+      r.Fail("task " + std::to_string(t) + " has size " + std::to_string(n) + " for capacity " +
+             std::to_string(c.capacity_per_task));
+    }
+    r.Skip<float>(c.obs_dim);
+    r.Skip<float>(n * stride);
+    const int64_t ends = r.Get<int64_t>();
+    if (ends < 0 || ends > n) r.Fail("episode-end table of task " + std::to_string(t));
+    r.Skip<float>(ends * c.obs_dim);
+    if (c.prioritized) r.Skip<double>(n);
+  }
+  if (!r.AtEnd()) r.Fail("unexpected bytes after the last task");
+}
+
+// Throws when the config's rings alone would need more than this machine's
+// memory: a header that passes every range check can still ask for petabytes.
+void CheckStorageFits(const std::string& path, const ReplayConfig& c) {
+  const double bytes = static_cast<double>(c.num_tasks) * static_cast<double>(c.capacity_per_task) *
+                       static_cast<double>(c.obs_dim + c.action_dim + 2) * sizeof(float);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  const double memory = pages > 0 && page > 0 ? static_cast<double>(pages) * page : 0.0;
+  if (memory > 0.0 && bytes > memory) {
+    throw std::invalid_argument(
+        "replay file " + path + " asks for " + std::to_string(bytes / 1e9) + " GB of storage (" +
+        std::to_string(c.num_tasks) + " tasks x capacity_per_task " +
+        std::to_string(c.capacity_per_task) + "), more than this machine's " +
+        std::to_string(memory / 1e9) + " GB of memory");
+  }
+}
+
+}  // namespace
 
 void ReplayBuffer::Save(const std::string& path) const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -124,16 +187,20 @@ void ReplayBuffer::SaveLocked(const std::string& path) const {
   const uint64_t sum = Checksum(buf.data(), buf.size());
   w.Put(sum);
   const std::string tmp = path + ".tmp";
+  // On any failure the temporary file is removed: nothing stray is left behind.
+  const auto fail = [&tmp](const std::string& what) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw std::runtime_error(what + ": " + why);
+  };
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+    if (!f) fail("cannot write " + tmp);
     f.write(buf.data(), static_cast<std::streamsize>(buf.size()));
     f.close();
-    if (!f) throw std::runtime_error("writing " + tmp + " failed: " + std::strerror(errno));
+    if (!f) fail("writing " + tmp + " failed");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
-  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " to " + path);
 }
 
 void ReplayBuffer::LoadTaskLocked(int64_t t, ReplayFileReader& r) {
@@ -150,6 +217,11 @@ void ReplayBuffer::LoadTaskLocked(int64_t t, ReplayFileReader& r) {
   if (!std::isfinite(max_priority) || max_priority < 0.0) r.Fail("bad max priority");
   r.Array(ring.mutable_pending(), D);
   r.Array(ring.mutable_records(), n * ring.stride());
+  CheckFiniteRecord(r, t, "pending next_obs", ring.mutable_pending(), D);
+  for (int64_t s = 0; s < n; ++s) {
+    // obs, action and reward lead each record, as add() checked them.
+    CheckFiniteRecord(r, t, "record", ring.Obs(s), config_.obs_dim + config_.action_dim + 1);
+  }
   int64_t ends = 0;
   for (int64_t s = 0; s < n; ++s) {
     const uint8_t f = ring.Flags(s);
@@ -162,6 +234,7 @@ void ReplayBuffer::LoadTaskLocked(int64_t t, ReplayFileReader& r) {
   if (r.Get<int64_t>() != ends) r.Fail("episode-end table of task " + std::to_string(t));
   std::vector<float> final_obs(ends * D);
   r.Array(final_obs.data(), ends * D);
+  CheckFiniteRecord(r, t, "final obs", final_obs.data(), ends * D);
   ring.RebuildQueues(final_obs);
   if (!config_.prioritized) return;
   max_priority_[t] = max_priority;
@@ -176,12 +249,21 @@ void ReplayBuffer::LoadTaskLocked(int64_t t, ReplayFileReader& r) {
 }
 
 std::unique_ptr<ReplayBuffer> ReplayBuffer::Load(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw std::invalid_argument("replay file " + path + " is a directory, not a file");
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("cannot open replay file " + path + ": " + std::strerror(errno));
   const std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) throw std::runtime_error("cannot read replay file " + path);
   const size_t header = sizeof(kMagic) + sizeof(uint32_t);
-  if (data.size() < header + sizeof(uint64_t) || std::memcmp(data.data(), kMagic, 8) != 0) {
+  if (std::memcmp(data.data(), kMagic, std::min(data.size(), sizeof(kMagic))) != 0) {
     throw std::invalid_argument("replay file " + path + " is not a ctpg replay file (bad magic)");
+  }
+  if (data.size() < header + sizeof(uint64_t)) {
+    throw std::invalid_argument("replay file " + path + " is corrupted or truncated: only " +
+                                std::to_string(data.size()) + " bytes");
   }
   uint32_t version;
   std::memcpy(&version, data.data() + 8, sizeof(version));
@@ -206,6 +288,15 @@ std::unique_ptr<ReplayBuffer> ReplayBuffer::Load(const std::string& path) {
   c.alpha = r.Get<double>();
   c.beta = r.Get<double>();
   c.seed = r.Get<uint64_t>();
+  try {
+    CheckConfig(c);
+  } catch (const std::invalid_argument& e) {
+    r.Fail(std::string("bad config: ") + e.what());
+  }
+  ReplayFileReader body_after_rng = r;
+  body_after_rng.Skip<uint64_t>(std::tuple_size<Rng::State>::value);
+  CheckLayout(body_after_rng, c);
+  CheckStorageFits(path, c);
   auto buffer = std::make_unique<ReplayBuffer>(c);
   Rng::State state;
   for (uint64_t& s : state) s = r.Get<uint64_t>();

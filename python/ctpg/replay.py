@@ -103,10 +103,10 @@ class TorchReplay:
 
     def save(self, path: str | Path) -> None:
         """Write the buffer (contents and sampling RNG) to one file."""
-        self.buffer.save(str(path))
+        self.buffer.save(path)
 
     def load(self, path: str | Path) -> None:
         """Replace the buffer by the one saved at ``path``."""
         import ctpg
 
-        self.buffer = ctpg.ReplayBuffer.load(str(path))
+        self.buffer = ctpg.ReplayBuffer.load(path)
