@@ -143,11 +143,9 @@ py::list TaskVectors(const VecEnv& env) {
   return out;
 }
 
-FloatArray SetState(VecEnv& env, int index, const py::object& qpos, const py::object& qvel) {
-  if (index < 0 || index >= env.num_envs()) {
-    throw std::invalid_argument("env: index " + std::to_string(index) + " out of range [0, " +
-                                std::to_string(env.num_envs()) + ")");
-  }
+FloatArray SetState(VecEnv& env, const py::object& env_index, const py::object& qpos,
+                    const py::object& qvel) {
+  const int index = static_cast<int>(args::Integer(env_index, "env", 0, env.num_envs() - 1));
   py::array p = CheckedArray<double>(qpos, "qpos", {kAnyLength}, "float64");
   py::array v = CheckedArray<double>(qvel, "qvel", {kAnyLength}, "float64");
   FloatArray obs(env.obs_dim());

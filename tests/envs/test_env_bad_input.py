@@ -202,3 +202,15 @@ def test_reset_takes_numpy_integer_seeds() -> None:
     np.testing.assert_array_equal(env.reset(seed=np.uint8(4)), env.reset(seed=4))
     a = _core.VecEnv(CHEETAH, MW_ASSETS, GYM_ASSETS, np.int64(3), 1, [10, 10])
     np.testing.assert_array_equal(a.reset(), make(CHEETAH, seed=3).reset())
+
+
+@pytest.mark.parametrize("index", [True, 1.0, "1", -1, 2])
+def test_set_state_refuses_what_is_not_an_env_index(index: object) -> None:
+    qpos, qvel = cheetah_state()
+    env = make(CHEETAH)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="env"):
+        env.set_state(index, qpos, qvel)
+    np.testing.assert_array_equal(
+        env.set_state(np.int32(1), qpos, qvel), env.set_state(1, qpos, qvel)
+    )
