@@ -39,8 +39,14 @@ bool HoldsType(const py::dtype& dt) {
 // `a` as a C-contiguous array of T in native byte order: `a` itself when it
 // already is one, else a copy. Every entry point converts this one way.
 template <typename T>
-py::array_t<T, py::array::c_style> Native(const py::array& a) {
-  return py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
+py::array_t<T, py::array::c_style> Native(const py::array& a, const char* name) {
+  auto out = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
+  if (!out) {
+    throw std::invalid_argument(std::string(name) + ": cannot convert dtype " +
+                                std::string(py::str(a.dtype())) + " to " +
+                                std::string(py::str(py::dtype::of<T>())));
+  }
+  return out;
 }
 
 // A Python int or numpy integer within [lo, hi]; bool is refused (True is not
@@ -112,8 +118,8 @@ inline py::array_t<float, py::array::c_style> Float32(const py::handle& obj, con
                                 std::string(py::str(a.dtype())));
   }
   CheckShape(a, name, shape, "float32");
-  if (a.dtype().itemsize() > 4) CheckFitsFloat32(Native<double>(a), name);
-  return Native<float>(a);
+  if (a.dtype().itemsize() > 4) CheckFitsFloat32(Native<double>(a, name), name);
+  return Native<float>(a, name);
 }
 
 inline py::array_t<bool, py::array::c_style> Bool(const py::handle& obj, const char* name,
@@ -124,7 +130,7 @@ inline py::array_t<bool, py::array::c_style> Bool(const py::handle& obj, const c
                                 std::string(py::str(a.dtype())));
   }
   CheckShape(a, name, shape, "bool");
-  return Native<bool>(a);
+  return Native<bool>(a, name);
 }
 
 inline py::array_t<int64_t, py::array::c_style> Int64(const py::handle& obj, const char* name,
@@ -144,7 +150,7 @@ inline py::array_t<int64_t, py::array::c_style> Int64(const py::handle& obj, con
       }
     }
   }
-  return Native<int64_t>(a);
+  return Native<int64_t>(a, name);
 }
 
 // 1-d array of any length; returns its length through `n`.

@@ -62,7 +62,7 @@ py::array CheckedArray(const py::object& obj, const char* name,
     throw std::invalid_argument(std::string(name) + ": expected shape " + expected + ", got " +
                                 ShapeString(a));
   }
-  return args::Native<T>(a);
+  return args::Native<T>(a, name);
 }
 
 // A seed: None, or an int in [0, 2**63); bool is refused.

@@ -119,12 +119,12 @@ void UpdatePriorities(ReplayBuffer& rb, const py::handle& task, const py::handle
   auto t = args::Int64(task, "task", {n});
   auto i = args::Int64(index, "index", {n});
   py::array p = args::AsArray(priority, "priority");
-  if (p.dtype().kind() != 'f') {
+  if (p.dtype().kind() != 'f' && p.size() != 0) {
     throw std::invalid_argument("priority must be a float array, got dtype " +
                                 std::string(py::str(p.dtype())));
   }
   args::CheckShape(p, "priority", {n}, "float64");
-  auto pd = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(p);
+  auto pd = args::Native<double>(p, "priority");
   py::gil_scoped_release release;
   rb.UpdatePriorities(n, t.data(), i.data(), pd.data());
 }

@@ -193,3 +193,11 @@ def test_empty_lists_are_empty_updates() -> None:
     rb, untouched = filled(None), filled(None)
     rb.update_priorities([], [], [])
     assert_same(rb.sample(6), untouched.sample(6))
+
+
+@pytest.mark.parametrize("dtype", ["U1", "S1", object])
+def test_empty_arrays_of_any_dtype_are_empty(dtype: object) -> None:
+    rb, untouched = filled(None), filled(None)
+    empty = np.array([], dtype=dtype)
+    rb.update_priorities(empty, empty, empty)
+    assert_same(rb.sample(6), untouched.sample(6))
