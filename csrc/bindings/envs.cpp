@@ -74,12 +74,14 @@ std::optional<uint64_t> Seed(const py::object& seed) {
 std::unique_ptr<VecEnv> MakeVecEnv(const std::vector<std::string>& task_names,
                                    const std::string& metaworld_asset_dir,
                                    const std::string& gymnasium_asset_dir, const py::object& seed,
-                                   int num_threads, const std::vector<int>& max_episode_steps) {
+                                   const py::object& num_threads,
+                                   const std::vector<int>& max_episode_steps) {
   if (seed.is_none()) throw std::invalid_argument("seed must be an int, got None");
   const uint64_t s = *Seed(seed);
+  const int threads = static_cast<int>(args::Integer(num_threads, "num_threads", 1, 1 << 16));
   py::gil_scoped_release release;
   return std::make_unique<VecEnv>(MakeEnvs(task_names, metaworld_asset_dir, gymnasium_asset_dir),
-                                  s, num_threads, max_episode_steps);
+                                  s, threads, max_episode_steps);
 }
 
 FloatArray Reset(VecEnv& env, const py::object& seed) {

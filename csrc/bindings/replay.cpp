@@ -151,12 +151,25 @@ std::string PathArg(const py::handle& path) {
   return s;
 }
 
-std::unique_ptr<ReplayBuffer> Make(int64_t num_tasks, int64_t capacity_per_task, int64_t obs_dim,
-                                   int64_t action_dim, int64_t guide_step, bool prioritized,
+// Sizes arrive as Python objects so that a bool, float or string is refused
+// naming the argument; ReplayBuffer checks their ranges.
+std::unique_ptr<ReplayBuffer> Make(const py::object& num_tasks, const py::object& capacity_per_task,
+                                   const py::object& obs_dim, const py::object& action_dim,
+                                   const py::object& guide_step, const py::object& prioritized,
                                    double alpha, double beta, const py::object& seed) {
+  const auto size = [](const py::object& v, const char* name) {
+    return args::Integer(v, name, INT64_MIN, INT64_MAX);
+  };
   const auto s = static_cast<uint64_t>(args::Integer(seed, "seed", 0, INT64_MAX));
-  ReplayConfig c{num_tasks, capacity_per_task, obs_dim, action_dim, guide_step,
-                 prioritized, alpha,           beta,    s};
+  ReplayConfig c{size(num_tasks, "num_tasks"),
+                 size(capacity_per_task, "capacity_per_task"),
+                 size(obs_dim, "obs_dim"),
+                 size(action_dim, "action_dim"),
+                 size(guide_step, "guide_step"),
+                 args::Boolean(prioritized, "prioritized"),
+                 alpha,
+                 beta,
+                 s};
   return std::make_unique<ReplayBuffer>(c);
 }
 

@@ -214,3 +214,10 @@ def test_set_state_refuses_what_is_not_an_env_index(index: object) -> None:
     np.testing.assert_array_equal(
         env.set_state(np.int32(1), qpos, qvel), env.set_state(1, qpos, qvel)
     )
+
+
+@pytest.mark.parametrize("threads", [True, 1.0, "1", 0])
+def test_num_threads_must_be_a_positive_int(threads: object) -> None:
+    with pytest.raises(ValueError, match="num_threads"):
+        _core.VecEnv(CHEETAH, MW_ASSETS, GYM_ASSETS, 0, threads, [10, 10])
+    assert _core.VecEnv(CHEETAH, MW_ASSETS, GYM_ASSETS, 0, np.int64(2), [10, 10]).num_envs == 2

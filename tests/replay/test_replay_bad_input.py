@@ -201,3 +201,28 @@ def test_empty_arrays_of_any_dtype_are_empty(dtype: object) -> None:
     empty = np.array([], dtype=dtype)
     rb.update_priorities(empty, empty, empty)
     assert_same(rb.sample(6), untouched.sample(6))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("num_tasks", True),
+        ("capacity_per_task", 4.0),
+        ("obs_dim", "3"),
+        ("action_dim", 2**64),
+        ("guide_step", None),
+        ("prioritized", 1),
+        ("prioritized", "yes"),
+    ],
+)
+def test_constructor_arguments_of_the_wrong_type_are_named(name: str, value: object) -> None:
+    kwargs: dict[str, object] = {
+        "num_tasks": 1,
+        "capacity_per_task": 4,
+        "obs_dim": D,
+        "action_dim": A,
+        name: value,
+    }
+    with pytest.raises(ValueError, match=name):
+        ctpg.ReplayBuffer(**kwargs)
+    ctpg.ReplayBuffer(np.int32(1), np.uint64(4), D, A, np.int8(2), np.bool_(True))
