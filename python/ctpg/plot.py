@@ -60,6 +60,7 @@ def plot_runs(run_dirs: list[str | Path], out_dir: str | Path | None = None) -> 
             if len(runs) == 1:
                 _per_task(ax, rows, metric)
         ax.set_xlabel("training steps (per task)")
+        _steps_axis(ax)
         ax.set_ylabel(f"evaluation {metric}")
         ax.legend(fontsize="small")
         path = out / f"{metric}.png"
@@ -138,7 +139,15 @@ def plot_methods(
     return written
 
 
+def _steps_axis(ax: Any) -> None:
+    """Training steps as 10k, 20k, ... so that the labels of narrow panels do not collide."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1000:g}k" if x else "0"))
+
+
 def _band(ax: Any, runs: list[list[dict[str, str]]], key: str, label: str) -> None:
+    _steps_axis(ax)
     steps, mean, std = mean_band(runs, key)
     if not steps:
         return
