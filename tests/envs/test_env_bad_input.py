@@ -9,7 +9,6 @@ array. A rejected call changes nothing.
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import gymnasium
 import metaworld
 import numpy as np
 import pytest
+from array_variants import VARIANTS
 
 import ctpg
 from ctpg import _core
@@ -25,43 +25,6 @@ GYM_ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco",
 MW_ASSETS = os.path.join(os.path.dirname(metaworld.__file__), "assets")
 METAWORLD = ["reach-v3", "push-v3"]
 CHEETAH = ["halfcheetah-gravity-1.0", "halfcheetah-gravity-0.5"]
-
-
-def pickled(a: np.ndarray) -> np.ndarray:
-    out: np.ndarray = pickle.loads(pickle.dumps(a))
-    assert out.dtype == a.dtype and out.dtype is not a.dtype
-    return out
-
-
-def byteswapped(a: np.ndarray) -> np.ndarray:
-    return a.astype(a.dtype.newbyteorder())
-
-
-def strided(a: np.ndarray) -> np.ndarray:
-    out = np.repeat(a, 2, axis=-1)[..., ::2]
-    assert not out.flags.c_contiguous and np.array_equal(out, a)
-    return out
-
-
-def read_only(a: np.ndarray) -> np.ndarray:
-    out = a.copy()
-    out.flags.writeable = False
-    return out
-
-
-def with_metadata(a: np.ndarray) -> np.ndarray:
-    out = a.astype(np.dtype(a.dtype, metadata={"a": 1}))
-    assert out.dtype.metadata == {"a": 1}
-    return out
-
-
-VARIANTS: list[Callable[[np.ndarray], np.ndarray]] = [
-    pickled,
-    byteswapped,
-    strided,
-    read_only,
-    with_metadata,
-]
 
 
 def make(tasks: list[str], seed: int = 0) -> _core.VecEnv:

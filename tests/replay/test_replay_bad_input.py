@@ -8,54 +8,15 @@ would overflow are refused instead of turning weights into NaN.
 
 from __future__ import annotations
 
-import pickle
 import sys
-from collections.abc import Callable
 
 import numpy as np
 import pytest
+from array_variants import VARIANTS, Variant
 
 import ctpg
 
 T, D, A, K = 2, 3, 2, 2
-
-
-def pickled(a: np.ndarray) -> np.ndarray:
-    out: np.ndarray = pickle.loads(pickle.dumps(a))
-    assert out.dtype == a.dtype and out.dtype is not a.dtype
-    return out
-
-
-def byteswapped(a: np.ndarray) -> np.ndarray:
-    return a.astype(a.dtype.newbyteorder())
-
-
-def strided(a: np.ndarray) -> np.ndarray:
-    out = np.repeat(a, 2, axis=-1)[..., ::2]
-    assert not out.flags.c_contiguous and np.array_equal(out, a)
-    return out
-
-
-def read_only(a: np.ndarray) -> np.ndarray:
-    out = a.copy()
-    out.flags.writeable = False
-    return out
-
-
-def with_metadata(a: np.ndarray) -> np.ndarray:
-    out = a.astype(np.dtype(a.dtype, metadata={"a": 1}))
-    assert out.dtype.metadata == {"a": 1}
-    return out
-
-
-VARIANTS: list[Callable[[np.ndarray], np.ndarray]] = [
-    pickled,
-    byteswapped,
-    strided,
-    read_only,
-    with_metadata,
-]
-Variant = Callable[[np.ndarray], np.ndarray]
 
 
 def rows(n: int) -> list[dict[str, np.ndarray]]:
