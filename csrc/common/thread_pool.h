@@ -32,18 +32,21 @@ class ThreadPool {
     }
     workers_.reserve(num_threads - 1);
     for (int i = 0; i < num_threads - 1; ++i) {
-      workers_.emplace_back([this] { WorkerLoop(); });
+      try {
+        workers_.emplace_back([this] { WorkerLoop(); });
+      } catch (const std::exception& e) {
+        // The system refused a thread (memory or thread limits): stop the
+        // workers already started and report it instead of leaving them running.
+        StopWorkers();
+        throw std::runtime_error("num_threads: could not start worker thread " +
+                                 std::to_string(i + 1) + " of " +
+                                 std::to_string(num_threads - 1) + " (" + e.what() +
+                                 "); try fewer threads");
+      }
     }
   }
 
-  ~ThreadPool() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    for (auto& w : workers_) w.join();
-  }
+  ~ThreadPool() { StopWorkers(); }
 
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -75,6 +78,16 @@ class ThreadPool {
   // How long the caller polls for the indices still running on workers before
   // it sleeps on the condition variable.
   static constexpr int kFinishSpinUs = 200;
+
+  void StopWorkers() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+  }
 
   static void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)

@@ -184,3 +184,36 @@ def test_num_threads_must_be_a_positive_int(threads: object) -> None:
     with pytest.raises(ValueError, match="num_threads"):
         _core.VecEnv(CHEETAH, MW_ASSETS, GYM_ASSETS, 0, threads, [10, 10])
     assert _core.VecEnv(CHEETAH, MW_ASSETS, GYM_ASSETS, 0, np.int64(2), [10, 10]).num_envs == 2
+
+
+def test_a_thread_the_system_refuses_is_an_error_not_a_hang() -> None:
+    """Under a 2 GB address-space limit (``ulimit -v``) 399 worker stacks cannot all be
+    mapped: the pool stops the workers it started and raises (it used to wait forever)."""
+    import shlex
+    import subprocess
+    import sys
+
+    code = (
+        "import ctpg\n"
+        "try:\n"
+        "    ctpg._core.thread_pool_check(400, 4)\n"
+        "except RuntimeError as e:\n"
+        "    print(e, flush=True)\n"
+    )
+    command = f"ulimit -v 2000000; exec {shlex.quote(sys.executable)} -c {shlex.quote(code)}"
+    # the child imports the ctpg under test, also when it comes from a relative PYTHONPATH
+    root = os.path.dirname(os.path.dirname(os.path.abspath(ctpg.__file__)))
+    env = {**os.environ, "PYTHONPATH": root}
+    try:
+        done = subprocess.run(
+            ["bash", "-c", command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env=env,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise AssertionError(f"hung; output so far: {error.stdout!r} {error.stderr!r}") from None
+    assert done.returncode == 0, done.stderr
+    assert "num_threads: could not start worker thread" in done.stdout, done.stdout
