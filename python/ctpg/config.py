@@ -158,22 +158,11 @@ class TrainConfig:
 
 def _check_metaworld_protocol(env: EnvConfig) -> None:
     """MetaWorld's own evaluation needs MetaWorld tasks, each once."""
-    from ctpg.envs.registry import BENCHMARKS, MT50_TASKS
+    from ctpg.envs.registry import BENCHMARKS, metaworld_protocol_problem
 
     tasks = env.tasks if env.benchmark == "custom" else BENCHMARKS.get(env.benchmark, ())
-    others = [task for task in tasks if task not in MT50_TASKS]
-    _check(
-        not others,
-        "eval_protocol",
-        f"'metaworld' is MetaWorld's own evaluation and needs MetaWorld tasks; env.benchmark "
-        f"{env.benchmark!r} runs other tasks: {others} (use 'paper')",
-    )
-    _check(
-        len(set(tasks)) == len(tasks),
-        "eval_protocol",
-        f"'metaworld' pools episodes by task name, as MetaWorld does; env.tasks repeats "
-        f"tasks: {list(tasks)}",
-    )
+    problem = metaworld_protocol_problem(tasks)
+    _check(problem is None, "eval_protocol", f"{problem} (env.benchmark {env.benchmark!r})")
 
 
 # ----------------------------------------------------------------------------- presets

@@ -34,7 +34,7 @@ import torch
 
 from ctpg.config import EVAL_PROTOCOLS
 from ctpg.envs import _metaworld
-from ctpg.envs.registry import BENCHMARKS, MT50_TASKS
+from ctpg.envs.registry import BENCHMARKS, metaworld_protocol_problem
 
 METAWORLD_EPISODES = 50
 """Episodes per task of MetaWorld's evaluation (``num_episodes`` of ``evaluation``)."""
@@ -103,17 +103,9 @@ def _metaworld_goals(
 ) -> list[list[np.ndarray]]:
     """``goals[k][i]``: the task vector of sub-env i's k-th episode; ValueError naming the
     argument for HalfCheetah tasks, repeated tasks or a benchmark the env does not run."""
-    not_metaworld = [name for name in task_names if name not in MT50_TASKS]
-    if not_metaworld:
-        raise ValueError(
-            f"protocol: 'metaworld' is MetaWorld's own evaluation and needs MetaWorld tasks; "
-            f"the env runs {not_metaworld} (use protocol='paper')"
-        )
-    if len(set(task_names)) != len(task_names):
-        raise ValueError(
-            "protocol: 'metaworld' pools episodes by task name, as MetaWorld's evaluation "
-            f"does; the env repeats tasks: {task_names}"
-        )
+    problem = metaworld_protocol_problem(task_names)
+    if problem is not None:
+        raise ValueError(f"protocol: {problem}")
     if benchmark is None:
         benchmark = task_names
     if isinstance(benchmark, str):

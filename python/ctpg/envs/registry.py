@@ -180,6 +180,23 @@ BENCHMARKS: dict[str, tuple[str, ...]] = {
 }
 
 
+def metaworld_protocol_problem(tasks: Sequence[str]) -> str | None:
+    """Why MetaWorld's own evaluation protocol cannot score ``tasks`` (None when it can): it
+    needs MetaWorld tasks, each once (it pools episodes by task name)."""
+    others = [task for task in tasks if task not in MT50_TASKS]
+    if others:
+        return (
+            f"'metaworld' is MetaWorld's own evaluation and needs MetaWorld tasks; {others} "
+            "are not (use 'paper')"
+        )
+    if len(set(tasks)) != len(tasks):
+        return (
+            "'metaworld' pools episodes by task name, as MetaWorld does; tasks repeat: "
+            f"{list(tasks)}"
+        )
+    return None
+
+
 def family_of(task: str) -> TaskFamily:
     """The family of one task name; ValueError naming the valid names if unknown."""
     if task in MT50_TASKS:
