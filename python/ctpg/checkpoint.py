@@ -33,6 +33,19 @@ KEEP = 2  # checkpoints kept on disk
 _MAGIC = b"CTPGCKPT"
 _HEADER = struct.Struct("<8sQ32s")  # magic, payload bytes, sha256 of the payload
 _NAME = re.compile(r"checkpoint-(\d{10})\.pt")
+_REPLAY = re.compile(r"replay-(\d{10})\.bin")
+
+
+def _replay_name(step: int) -> str:
+    return f"replay-{step:010d}.bin"
+
+
+def checkpoint_step(path: Path) -> int:
+    """The training step of a checkpoint file (from its name)."""
+    match = _NAME.fullmatch(path.name)
+    if match is None:
+        raise ValueError(f"path: {path} is not named checkpoint-<step>.pt")
+    return int(match.group(1))
 
 
 def checkpoint_dir(run_dir: str | Path) -> Path:
@@ -77,7 +90,7 @@ def save_checkpoint(run_dir: str | Path, state: dict[str, Any], replay: Any, ste
     is raised with the path that could not be written."""
     folder = checkpoint_dir(run_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    replay_name = f"replay-{step:010d}.bin"
+    replay_name = _replay_name(step)
     buffer = io.BytesIO()
     torch.save({**state, "replay_file": replay_name}, buffer)
     payload = buffer.getvalue()
@@ -98,16 +111,18 @@ def save_checkpoint(run_dir: str | Path, state: dict[str, Any], replay: Any, ste
             f"checkpoint: could not write step {step} into {folder} ({error}); "
             "the earlier checkpoints are intact",
         ) from error
-    _prune(folder)
+    _prune(run_dir)
     return path
 
 
-def _prune(folder: Path) -> None:
-    kept = checkpoints(folder.parent)[:KEEP]
-    keep = {p.name for p in kept} | {"replay-" + p.name[11:21] + ".bin" for p in kept}
-    for old in folder.iterdir():
-        stale = _NAME.fullmatch(old.name) or re.fullmatch(r"replay-\d{10}\.bin", old.name)
-        if (stale and old.name not in keep) or old.name.endswith(".tmp"):
+def _prune(run_dir: str | Path) -> None:
+    """Delete all but the newest ``KEEP`` checkpoints, the replay files they do not name
+    and any temporary file left by an interrupted write."""
+    kept = checkpoints(run_dir)[:KEEP]
+    keep = {p.name for p in kept} | {_replay_name(checkpoint_step(p)) for p in kept}
+    for old in checkpoint_dir(run_dir).iterdir():
+        ours = _NAME.fullmatch(old.name) or _REPLAY.fullmatch(old.name)
+        if (ours and old.name not in keep) or old.name.endswith(".tmp"):
             old.unlink(missing_ok=True)
 
 

@@ -28,7 +28,7 @@ def _steps(run_dir: Path) -> list[int]:
 
 
 def _saved_steps(run_dir: Path) -> list[int]:
-    return [int(p.name[11:21]) for p in ckpt.checkpoints(run_dir)]
+    return [ckpt.checkpoint_step(p) for p in ckpt.checkpoints(run_dir)]
 
 
 def _flip_byte(path: Path, offset: int) -> None:
