@@ -4,6 +4,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "bindings/array_args.h"
+#include "common/file_error.h"
 #include "common/mujoco_util.h"
 
 namespace py = pybind11;
@@ -16,11 +18,25 @@ void BindEnvs(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "ctpg native core: MuJoCo engine, replay and guide scheduling";
+  // File-system failures become OSError(errno, message, filename): Python picks
+  // the subclass (FileNotFoundError, PermissionError, ...) from errno.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ctpg::FileError& e) {
+      const py::object error = py::reinterpret_borrow<py::object>(PyExc_OSError)(
+          e.error(), e.what(), py::module_::import("os").attr("fsdecode")(py::bytes(e.path())));
+      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
+    }
+  });
   m.def("mujoco_version", &ctpg::MujocoVersion,
         "Version of the MuJoCo library this extension is linked against.");
   m.def(
       "simulate_xml",
-      [](const std::string& xml, int num_steps) {
+      [](const py::handle& xml_arg, const py::handle& num_steps_arg) {
+        const std::string xml = ctpg::args::Text(xml_arg, "xml");
+        const int num_steps =
+            static_cast<int>(ctpg::args::Integer(num_steps_arg, "num_steps", 0, 1 << 20));
         std::vector<double> state;
         {
           py::gil_scoped_release release;

@@ -6,6 +6,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -49,6 +50,13 @@ py::array_t<T, py::array::c_style> Native(const py::array& a, const char* name) 
   return out;
 }
 
+// Raises MemoryError with `what`: for requests within every argument's range
+// that are larger than the memory this process can get.
+[[noreturn]] inline void ThrowMemoryError(const std::string& what) {
+  PyErr_SetString(PyExc_MemoryError, (what + ": not enough memory").c_str());
+  throw py::error_already_set();
+}
+
 // A Python int or numpy integer within [lo, hi]; bool is refused (True is not
 // a seed or a count), as are floats and strings.
 inline int64_t Integer(const py::handle& obj, const char* name, int64_t lo, int64_t hi) {
@@ -60,7 +68,11 @@ inline int64_t Integer(const py::handle& obj, const char* name, int64_t lo, int6
                                 std::string(py::str(py::type::of(obj).attr("__name__"))));
   }
   const py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(obj.ptr()));
-  if (!value) throw py::error_already_set();
+  if (!value) {  // an array that is not one integer, or an __index__ that fails
+    PyErr_Clear();
+    throw std::invalid_argument(std::string(name) + " must be an int, got " +
+                                std::string(py::repr(obj)));
+  }
   int overflow = 0;
   const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
   if (overflow != 0 || v < lo || v > hi) {
@@ -68,6 +80,63 @@ inline int64_t Integer(const py::handle& obj, const char* name, int64_t lo, int6
                                 std::to_string(hi) + "], got " + std::string(py::repr(value)));
   }
   return v;
+}
+
+// A Python float or int, or a numpy real scalar; bool and strings are refused.
+inline double Real(const py::handle& obj, const char* name) {
+  const py::module_ np = py::module_::import("numpy");
+  const bool is_bool = PyBool_Check(obj.ptr()) || py::isinstance(obj, np.attr("bool_"));
+  const bool is_real = PyFloat_Check(obj.ptr()) || PyIndex_Check(obj.ptr()) ||
+                       py::isinstance(obj, np.attr("floating"));
+  if (is_bool || !is_real) {
+    throw std::invalid_argument(std::string(name) + " must be a real number, got " +
+                                std::string(py::repr(obj)) + " of type " +
+                                std::string(py::str(py::type::of(obj).attr("__name__"))));
+  }
+  const double v = PyFloat_AsDouble(obj.ptr());
+  if (v == -1.0 && PyErr_Occurred()) {
+    PyErr_Clear();  // an int too large for a double
+    throw std::invalid_argument(std::string(name) + " is out of the range of a float64, got " +
+                                std::string(py::repr(obj)));
+  }
+  return v;
+}
+
+// A Python str.
+inline std::string Text(const py::handle& obj, const char* name) {
+  if (!py::isinstance<py::str>(obj)) {
+    throw std::invalid_argument(std::string(name) + " must be a str, got " +
+                                std::string(py::repr(obj)) + " of type " +
+                                std::string(py::str(py::type::of(obj).attr("__name__"))));
+  }
+  return obj.cast<std::string>();
+}
+
+// A list or tuple (or other sequence that is not a str, bytes or dict); each
+// element is read by `element(item, "name[i]")`.
+template <typename F>
+auto List(const py::handle& obj, const char* name, F element)
+    -> std::vector<decltype(element(obj, name))> {
+  if (!PySequence_Check(obj.ptr()) || py::isinstance<py::str>(obj) ||
+      py::isinstance<py::bytes>(obj) || py::isinstance<py::dict>(obj)) {
+    throw std::invalid_argument(std::string(name) + " must be a list or tuple, got " +
+                                std::string(py::repr(obj)) + " of type " +
+                                std::string(py::str(py::type::of(obj).attr("__name__"))));
+  }
+  const Py_ssize_t size = PySequence_Size(obj.ptr());
+  if (size < 0) {  // a 0-d array, or a __len__ that fails
+    PyErr_Clear();
+    throw std::invalid_argument(std::string(name) + " must be a list or tuple, got " +
+                                std::string(py::repr(obj)));
+  }
+  const py::sequence seq = py::reinterpret_borrow<py::sequence>(obj);
+  std::vector<decltype(element(obj, name))> out;
+  out.reserve(static_cast<size_t>(size));
+  for (Py_ssize_t i = 0; i < size; ++i) {
+    const std::string item = std::string(name) + "[" + std::to_string(i) + "]";
+    out.push_back(element(seq[static_cast<size_t>(i)], item.c_str()));
+  }
+  return out;
 }
 
 // A Python bool or numpy bool; ints and strings are refused.
@@ -92,6 +161,20 @@ inline void CheckShape(const py::array& a, const char* name, const std::vector<p
   if (got != shape) {
     throw std::invalid_argument(std::string(name) + " must have shape " + ShapeString(shape) +
                                 " (" + dtype + "), got shape " + ShapeString(got));
+  }
+}
+
+// Throws when `obj` is a 1-d array whose length is not n, which `like` explains
+// ("entry of task"): the message names both arguments. Anything else is left to the
+// argument's own checks.
+inline void CheckLengthLike(const py::handle& obj, const char* name, py::ssize_t n,
+                            const char* like) {
+  if (!py::isinstance<py::array>(obj)) return;
+  const py::array a = py::reinterpret_borrow<py::array>(obj);
+  if (a.ndim() == 1 && a.shape(0) != n) {
+    throw std::invalid_argument(std::string(name) + " must have " + std::to_string(n) +
+                                " entries (one per " + like + "), got " +
+                                std::to_string(a.shape(0)));
   }
 }
 
@@ -171,15 +254,27 @@ class PooledArrays {
   // Declares an array; returns its position for Data/Array.
   template <typename T>
   size_t Declare(std::vector<py::ssize_t> shape) {
+    // Sizes that overflow are recorded as too large; Allocate reports them.
+    constexpr size_t kTooLarge = size_t{1} << 62;
     size_t n = sizeof(T);
-    for (py::ssize_t d : shape) n *= static_cast<size_t>(d);
+    for (py::ssize_t d : shape) {
+      if (__builtin_mul_overflow(n, static_cast<size_t>(d), &n) || n > kTooLarge) n = kTooLarge;
+    }
     specs_.push_back({offset_, std::move(shape), py::dtype::of<T>()});
-    offset_ += (n + 63) / 64 * 64;
+    offset_ = std::min(offset_ + (n + 63) / 64 * 64, kTooLarge);
+    too_large_ = too_large_ || offset_ >= kTooLarge;
     return specs_.size() - 1;
   }
-  // Acquires the block once every array is declared.
-  void Allocate() {
-    auto* block = new BlockPool::Block(BlockPool::Shared().Acquire(offset_));
+  // Acquires the block once every array is declared; `what` names the request in a MemoryError.
+  void Allocate(const std::string& what) {
+    if (too_large_) ThrowMemoryError(what + ", more than 2**62 bytes");
+    BlockPool::Block acquired{};
+    try {
+      acquired = BlockPool::Shared().Acquire(offset_);
+    } catch (const std::bad_alloc&) {
+      ThrowMemoryError(what + ", " + std::to_string(offset_) + " bytes");
+    }
+    auto* block = new BlockPool::Block(acquired);
     base_ = py::capsule(block, [](void* b) {
       auto* blk = static_cast<BlockPool::Block*>(b);
       BlockPool::Shared().Release(*blk);
@@ -201,6 +296,7 @@ class PooledArrays {
   };
   std::vector<Spec> specs_;
   size_t offset_ = 0;
+  bool too_large_ = false;
   py::capsule base_;
   char* data_ = nullptr;
 };

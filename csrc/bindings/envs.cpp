@@ -71,17 +71,25 @@ std::optional<uint64_t> Seed(const py::object& seed) {
   return static_cast<uint64_t>(args::Integer(seed, "seed", 0, INT64_MAX));
 }
 
-std::unique_ptr<VecEnv> MakeVecEnv(const std::vector<std::string>& task_names,
-                                   const std::string& metaworld_asset_dir,
-                                   const std::string& gymnasium_asset_dir, const py::object& seed,
+// Every argument arrives as a Python object so that a wrong type is refused
+// naming the argument rather than by pybind11's overload message.
+std::unique_ptr<VecEnv> MakeVecEnv(const py::object& task_names,
+                                   const py::object& metaworld_asset_dir,
+                                   const py::object& gymnasium_asset_dir, const py::object& seed,
                                    const py::object& num_threads,
-                                   const std::vector<int>& max_episode_steps) {
+                                   const py::object& max_episode_steps) {
+  const std::vector<std::string> names = args::List(task_names, "task_names", args::Text);
+  const std::string mw_dir = args::Text(metaworld_asset_dir, "metaworld_asset_dir");
+  const std::string gym_dir = args::Text(gymnasium_asset_dir, "gymnasium_asset_dir");
   if (seed.is_none()) throw std::invalid_argument("seed must be an int, got None");
   const uint64_t s = *Seed(seed);
   const int threads = static_cast<int>(args::Integer(num_threads, "num_threads", 1, 1 << 16));
+  const std::vector<int> steps =
+      args::List(max_episode_steps, "max_episode_steps", [](const py::handle& v, const char* n) {
+        return static_cast<int>(args::Integer(v, n, INT32_MIN, INT32_MAX));
+      });
   py::gil_scoped_release release;
-  return std::make_unique<VecEnv>(MakeEnvs(task_names, metaworld_asset_dir, gymnasium_asset_dir),
-                                  s, threads, max_episode_steps);
+  return std::make_unique<VecEnv>(MakeEnvs(names, mw_dir, gym_dir), s, threads, steps);
 }
 
 FloatArray Reset(VecEnv& env, const py::object& seed) {
@@ -93,7 +101,8 @@ FloatArray Reset(VecEnv& env, const py::object& seed) {
   return obs;
 }
 
-py::tuple Step(VecEnv& env, const py::object& actions, bool with_info) {
+py::tuple Step(VecEnv& env, const py::object& actions, const py::object& with_info_arg) {
+  const bool with_info = args::Boolean(with_info_arg, "with_info");
   py::array a = CheckedArray<float>(actions, "actions", {env.num_envs(), env.action_dim()},
                                     "float32");
   const py::ssize_t n = env.num_envs();
@@ -115,8 +124,10 @@ py::tuple Step(VecEnv& env, const py::object& actions, bool with_info) {
   return py::make_tuple(obs, reward, terminated, truncated, success, final_obs);
 }
 
-void FreezeTaskVectors(VecEnv& env, const py::sequence& vectors) {
+void FreezeTaskVectors(VecEnv& env, const py::object& vectors_arg) {
   const std::vector<int> dims = env.task_vector_dims();
+  const std::vector<py::object> vectors = args::List(
+      vectors_arg, "vectors", [](const py::handle& v, const char*) { return py::reinterpret_borrow<py::object>(v); });
   if (static_cast<int>(vectors.size()) != env.num_envs()) {
     throw std::invalid_argument("vectors: expected " + std::to_string(env.num_envs()) +
                                 " entries (one per env), got " + std::to_string(vectors.size()));
@@ -162,7 +173,17 @@ FloatArray SetState(VecEnv& env, const py::object& env_index, const py::object& 
 void BindEnvs(py::module_& m) {
   m.def(
       "thread_pool_check",
-      [](int num_threads, int n, int rounds, int throw_at) {
+      [](const py::object& num_threads_arg, const py::object& n_arg, const py::object& rounds_arg,
+         const py::object& throw_at_arg) {
+        const int num_threads =
+            static_cast<int>(args::Integer(num_threads_arg, "num_threads", 1, 1024));
+        const int n = static_cast<int>(args::Integer(n_arg, "n", 0, 1 << 16));
+        const int rounds = static_cast<int>(args::Integer(rounds_arg, "rounds", 1, 100000));
+        if (static_cast<int64_t>(n) * rounds > 100000) {  // each index sleeps 50 us
+          throw std::invalid_argument("n * rounds must be <= 100000, got n=" + std::to_string(n) +
+                                      ", rounds=" + std::to_string(rounds));
+        }
+        const int throw_at = static_cast<int>(args::Integer(throw_at_arg, "throw_at", -1, n - 1));
         ThreadPoolCheck check;
         {
           py::gil_scoped_release release;

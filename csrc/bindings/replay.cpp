@@ -65,7 +65,7 @@ py::dict Sample(ReplayBuffer& rb, const py::handle& batch_per_task) {
                terminated = out.Declare<bool>({B}), truncated = out.Declare<bool>({B}),
                task = out.Declare<int64_t>({B}), index = out.Declare<int64_t>({B}),
                weight = out.Declare<float>({B});
-  out.Allocate();
+  out.Allocate("sample: " + std::to_string(B) + " rows (batch_per_task)");
   const TransitionOut ptrs{out.Data<float>(obs),       out.Data<float>(action),
                            out.Data<float>(reward),    out.Data<float>(next_obs),
                            out.Data<bool>(terminated), out.Data<bool>(truncated),
@@ -93,7 +93,7 @@ py::dict SampleSegments(ReplayBuffer& rb, const py::handle& batch_per_task) {
                terminated = out.Declare<bool>({B, K}), truncated = out.Declare<bool>({B, K}),
                valid = out.Declare<bool>({B, K}), behaviour = out.Declare<int64_t>({B}),
                task = out.Declare<int64_t>({B}), index = out.Declare<int64_t>({B});
-  out.Allocate();
+  out.Allocate("sample_segments: " + std::to_string(B) + " segments (batch_per_task)");
   const SegmentOut ptrs{out.Data<float>(obs),        out.Data<float>(action),
                         out.Data<float>(reward),     out.Data<float>(next_obs),
                         out.Data<bool>(terminated),  out.Data<bool>(truncated),
@@ -116,6 +116,8 @@ void UpdatePriorities(ReplayBuffer& rb, const py::handle& task, const py::handle
                       const py::handle& priority) {
   py::ssize_t n = 0;
   args::Vector(task, "task", &n);
+  args::CheckLengthLike(index, "index", n, "entry of task");
+  args::CheckLengthLike(priority, "priority", n, "entry of task");
   auto t = args::Int64(task, "task", {n});
   auto i = args::Int64(index, "index", {n});
   py::array p = args::AsArray(priority, "priority");
@@ -144,6 +146,7 @@ std::string PathArg(const py::handle& path) {
     throw std::invalid_argument("path must name a file as str, got " + std::string(py::repr(p)));
   }
   const std::string s = py::bytes(os.attr("fsencode")(p));
+  if (s.empty()) throw std::invalid_argument("path must not be empty");
   if (s.find('\0') != std::string::npos) {
     throw std::invalid_argument("path must not contain a NUL character, got " +
                                 std::string(py::repr(p)));
@@ -151,12 +154,13 @@ std::string PathArg(const py::handle& path) {
   return s;
 }
 
-// Sizes arrive as Python objects so that a bool, float or string is refused
+// Every argument arrives as a Python object so that a wrong type is refused
 // naming the argument; ReplayBuffer checks their ranges.
 std::unique_ptr<ReplayBuffer> Make(const py::object& num_tasks, const py::object& capacity_per_task,
                                    const py::object& obs_dim, const py::object& action_dim,
                                    const py::object& guide_step, const py::object& prioritized,
-                                   double alpha, double beta, const py::object& seed) {
+                                   const py::object& alpha, const py::object& beta,
+                                   const py::object& seed) {
   const auto size = [](const py::object& v, const char* name) {
     return args::Integer(v, name, INT64_MIN, INT64_MAX);
   };
@@ -167,10 +171,17 @@ std::unique_ptr<ReplayBuffer> Make(const py::object& num_tasks, const py::object
                  size(action_dim, "action_dim"),
                  size(guide_step, "guide_step"),
                  args::Boolean(prioritized, "prioritized"),
-                 alpha,
-                 beta,
+                 args::Real(alpha, "alpha"),
+                 args::Real(beta, "beta"),
                  s};
-  return std::make_unique<ReplayBuffer>(c);
+  try {
+    return std::make_unique<ReplayBuffer>(c);
+  } catch (const std::bad_alloc&) {
+    args::ThrowMemoryError("ReplayBuffer(num_tasks=" + std::to_string(c.num_tasks) +
+                           ", capacity_per_task=" + std::to_string(c.capacity_per_task) +
+                           ", obs_dim=" + std::to_string(c.obs_dim) + ", action_dim=" +
+                           std::to_string(c.action_dim) + ")");
+  }
 }
 
 }  // namespace
@@ -219,7 +230,9 @@ void BindReplay(py::module_& m) {
                              [](const ReplayBuffer& rb) { return rb.config().prioritized; })
       .def_property_readonly("alpha", [](const ReplayBuffer& rb) { return rb.config().alpha; })
       .def_property("beta", [](const ReplayBuffer& rb) { return rb.config().beta; },
-                    &ReplayBuffer::set_beta);
+                    [](ReplayBuffer& rb, const py::handle& beta) {
+                      rb.set_beta(args::Real(beta, "beta"));
+                    });
 }
 
 }  // namespace ctpg

@@ -36,11 +36,17 @@ py::array_t<bool> ToBoolArray(const std::vector<uint8_t>& v) {
   return a;
 }
 
-std::unique_ptr<GuideScheduler> Make(int64_t num_envs, int64_t guide_step,
+// Sizes arrive as Python objects so that a bool, float or string is refused
+// naming the argument; GuideScheduler checks their ranges.
+std::unique_ptr<GuideScheduler> Make(const py::handle& num_envs_arg,
+                                     const py::handle& guide_step_arg,
                                      const py::handle& task_of_env) {
+  const int64_t num_envs = args::Integer(num_envs_arg, "num_envs", INT64_MIN, INT64_MAX);
+  const int64_t guide_step = args::Integer(guide_step_arg, "guide_step", INT64_MIN, INT64_MAX);
   std::vector<int64_t> tasks;
   if (!task_of_env.is_none()) {
     if (num_envs < 1) throw std::invalid_argument("num_envs must be >= 1");
+    args::CheckLengthLike(task_of_env, "task_of_env", num_envs, "env, num_envs");
     tasks = IntVector(task_of_env, "task_of_env", num_envs);
   }
   return std::make_unique<GuideScheduler>(num_envs, guide_step, std::move(tasks));
@@ -61,7 +67,12 @@ py::dict StateDict(const GuideScheduler& g) {
   return d;
 }
 
-void LoadStateDict(GuideScheduler& g, const py::dict& d) {
+void LoadStateDict(GuideScheduler& g, const py::handle& obj) {
+  if (!py::isinstance<py::dict>(obj)) {
+    throw std::invalid_argument("state_dict must be a dict (from state_dict()), got " +
+                                std::string(py::str(py::type::of(obj).attr("__name__"))));
+  }
+  const py::dict d = py::reinterpret_borrow<py::dict>(obj);
   for (const char* key : {"num_envs", "guide_step", "task_of_env", "episode_step", "behaviour",
                           "blocked", "blocked_next", "choosing", "in_step"}) {
     if (!d.contains(key)) throw std::invalid_argument(std::string("state_dict lacks key ") + key);
@@ -70,12 +81,12 @@ void LoadStateDict(GuideScheduler& g, const py::dict& d) {
   s.num_envs = args::Integer(d["num_envs"], "state_dict['num_envs']", 0, INT64_MAX);
   s.guide_step = args::Integer(d["guide_step"], "state_dict['guide_step']", 0, INT64_MAX);
   const py::ssize_t n = g.num_envs();
-  s.task_of_env = IntVector(d["task_of_env"], "task_of_env", n);
-  s.episode_step = IntVector(d["episode_step"], "episode_step", n);
-  s.behaviour = IntVector(d["behaviour"], "behaviour", n);
-  s.blocked = BoolVector(d["blocked"], "blocked", n);
-  s.blocked_next = BoolVector(d["blocked_next"], "blocked_next", n);
-  s.choosing = BoolVector(d["choosing"], "choosing", n);
+  s.task_of_env = IntVector(d["task_of_env"], "state_dict['task_of_env']", n);
+  s.episode_step = IntVector(d["episode_step"], "state_dict['episode_step']", n);
+  s.behaviour = IntVector(d["behaviour"], "state_dict['behaviour']", n);
+  s.blocked = BoolVector(d["blocked"], "state_dict['blocked']", n);
+  s.blocked_next = BoolVector(d["blocked_next"], "state_dict['blocked_next']", n);
+  s.choosing = BoolVector(d["choosing"], "state_dict['choosing']", n);
   s.in_step = args::Boolean(d["in_step"], "state_dict['in_step']");
   g.LoadState(s);
 }
@@ -110,6 +121,7 @@ void BindScheduler(py::module_& m) {
            [](GuideScheduler& g, const py::handle& env_ids, const py::handle& tasks) {
              py::ssize_t n = 0;
              args::Vector(env_ids, "env_ids", &n);
+             args::CheckLengthLike(tasks, "tasks", n, "entry of env_ids");
              g.SetBehaviour(IntVector(env_ids, "env_ids", n), IntVector(tasks, "tasks", n));
            },
            py::arg("env_ids"), py::arg("tasks"), "Record the chosen tasks of deciding envs.")

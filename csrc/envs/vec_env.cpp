@@ -35,7 +35,7 @@ VecEnv::VecEnv(std::vector<std::unique_ptr<Env>> envs, uint64_t seed, int num_th
   if (envs_.empty()) throw std::invalid_argument("task_names: expected at least one task");
   if (max_episode_steps_.size() != envs_.size()) {
     throw std::invalid_argument("max_episode_steps: expected " + std::to_string(envs_.size()) +
-                                " entries (one per env), got " +
+                                " entries (one per task in task_names), got " +
                                 std::to_string(max_episode_steps_.size()));
   }
   obs_dim_ = envs_[0]->obs_dim();

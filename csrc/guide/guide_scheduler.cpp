@@ -18,11 +18,14 @@ void CheckLength(const char* name, size_t got, int64_t want) {
 
 GuideScheduler::GuideScheduler(int64_t num_envs, int64_t guide_step,
                                std::vector<int64_t> task_of_env) {
-  if (num_envs < 1) {
-    throw std::invalid_argument("num_envs must be >= 1, got " + std::to_string(num_envs));
+  constexpr int64_t kMaxEnvs = 1 << 24, kMaxGuideStep = 1 << 20;
+  if (num_envs < 1 || num_envs > kMaxEnvs) {
+    throw std::invalid_argument("num_envs must be in [1, " + std::to_string(kMaxEnvs) + "], got " +
+                                std::to_string(num_envs));
   }
-  if (guide_step < 1) {
-    throw std::invalid_argument("guide_step must be >= 1, got " + std::to_string(guide_step));
+  if (guide_step < 1 || guide_step > kMaxGuideStep) {
+    throw std::invalid_argument("guide_step must be in [1, " + std::to_string(kMaxGuideStep) +
+                                "], got " + std::to_string(guide_step));
   }
   GuideSchedulerState& s = state_;
   s.num_envs = num_envs;

@@ -23,6 +23,7 @@
 #include <string>
 #include <tuple>
 
+#include "common/file_error.h"
 #include "replay/replay_buffer.h"
 
 namespace ctpg {
@@ -188,19 +189,22 @@ void ReplayBuffer::SaveLocked(const std::string& path) const {
   w.Put(sum);
   const std::string tmp = path + ".tmp";
   // On any failure the temporary file is removed: nothing stray is left behind.
-  const auto fail = [&tmp](const std::string& what) {
-    const std::string why = std::strerror(errno);
+  const auto fail = [&tmp](const std::string& what, const std::string& file) {
+    const int error = errno != 0 ? errno : EIO;
     std::remove(tmp.c_str());
-    throw std::runtime_error(what + ": " + why);
+    throw FileError(what, error, file);
   };
   {
+    errno = 0;
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) fail("cannot write " + tmp);
+    if (!f) fail("cannot write the replay file", tmp);
     f.write(buf.data(), static_cast<std::streamsize>(buf.size()));
     f.close();
-    if (!f) fail("writing " + tmp + " failed");
+    if (!f) fail("writing the replay file failed", tmp);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " to " + path);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    fail("cannot move " + tmp + " to the replay file", path);
+  }
 }
 
 void ReplayBuffer::LoadTaskLocked(int64_t t, ReplayFileReader& r) {
@@ -251,12 +255,13 @@ void ReplayBuffer::LoadTaskLocked(int64_t t, ReplayFileReader& r) {
 std::unique_ptr<ReplayBuffer> ReplayBuffer::Load(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    throw std::invalid_argument("replay file " + path + " is a directory, not a file");
+    throw FileError("cannot load the replay file", EISDIR, path);
   }
+  errno = 0;
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error("cannot open replay file " + path + ": " + std::strerror(errno));
+  if (!f) throw FileError("cannot open the replay file", errno != 0 ? errno : EIO, path);
   const std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) throw std::runtime_error("cannot read replay file " + path);
+  if (f.bad()) throw FileError("cannot read the replay file", errno != 0 ? errno : EIO, path);
   const size_t header = sizeof(kMagic) + sizeof(uint32_t);
   if (std::memcmp(data.data(), kMagic, std::min(data.size(), sizeof(kMagic))) != 0) {
     throw std::invalid_argument("replay file " + path + " is not a ctpg replay file (bad magic)");

@@ -186,21 +186,27 @@ def test_num_threads_must_be_a_positive_int(threads: object) -> None:
     assert _core.VecEnv(CHEETAH, MW_ASSETS, GYM_ASSETS, 0, np.int64(2), [10, 10]).num_envs == 2
 
 
-def test_a_thread_the_system_refuses_is_an_error_not_a_hang() -> None:
-    """Under a 2 GB address-space limit (``ulimit -v``) 399 worker stacks cannot all be
-    mapped: the pool stops the workers it started and raises (it used to wait forever)."""
+@pytest.mark.parametrize(
+    ("limits", "call"),
+    [
+        ("ulimit -v 2000000", "ctpg._core.thread_pool_check(400, 4)"),
+        (
+            "ulimit -s 1000000; ulimit -v 5000000",
+            "ctpg.make_vec_env('mt10', backend='native', num_threads=10)",
+        ),
+    ],
+    ids=["thread_pool_check", "make_vec_env"],
+)
+def test_a_thread_the_system_refuses_is_an_error_not_a_hang(limits: str, call: str) -> None:
+    """Under an address-space limit (``ulimit -v``; with 1 GB stacks for the engine) the
+    worker stacks cannot all be mapped: the pool stops the workers it started and raises
+    (it used to wait forever)."""
     import shlex
     import subprocess
     import sys
 
-    code = (
-        "import ctpg\n"
-        "try:\n"
-        "    ctpg._core.thread_pool_check(400, 4)\n"
-        "except RuntimeError as e:\n"
-        "    print(e, flush=True)\n"
-    )
-    command = f"ulimit -v 2000000; exec {shlex.quote(sys.executable)} -c {shlex.quote(code)}"
+    code = f"import ctpg\ntry:\n    {call}\nexcept RuntimeError as e:\n    print(e, flush=True)\n"
+    command = f"{limits}; exec {shlex.quote(sys.executable)} -c {shlex.quote(code)}"
     # the child imports the ctpg under test, also when it comes from a relative PYTHONPATH
     root = os.path.dirname(os.path.dirname(os.path.abspath(ctpg.__file__)))
     env = {**os.environ, "PYTHONPATH": root}
@@ -217,3 +223,41 @@ def test_a_thread_the_system_refuses_is_an_error_not_a_hang() -> None:
         raise AssertionError(f"hung; output so far: {error.stdout!r} {error.stderr!r}") from None
     assert done.returncode == 0, done.stderr
     assert "num_threads: could not start worker thread" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("vectors", [5, "ab", np.array(3), {"a": 1}])
+def test_freeze_task_vectors_wants_a_list(vectors: object) -> None:
+    with pytest.raises(ValueError, match="vectors must be a list or tuple"):
+        make(METAWORLD).freeze_task_vectors(vectors)  # type: ignore[arg-type]
+
+
+def test_with_info_must_be_a_bool() -> None:
+    env = make(METAWORLD)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="with_info must be a bool"):
+        env.step(np.zeros((2, 4), np.float32), with_info=5)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("task_names", "reach-v3"),
+        ("task_names", ["reach-v3", 3]),
+        ("metaworld_asset_dir", 3),
+        ("gymnasium_asset_dir", None),
+        ("max_episode_steps", [500.0, 500]),
+        ("max_episode_steps", [500]),
+    ],
+)
+def test_constructor_arguments_are_named(name: str, value: object) -> None:
+    kwargs: dict[str, object] = {
+        "task_names": METAWORLD,
+        "metaworld_asset_dir": MW_ASSETS,
+        "gymnasium_asset_dir": GYM_ASSETS,
+        "seed": 0,
+        "num_threads": 1,
+        "max_episode_steps": [500, 500],
+        name: value,
+    }
+    with pytest.raises(ValueError, match=name):
+        _core.VecEnv(**kwargs)  # type: ignore[arg-type]

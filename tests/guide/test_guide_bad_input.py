@@ -80,3 +80,26 @@ def test_empty_lists_choose_nothing() -> None:
         sched.begin_step()
     a.set_behaviour([], [])
     assert_same_state(a.state_dict(), b.state_dict())
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("num_envs", "4"), ("num_envs", 2**30), ("guide_step", np.array([]))]
+)
+def test_constructor_arguments_are_named(name: str, value: object) -> None:
+    with pytest.raises(ValueError, match=name):
+        ctpg.GuideScheduler(**{"num_envs": 4, "guide_step": 2, name: value})
+
+
+def test_lengths_are_compared_with_the_argument_that_sets_them() -> None:
+    with pytest.raises(ValueError, match=r"task_of_env must have 2 entries \(one per env"):
+        ctpg.GuideScheduler(2, 2, task_of_env=np.array([0, 1, 1]))
+    sched = ctpg.GuideScheduler(2, 2)
+    sched.begin_step()
+    with pytest.raises(ValueError, match=r"tasks must have 1 entries \(one per entry of env_ids"):
+        sched.set_behaviour(np.array([0]), np.array([0, 1]))
+
+
+@pytest.mark.parametrize("value", [[1], None, "state"])
+def test_a_state_dict_that_is_not_a_dict_is_named(value: object) -> None:
+    with pytest.raises(ValueError, match="state_dict must be a dict"):
+        ctpg.GuideScheduler(2, 2).load_state_dict(value)  # type: ignore[arg-type]

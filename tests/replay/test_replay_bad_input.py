@@ -187,3 +187,40 @@ def test_constructor_arguments_of_the_wrong_type_are_named(name: str, value: obj
     with pytest.raises(ValueError, match=name):
         ctpg.ReplayBuffer(**kwargs)
     ctpg.ReplayBuffer(np.int32(1), np.uint64(4), D, A, np.int8(2), np.bool_(True))
+
+
+@pytest.mark.parametrize(("name", "value"), [("alpha", "0.6"), ("beta", True), ("alpha", None)])
+def test_exponents_that_are_not_numbers_are_named(name: str, value: object) -> None:
+    with pytest.raises(ValueError, match=f"{name} must be a real number"):
+        ctpg.ReplayBuffer(1, 4, D, A, prioritized=True, **{name: value})
+    rb = filled(None)
+    with pytest.raises(ValueError, match="beta must be a real number"):
+        rb.beta = "0.5"  # type: ignore[assignment]
+    rb.beta = np.float32(0.5)
+    assert rb.beta == 0.5
+
+
+def test_index_and_priority_lengths_are_compared_with_task() -> None:
+    rb = filled(None)
+    task = np.array([0, 1], np.int64)
+    with pytest.raises(ValueError, match=r"index must have 2 entries \(one per entry of task\)"):
+        rb.update_priorities(task, np.array([0, 1, 2], np.int64), np.ones(2))
+    with pytest.raises(ValueError, match=r"priority must have 2 entries \(one per entry of task\)"):
+        rb.update_priorities(task, np.array([0, 1], np.int64), np.ones(1))
+
+
+def test_requests_larger_than_memory_are_a_memory_error_naming_them() -> None:
+    """Within every range, but more bytes than exist (or than a size_t holds)."""
+    with pytest.raises(MemoryError, match=r"ReplayBuffer\(num_tasks=32767, capacity_per_task="):
+        ctpg.ReplayBuffer(32767, 2**31 - 1, 2**20, 2**20)
+    rb = ctpg.ReplayBuffer(T, 8, 2**20, A, guide_step=2**20)
+    rb.add(
+        np.zeros((T, 2**20)),
+        np.zeros((T, A)),
+        np.zeros(T),
+        np.zeros((T, 2**20)),
+        np.zeros(T, bool),
+        np.zeros(T, bool),
+    )
+    with pytest.raises(MemoryError, match=r"sample_segments: 4294967296 segments"):
+        rb.sample_segments(2**31)

@@ -88,15 +88,17 @@ def test_nul_in_path_is_refused(tmp_path: Path) -> None:
 
 def test_failed_save_leaves_no_temporary_file(tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
-    with pytest.raises(RuntimeError, match="rename"):
+    with pytest.raises(IsADirectoryError, match="cannot move") as error:
         small().save(tmp_path / "d")
+    assert error.value.filename == str(tmp_path / "d")
     assert sorted(os.listdir(tmp_path)) == ["d"]
 
 
 def test_loading_a_directory_names_it(tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
-    with pytest.raises(ValueError, match=r"d is a directory"):
+    with pytest.raises(IsADirectoryError, match="cannot load") as error:
         ctpg.ReplayBuffer.load(tmp_path / "d")
+    assert error.value.filename == str(tmp_path / "d")
 
 
 def test_short_file_is_truncated_not_bad_magic(tmp_path: Path) -> None:

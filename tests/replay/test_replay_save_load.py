@@ -119,7 +119,10 @@ def test_corrupted_file_raises(tmp_path: Path) -> None:
 
 
 def test_missing_file_and_unwritable_path_raise(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="cannot open"):
+    """File-system failures are OSError with errno and the file name, as open() raises."""
+    with pytest.raises(FileNotFoundError, match="cannot open") as missing:
         ctpg.ReplayBuffer.load(tmp_path / "missing.bin")
-    with pytest.raises(RuntimeError, match="cannot write"):
+    assert missing.value.filename == str(tmp_path / "missing.bin")
+    with pytest.raises(FileNotFoundError, match="cannot write") as unwritable:
         filled(False).save(tmp_path / "no" / "such" / "dir.bin")
+    assert unwritable.value.filename == str(tmp_path / "no" / "such" / "dir.bin.tmp")

@@ -1,0 +1,6 @@
+"""The fuzz tests import their helpers (isolated, wild, entries) from this folder."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
