@@ -1,9 +1,10 @@
 """Learning evidence: a base method vs w/ QMP vs w/ CTPG on the same seeds.
 
-Runs ``python -m ctpg.train`` for every (sharing, seed) pair with one preset and base
-method, each in its own process (``--workers`` at a time, one torch thread and one engine
-thread each). Re-running the same command skips finished runs and resumes unfinished
-ones from their last checkpoint. Writes into ``--out``:
+Runs the grid (sharing x seed, one preset and base method) with ``ctpg.sweep``'s code: one
+``python -m ctpg.train`` process per run (one torch thread and one engine thread each), on
+local Ray when it is installed (``pip install ".[sweep]"``) or else ``--workers`` local
+processes at a time. Re-running the same command skips finished runs and resumes
+unfinished ones from their last checkpoint. Writes into ``--out``:
 
 - ``table.md``: per method, mean +- std over seeds of the final and the
   mean-over-evaluations (sample efficiency) success and return, final success (or return)
@@ -23,17 +24,22 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import statistics
-import subprocess
-import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ctpg.checkpoint import has_checkpoint
 from ctpg.config import load_yaml
 from ctpg.logging import read_metrics
 from ctpg.plot import guide_choice_shares, plot_methods, task_names
+from ctpg.sweep import (
+    Resources,
+    cell,
+    local_runner,
+    ray_runner,
+    run_trials,
+    summarize_run,
+    trials,
+)
 
 METHODS = {"none": "base", "qmp": "w/ QMP", "ctpg": "w/ CTPG"}
 GUIDE_COLUMNS = (
@@ -47,57 +53,12 @@ GUIDE_COLUMNS = (
 )
 
 
-def run_one(args: argparse.Namespace, sharing: str, seed: int) -> Path:
-    """Train (or finish) one run in a subprocess; return its run directory."""
-    run_dir = Path(args.out) / "runs" / f"{args.base}-{sharing}-s{seed}"
-    if (run_dir / "metrics.csv").exists() and _finished(run_dir, args.steps):
-        return run_dir
-    common = ["--run-dir", str(run_dir), "--device", args.device, "--no-progress"]
-    common += ["--torch-threads", str(args.torch_threads), "--num-threads", "1"]
-    if args.steps:
-        common += ["--steps", str(args.steps)]
-    if has_checkpoint(run_dir):
-        options = ["--resume"]
-    else:
-        options = ["--preset", args.preset, "--base", args.base, "--sharing", sharing]
-        options += ["--seed", str(seed), *args.train_options]
-        if args.eval_every:
-            options += ["--eval-every", str(args.eval_every)]
-        if args.eval_episodes:
-            options += ["--eval-episodes", str(args.eval_episodes)]
-    start = time.perf_counter()
-    log = run_dir.parent / f"{run_dir.name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "ctpg.train", *options, *common]
-    with log.open("a") as out:
-        result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{sharing} seed {seed} failed; see {log}")
-    print(f"{sharing} seed {seed}: {time.perf_counter() - start:.0f} s", flush=True)
-    return run_dir
-
-
-def _finished(run_dir: Path, steps: int | None) -> bool:
-    rows = read_metrics(run_dir / "metrics.csv")
-    if not rows:
-        return False
-    target = steps or load_yaml(run_dir / "config.yaml").steps
-    return int(rows[-1]["step"]) >= target
-
-
 def summarize(run_dir: Path) -> dict[str, float]:
-    """Final and mean-over-evaluations success and return of one run, final per-task
-    values and (CTPG) the guide diagnostics averaged over the last half of the run."""
+    """The sweep's summary of one run (final and mean-over-evaluations success and return,
+    minutes), final per-task values and (CTPG) the guide diagnostics averaged over the last
+    half of the run."""
     rows = read_metrics(run_dir / "metrics.csv")
-    success = [float(r["eval/success"]) for r in rows]
-    returns = [float(r["eval/return"]) for r in rows]
-    out = {
-        "success": success[-1],
-        "return": returns[-1],
-        "success_auc": statistics.fmean(success),
-        "return_auc": statistics.fmean(returns),
-        "minutes": run_minutes(rows),
-    }
+    out = summarize_run(run_dir)
     for name in task_names(rows):
         out[f"task:{name}:success"] = float(rows[-1][f"eval/{name}/success"])
         out[f"task:{name}:return"] = float(rows[-1][f"eval/{name}/return"])
@@ -107,24 +68,6 @@ def summarize(run_dir: Path) -> dict[str, float]:
         if values:
             out[key] = statistics.fmean(values)
     return out
-
-
-def run_minutes(rows: list[dict[str, str]]) -> float:
-    """Wall-clock minutes of a run from its rows: training steps over the measured step
-    rate between evaluations, plus the evaluations' own time (resumes do not count)."""
-    total, previous = 0.0, 0
-    for r in rows:
-        step = int(r["step"])
-        total += (step - previous) / max(float(r["perf/sps"]), 1e-9)
-        total += float(r.get("perf/eval_seconds", 0.0) or 0.0)
-        previous = step
-    return total / 60.0
-
-
-def _cell(values: list[float], digits: int) -> str:
-    mean = statistics.fmean(values)
-    spread = statistics.pstdev(values) if len(values) > 1 else 0.0
-    return f"{mean:.{digits}f} ± {spread:.{digits}f}"
 
 
 def _label(args: argparse.Namespace, sharing: str) -> str:
@@ -149,17 +92,17 @@ def write_table(
     ]
     for sharing, runs in results.items():
         cells = [
-            _cell([r["success"] for r in runs], 2),
-            _cell([r["return"] for r in runs], 0),
-            _cell([r["success_auc"] for r in runs], 2),
-            _cell([r["return_auc"] for r in runs], 0),
+            cell([r["success"] for r in runs], 2),
+            cell([r["return"] for r in runs], 0),
+            cell([r["success_auc"] for r in runs], 2),
+            cell([r["return_auc"] for r in runs], 0),
             f"{statistics.fmean(r['minutes'] for r in runs):.1f}",
         ]
         lines.append(f"| {_label(args, sharing)} | " + " | ".join(cells) + " |")
     lines += ["", f"Final {metric} per task (mean ± std over seeds):", ""]
     lines += ["| method | " + " | ".join(tasks) + " |", "| --- |" + " --- |" * len(tasks)]
     for sharing, runs in results.items():
-        cells = [_cell([r[f"task:{t}:{metric}"] for r in runs], digits) for t in tasks]
+        cells = [cell([r[f"task:{t}:{metric}"] for r in runs], digits) for t in tasks]
         lines.append(f"| {_label(args, sharing)} | " + " | ".join(cells) + " |")
     lines += ["", f"Final {metric} per seed (task mean):", ""]
     lines += ["| method | " + " | ".join(f"seed {s}" for s in args.seeds) + " |"]
@@ -189,7 +132,7 @@ def _guide_tables(
     lines += ["| " + " | ".join(name for _, name in present) + " |"]
     lines += ["|" + " --- |" * len(present)]
     digits = {"guide/gated_decisions": 0, "guide/gate_gap": 1, "guide/blocked": 1}
-    cells = [_cell([r[k] for r in runs], digits.get(k, 2)) for k, _ in present]
+    cells = [cell([r[k] for r in runs], digits.get(k, 2)) for k, _ in present]
     lines += ["| " + " | ".join(cells) + " |"]
     ctpg_dirs = [Path(args.out) / "runs" / f"{args.base}-ctpg-s{s}" for s in args.seeds]
     shares = guide_choice_shares([read_metrics(d / "metrics.csv") for d in ctpg_dirs], tasks)
@@ -233,15 +176,36 @@ def main() -> None:
     )
     p.add_argument("--device", default="cpu")
     p.add_argument("--torch-threads", type=int, default=1)
-    p.add_argument("--workers", type=int, default=2, help="runs in parallel")
+    p.add_argument(
+        "--runner",
+        choices=["ray", "local"],
+        help="ray (default when installed: local Ray, one core per run) or local processes",
+    )
+    p.add_argument("--workers", type=int, default=2, help="runs in parallel (local runner)")
     p.add_argument("--out", default="benchmarks/results/learning")
     args, extra = p.parse_known_args()
     args.train_options = [a for a in extra if a != "--"]
     args.metric = args.metric or ("return" if args.preset.startswith("halfcheetah") else "success")
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    jobs = [(sharing, seed) for seed in args.seeds for sharing in args.methods]
-    with ThreadPoolExecutor(max_workers=args.workers) as pool:
-        dirs = list(pool.map(lambda job: run_one(args, *job), jobs))
+    grid = trials([args.preset], [args.base], args.methods, args.seeds)
+    run_dirs = {t: Path(args.out) / "runs" / f"{t.base}-{t.sharing}-s{t.seed}" for t in grid}
+    options = [*args.train_options, "--no-plots", "--device", args.device]
+    for flag, value in (("--steps", args.steps), ("--eval-every", args.eval_every)):
+        options += [flag, str(value)] if value else []
+    if args.eval_episodes:
+        options += ["--eval-episodes", str(args.eval_episodes)]
+    resources = Resources(cpus=args.torch_threads)
+    options += resources.options(options)
+    use_ray = args.runner == "ray" or (
+        args.runner is None and importlib.util.find_spec("ray") is not None
+    )
+    runner = ray_runner(resources) if use_ray else local_runner(args.workers)
+    status = run_trials(grid, options, run_dirs, runner)
+    failed = [t.name for t, s in status.items() if s == "failed"]
+    if failed:
+        raise SystemExit(f"failed runs: {', '.join(failed)} (see train.log in each run directory)")
+    jobs = [(t.sharing, t.seed) for t in grid]
+    dirs = [run_dirs[t] for t in grid]
     run_cfg = load_yaml(dirs[0] / "config.yaml")
     args.eval_every, args.eval_episodes = run_cfg.eval_every, run_cfg.eval_episodes
     args.steps_label = run_cfg.steps

@@ -1,4 +1,5 @@
-"""Command line: ``ctpg train ...`` (also ``python -m ctpg.train ...``) and ``ctpg export``.
+"""Command line: ``ctpg train ...`` (also ``python -m ctpg.train ...``), ``ctpg sweep``
+(ctpg/sweep.py), ``ctpg plot`` (ctpg/plot.py) and ``ctpg export``.
 
 Options start from a preset (ALGORITHM.md section 5) and override single fields. Invalid
 options or combinations stop before anything is built, with a message naming the option.
@@ -145,6 +146,7 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument("--num-threads", type=_non_negative, help="native engine threads (0 = auto)")
     p.add_argument("--torch-threads", type=_non_negative, help="torch CPU threads (0 = default)")
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
+    p.add_argument("--no-plots", action="store_true", help="no figures in RUN_DIR/plots at the end")
     return p
 
 
@@ -278,8 +280,25 @@ def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train"
     except FloatingPointError as error:  # the NaN guard: name what and when, no traceback
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
+    if not args.no_plots:
+        _write_figures(run_dir, prog)
     print(f"run written to {run_dir}")
     return 0
+
+
+def _write_figures(run_dir: Path, prog: str) -> None:
+    """The run's figures into RUN_DIR/plots when matplotlib is installed; a figure that
+    cannot be drawn is reported and does not fail the run."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        return
+    from ctpg.plot import plot_paths
+
+    try:
+        plot_paths([run_dir], Path(run_dir) / "plots")
+    except Exception as error:  # noqa: BLE001 - the run itself is complete and saved
+        print(f"{prog}: could not draw the figures: {error}", file=sys.stderr)
 
 
 def build_export_parser(prog: str = "ctpg export") -> argparse.ArgumentParser:
@@ -318,16 +337,27 @@ def export_main(argv: list[str] | None = None, prog: str = "ctpg export") -> int
 
 
 _USAGE = """usage: ctpg train [options]     train or resume a run (ctpg train --help)
+       ctpg sweep --out DIR [grid options] [train options]
+                                 a grid of runs on Ray (ctpg sweep --help)
+       ctpg plot PATH... [--out DIR]     figures of runs, grouped by method over seeds
        ctpg export RUN_DIR [--out PATH]   write a run's policy as TorchScript"""
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``ctpg <command> ...``: ``train`` or ``export``."""
+    """``ctpg <command> ...``: ``train``, ``sweep``, ``plot`` or ``export``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "train":
         return train_main(argv[1:], prog="ctpg train")
     if argv and argv[0] == "export":
         return export_main(argv[1:])
+    if argv and argv[0] == "sweep":
+        from ctpg.sweep import sweep_main
+
+        return sweep_main(argv[1:])
+    if argv and argv[0] == "plot":
+        from ctpg.plot import main as plot_main
+
+        return plot_main(argv[1:], prog="ctpg plot")
     print(_USAGE)
     return 0 if argv and argv[0] in ("-h", "--help") else 2
 

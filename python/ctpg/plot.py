@@ -1,21 +1,25 @@
-"""Curves of runs from their metrics.csv (needs matplotlib, optional).
+"""Figures of runs from their metrics.csv (needs matplotlib, optional).
 
-``python -m ctpg.plot runs/<name> [more runs...]`` writes ``<first run>/plots/success.png``
-and ``return.png``: the task-mean curve of every run given (to compare methods), and for a
-single run also its per-task curves.
+``python -m ctpg.plot PATH... [--out DIR] [--metric success|return]``: each PATH is a run
+directory or a folder of them (a ``ctpg sweep`` output, a benchmark's ``runs/``). Runs are
+grouped by method (preset, base, sharing from their config.yaml) with their seeds:
 
-``plot_methods({method: [run dirs over seeds]}, out)`` draws what a comparison over seeds
-needs: the mean curve of each method with a shaded band of one standard deviation over
-seeds (``<metric>.png``), the same per task (``<metric>_per_task.png``) and, for CTPG runs,
-the guide's diagnostics (``guide_rates.png``: own-task, mask, empty-mask and own-pass rates
-over training; ``guide_choices.png``: which task's policy each task followed over the last
-part of training).
+- ``<metric>.png``: the mean curve of each method with a shaded band of one standard
+  deviation over seeds (success for MetaWorld, return for HalfCheetah by default);
+- ``<metric>_per_task.png``: the same per task, one panel each;
+- for CTPG runs, ``guide_rates_<method>.png`` (own-task, mask, empty-mask and own-pass
+  rates over training) and ``guide_choices_<method>.png`` (which task's policy each task
+  followed over the last half of training).
+
+``ctpg train`` writes these figures for its run into ``<run_dir>/plots`` at the end.
+``plot_methods({method: [run dirs over seeds]}, out)`` is the same from Python.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,38 +47,6 @@ def _pyplot() -> Any:
 def _curve(rows: list[dict[str, str]], key: str) -> tuple[list[int], list[float]]:
     points = [(int(r["step"]), float(r[key])) for r in rows if r.get(key, "") != ""]
     return [s for s, _ in points], [v for _, v in points]
-
-
-def plot_runs(run_dirs: list[str | Path], out_dir: str | Path | None = None) -> list[Path]:
-    """Write success.png and return.png; returns the written paths."""
-    plt = _pyplot()
-    runs = [Path(d) for d in run_dirs]
-    out = Path(out_dir) if out_dir else runs[0] / "plots"
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for metric in ("success", "return"):
-        fig, ax = plt.subplots(figsize=(7, 4))
-        for run in runs:
-            rows = read_metrics(run / "metrics.csv")
-            ax.plot(*_curve(rows, f"eval/{metric}"), label=run.name, linewidth=2)
-            if len(runs) == 1:
-                _per_task(ax, rows, metric)
-        ax.set_xlabel("training steps (per task)")
-        _steps_axis(ax)
-        ax.set_ylabel(f"evaluation {metric}")
-        ax.legend(fontsize="small")
-        path = out / f"{metric}.png"
-        fig.savefig(path, dpi=120, bbox_inches="tight")
-        plt.close(fig)
-        written.append(path)
-    return written
-
-
-def _per_task(ax: Any, rows: list[dict[str, str]], metric: str) -> None:
-    keys = [k for k in rows[0] if k.startswith("eval/") and k.endswith(f"/{metric}")]
-    for key in keys:
-        if key.count("/") == 2:
-            ax.plot(*_curve(rows, key), label=key.split("/")[1], alpha=0.5, linewidth=1)
 
 
 def mean_band(
@@ -228,14 +200,84 @@ def _guide_figures(
     return [rates, choices]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Plot evaluation curves of runs.")
-    parser.add_argument("runs", nargs="+", help="run directories (holding metrics.csv)")
-    parser.add_argument("--out", help="output folder (default <first run>/plots)")
-    args = parser.parse_args()
-    for path in plot_runs(args.runs, args.out):
+def find_runs(paths: list[str | Path]) -> list[Path]:
+    """Run directories (holding metrics.csv) given, or found up to two levels below the
+    folders given, in order."""
+    runs: list[Path] = []
+    for given in map(Path, paths):
+        if (given / "metrics.csv").is_file():
+            found = [given]
+        elif given.is_dir():
+            found = sorted(m.parent for m in given.glob("*/metrics.csv"))
+            found += sorted(m.parent for m in given.glob("*/*/metrics.csv"))
+        else:
+            raise ValueError(f"PATH: {given} is not a folder")
+        if not found:
+            raise ValueError(f"PATH: no run (metrics.csv) in {given} or two levels below it")
+        runs += [r for r in found if r not in runs]
+    return runs
+
+
+_SHARING_LABELS = {"none": "", "qmp": " w/ QMP", "ctpg": " w/ CTPG"}  # in figure order
+
+
+def _method_of(run: Path) -> tuple[str, int, str]:
+    """(preset, rank of the sharing, "base w/ SHARING") of a run from its config.yaml; the
+    folder name when it has none."""
+    if not (run / "config.yaml").is_file():
+        return "", 0, run.name
+    from ctpg.config import load_yaml
+
+    cfg = load_yaml(run / "config.yaml")
+    rank = list(_SHARING_LABELS).index(cfg.agent.sharing)
+    return cfg.name, rank, cfg.agent.net.base + _SHARING_LABELS[cfg.agent.sharing]
+
+
+def group_runs(runs: list[Path]) -> tuple[dict[str, list[str | Path]], str]:
+    """Runs grouped by method (seeds together; base methods before QMP before CTPG), and
+    the headline metric: return when every run is a HalfCheetah run, else success. The
+    preset is part of the method's name when the runs have several."""
+    ranked = sorted(zip(map(_method_of, runs), runs, strict=True), key=lambda mr: mr[0])
+    several = len({preset for (preset, _, _), _ in ranked}) > 1
+    groups: dict[str, list[str | Path]] = {}
+    for (preset, _, method), run in ranked:
+        groups.setdefault(f"{preset} {method}" if several else method, []).append(run)
+    cheetah = all(preset.startswith("halfcheetah") for (preset, _, _), _ in ranked)
+    return groups, "return" if cheetah else "success"
+
+
+def plot_paths(
+    paths: list[str | Path], out_dir: str | Path | None = None, metric: str | None = None
+) -> list[Path]:
+    """The figures of the runs in ``paths`` (see the module docstring); returns the files."""
+    runs = find_runs(paths)
+    groups, default_metric = group_runs(runs)
+    out = Path(out_dir) if out_dir else Path(paths[0]) / "plots"
+    return plot_methods(groups, out, metric or default_metric)
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m ctpg.plot") -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Figures of runs, grouped by method over seeds."
+    )
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="run directories or folders of them"
+    )
+    parser.add_argument("--out", help="output folder (default <first PATH>/plots)")
+    parser.add_argument(
+        "--metric",
+        choices=["success", "return"],
+        help="headline metric (default: return for HalfCheetah runs, else success)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        paths = plot_paths(args.paths, args.out, args.metric)
+    except ValueError as error:
+        parser.error(str(error))
+    for path in paths:
         print(path)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

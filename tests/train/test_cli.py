@@ -141,6 +141,8 @@ def test_resume_without_a_run_names_resume(capsys, tmp_path: Path) -> None:
 def test_cli_run_then_resume(capsys, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     assert cli.main(["train", *TINY, "--run-dir", str(run_dir)]) == 0
+    plots = sorted(p.name for p in (run_dir / "plots").iterdir())  # figures at the end
+    assert "success.png" in plots and "guide_rates_mhsac_w_CTPG.png" in plots
     cfg = load_yaml(run_dir / "config.yaml")
     assert cfg.steps == 40 and cfg.agent.sharing == "ctpg"
     # Same run dir without --resume: refused, naming the option.
@@ -157,8 +159,9 @@ def test_the_starting_command_with_resume_added_continues_the_run(
     capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # the default run directory is relative: runs/<name>
-    assert cli.main(["train", *TINY]) == 0
+    assert cli.main(["train", *TINY, "--no-plots"]) == 0
     run_dir = tmp_path / "runs" / "quick-mhsac-ctpg-s0"
+    assert not (run_dir / "plots").exists()
     assert [int(r["step"]) for r in read_metrics(run_dir / "metrics.csv")] == [20, 40]
     # The same options again (also the run-defining ones) with --resume and more steps.
     longer = [*TINY, "--seed", "0", "--sharing", "ctpg", "--resume", "--steps", "60"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ctpg.logging import MetricsLogger
-from ctpg.plot import plot_runs
+from ctpg.plot import plot_paths
 from ctpg.progress import Progress
 
 
@@ -37,16 +37,10 @@ def _run_with_rows(run_dir: Path) -> Path:
     return run_dir
 
 
-def test_plot_writes_curves(tmp_path: Path) -> None:
-    paths = plot_runs([_run_with_rows(tmp_path / "r")])
-    assert [p.name for p in paths] == ["success.png", "return.png"]
-    assert all(p.stat().st_size > 0 for p in paths)
-
-
 def test_plot_without_matplotlib_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     with pytest.raises(RuntimeError, match="matplotlib"):
-        plot_runs([_run_with_rows(tmp_path / "r")])
+        plot_paths([_run_with_rows(tmp_path / "r")])
 
 
 def _method_run(run_dir: Path, offset: float, guided: bool) -> Path:
@@ -106,3 +100,58 @@ def test_plot_methods_writes_bands_grid_and_guide_figures(tmp_path: Path) -> Non
         "success_per_task.png",
     ]
     assert all(p.stat().st_size > 0 for p in paths)
+
+
+def _configured_run(run_dir: Path, preset_name: str, sharing: str, offset: float) -> Path:
+    """A run with the config.yaml of a preset and the rows of ``_method_run``."""
+    import dataclasses
+
+    from ctpg.config import dump_yaml, preset
+
+    cfg = preset(preset_name)
+    cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, sharing=sharing))
+    _method_run(run_dir, offset, guided=sharing == "ctpg")
+    dump_yaml(cfg, run_dir / "config.yaml")
+    return run_dir
+
+
+def test_runs_are_found_below_folders_and_grouped_by_method(tmp_path: Path) -> None:
+    from ctpg.plot import find_runs, group_runs
+
+    for seed in (0, 1):
+        for sharing in ("ctpg", "none", "qmp"):
+            _configured_run(tmp_path / "sweep" / f"{sharing}-s{seed}", "quick", sharing, seed)
+    runs = find_runs([tmp_path / "sweep"])
+    assert len(runs) == 6
+    groups, metric = group_runs(runs)
+    assert list(groups) == ["mhsac", "mhsac w/ QMP", "mhsac w/ CTPG"]  # the paper's order
+    assert [Path(r).name for r in groups["mhsac w/ CTPG"]] == ["ctpg-s0", "ctpg-s1"]
+    assert metric == "success"
+    cheetah = _configured_run(tmp_path / "hc", "halfcheetah-mt5", "none", 0)
+    assert group_runs([cheetah])[1] == "return"
+    mixed, _ = group_runs([cheetah, *runs[:1]])
+    assert sorted(mixed) == ["halfcheetah-mt5 mhsac", "quick mhsac w/ CTPG"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no run"):
+        find_runs([tmp_path / "empty"])
+    with pytest.raises(ValueError, match="not a folder"):
+        find_runs([tmp_path / "missing"])
+
+
+def test_plot_command_writes_method_figures(tmp_path: Path, capsys) -> None:
+    from ctpg import cli
+
+    for seed in (0, 1):
+        for sharing in ("none", "ctpg"):
+            _configured_run(tmp_path / "runs" / f"{sharing}-s{seed}", "quick", sharing, seed)
+    assert cli.main(["plot", str(tmp_path / "runs"), "--out", str(tmp_path / "fig")]) == 0
+    written = sorted(Path(line).name for line in capsys.readouterr().out.split())
+    assert written == [
+        "guide_choices_mhsac_w_CTPG.png",
+        "guide_rates_mhsac_w_CTPG.png",
+        "success.png",
+        "success_per_task.png",
+    ]
+    with pytest.raises(SystemExit):
+        cli.main(["plot", str(tmp_path / "missing")])
+    assert "PATH" in capsys.readouterr().err

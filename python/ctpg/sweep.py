@@ -1,0 +1,356 @@
+"""``ctpg sweep``: a grid of training runs (presets x bases x sharings x seeds) as Ray tasks.
+
+Each trial is one ``python -m ctpg.train`` process in its own run directory
+``OUT/<preset>-<base>-<sharing>-s<seed>`` (the layout of ``ctpg train``), with its output
+in ``train.log`` there. Ray only places the processes: local Ray by default (no setup),
+``--address`` joins a cluster, ``--cpus-per-run`` / ``--gpus-per-run`` (fractions allowed)
+size each trial. A trial that fails is reported with its log and the others go on.
+Re-running the same command skips finished trials and resumes unfinished ones from their
+last checkpoint. At the end ``OUT/summary.csv`` has one row per trial and ``OUT/summary.md``
+the mean +- std over seeds per method.
+
+The grid, the runs and the summaries are plain functions (``trials``, ``run_trials``,
+``summarize_run``, ``write_summary``) that ``benchmarks/learning.py`` also uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ctpg.algo.config import BASES, SHARINGS
+from ctpg.checkpoint import has_checkpoint
+from ctpg.config import PRESETS, TrainConfig
+from ctpg.logging import read_metrics
+
+METHOD_LABELS = {"none": "", "qmp": " w/ QMP", "ctpg": " w/ CTPG"}
+LOG_FILE = "train.log"
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One cell of the grid."""
+
+    preset: str
+    base: str
+    sharing: str
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.preset}-{self.base}-{self.sharing}-s{self.seed}"
+
+    @property
+    def method(self) -> str:
+        """What seeds are averaged over: preset, base and sharing."""
+        return f"{self.preset} {self.base}{METHOD_LABELS[self.sharing]}"
+
+    def options(self) -> list[str]:
+        return [
+            *("--preset", self.preset, "--base", self.base),
+            *("--sharing", self.sharing, "--seed", str(self.seed)),
+        ]
+
+
+def trials(
+    presets: Sequence[str], bases: Sequence[str], sharings: Sequence[str], seeds: Sequence[int]
+) -> list[Trial]:
+    """Every combination, seeds innermost-last so that each method's seeds start together."""
+    grid = itertools.product(seeds, presets, bases, sharings)
+    return [Trial(preset, base, sharing, seed) for seed, preset, base, sharing in grid]
+
+
+def train_config(trial: Trial, options: Sequence[str], run_dir: Path) -> TrainConfig:
+    """The config ``ctpg train`` would run for this trial; ValueError names a bad option."""
+    from ctpg.cli import build_parser, config_from_args
+
+    parser = build_parser("ctpg sweep")
+    try:
+        args = parser.parse_args([*trial.options(), *options, "--run-dir", str(run_dir)])
+    except SystemExit:
+        raise ValueError(f"options {' '.join(options)!r} are not ctpg train options") from None
+    return config_from_args(args)[0]
+
+
+def finished(run_dir: Path, steps: int) -> bool:
+    """Whether the run's metrics.csv reaches ``steps``."""
+    rows = read_metrics(run_dir / "metrics.csv")
+    return bool(rows) and int(rows[-1]["step"]) >= steps
+
+
+def train_command(trial: Trial, options: Sequence[str], run_dir: Path) -> list[str]:
+    """The command that starts the trial, or continues it from its checkpoint."""
+    resume = ["--resume"] if has_checkpoint(run_dir) else []
+    return [
+        *(sys.executable, "-m", "ctpg.train", *trial.options(), *options),
+        *("--run-dir", str(run_dir), "--no-progress", *resume),
+    ]
+
+
+def run_command(command: list[str], run_dir: str) -> dict[str, Any]:
+    """Run one training process with its output appended to ``run_dir/train.log``."""
+    log = Path(run_dir) / LOG_FILE
+    log.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with log.open("a") as out:
+        out.write(f"$ {' '.join(command)}\n")
+        out.flush()
+        env = {**os.environ, "PYTHONPATH": _python_path()}
+        done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env, check=False)
+    return {"returncode": done.returncode, "seconds": time.perf_counter() - start, "log": str(log)}
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one trial gets: CPU cores (torch and engine threads follow) and GPUs."""
+
+    cpus: float = 1.0
+    gpus: float = 0.0
+
+    def options(self, given: Sequence[str]) -> list[str]:
+        """Thread and device options for the trial, unless the user gave them."""
+        threads = str(max(1, int(self.cpus)))
+        extra: list[str] = []
+        if "--torch-threads" not in given:
+            extra += ["--torch-threads", threads]
+        if "--num-threads" not in given and "--env-backend" not in given:
+            extra += ["--num-threads", threads]
+        if "--device" not in given:
+            extra += ["--device", "cuda" if self.gpus > 0 else "cpu"]
+        return extra
+
+
+Runner = Callable[[list[tuple[list[str], str]]], Iterable[tuple[int, dict[str, Any]]]]
+
+
+def ray_runner(resources: Resources, address: str | None = None) -> Runner:
+    """Runs commands as Ray tasks; yields (index, result) as they finish."""
+    import ray
+
+    def run(jobs: list[tuple[list[str], str]]) -> Iterable[tuple[int, dict[str, Any]]]:
+        if not ray.is_initialized():
+            # On local Ray the workers import the ctpg this process runs (also from a
+            # source tree on PYTHONPATH); a cluster's nodes need ctpg installed.
+            env = None if address else {"env_vars": {"PYTHONPATH": _python_path()}}
+            ray.init(address=address, runtime_env=env, include_dashboard=False, log_to_driver=False)
+        remote = ray.remote(num_cpus=resources.cpus, num_gpus=resources.gpus)(run_command)
+        pending = {remote.remote(command, run_dir): i for i, (command, run_dir) in enumerate(jobs)}
+        while pending:
+            (done,), _ = ray.wait(list(pending), num_returns=1)
+            index = pending.pop(done)
+            try:
+                yield index, ray.get(done)
+            except ray.exceptions.RayError as error:  # the worker itself died
+                log = str(Path(jobs[index][1]) / LOG_FILE)
+                yield index, {"returncode": -1, "seconds": 0.0, "log": log, "error": str(error)}
+
+    return run
+
+
+def _python_path() -> str:
+    """PYTHONPATH that finds this ctpg first."""
+    import ctpg
+
+    root = str(Path(ctpg.__file__).resolve().parent.parent)
+    return os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+
+
+def local_runner(workers: int) -> Runner:
+    """Runs commands as local processes, ``workers`` at a time."""
+
+    def run(jobs: list[tuple[list[str], str]]) -> Iterable[tuple[int, dict[str, Any]]]:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run_command, *job) for job in jobs]
+            for index, future in enumerate(futures):
+                yield index, future.result()
+
+    return run
+
+
+def run_trials(
+    grid: Sequence[Trial],
+    options: Sequence[str],
+    run_dirs: dict[Trial, Path],
+    runner: Runner,
+    report: Callable[[str], None] = print,
+) -> dict[Trial, str]:
+    """Run every unfinished trial; returns each trial's status: finished, skipped (already
+    finished) or failed. Options are checked for every trial before any starts."""
+    targets = {t: train_config(t, options, run_dirs[t]).steps for t in grid}
+    status: dict[Trial, str] = {}
+    jobs: list[tuple[list[str], str]] = []
+    todo: list[Trial] = []
+    for trial in grid:
+        if finished(run_dirs[trial], targets[trial]):
+            status[trial] = "skipped"
+            report(f"{trial.name}: finished before, skipped")
+            continue
+        todo.append(trial)
+        jobs.append((train_command(trial, options, run_dirs[trial]), str(run_dirs[trial])))
+    for index, result in runner(jobs):
+        trial = todo[index]
+        if result["returncode"] == 0 and finished(run_dirs[trial], targets[trial]):
+            status[trial] = "finished"
+            report(f"{trial.name}: finished in {result['seconds']:.0f} s")
+        else:
+            status[trial] = "failed"
+            why = result.get("error") or f"exit status {result['returncode']}"
+            report(f"{trial.name}: FAILED ({why}); log: {result['log']}")
+    return status
+
+
+def summarize_run(run_dir: Path) -> dict[str, float]:
+    """Final and mean-over-evaluations success and return of one run, and its minutes."""
+    rows = read_metrics(run_dir / "metrics.csv")
+    if not rows:
+        return {}
+    success = [float(r["eval/success"]) for r in rows]
+    returns = [float(r["eval/return"]) for r in rows]
+    return {
+        "steps": float(rows[-1]["step"]),
+        "success": success[-1],
+        "return": returns[-1],
+        "success_auc": statistics.fmean(success),
+        "return_auc": statistics.fmean(returns),
+        "minutes": run_minutes(rows),
+    }
+
+
+def run_minutes(rows: list[dict[str, str]]) -> float:
+    """Wall-clock minutes of a run from its rows: training steps over the measured step
+    rate between evaluations, plus the evaluations' own time (resumes do not count)."""
+    total, previous = 0.0, 0
+    for r in rows:
+        step = int(r["step"])
+        total += (step - previous) / max(float(r["perf/sps"]), 1e-9)
+        total += float(r.get("perf/eval_seconds", 0.0) or 0.0)
+        previous = step
+    return total / 60.0
+
+
+SUMMARY_COLUMNS = ("steps", "success", "return", "success_auc", "return_auc", "minutes")
+
+
+def cell(values: list[float], digits: int) -> str:
+    """mean +- std (population) of ``values``."""
+    mean = statistics.fmean(values)
+    spread = statistics.pstdev(values) if len(values) > 1 else 0.0
+    return f"{mean:.{digits}f} ± {spread:.{digits}f}"
+
+
+def write_summary(
+    out: Path, status: dict[Trial, str], run_dirs: dict[Trial, Path]
+) -> tuple[Path, Path]:
+    """``summary.csv`` (a row per trial) and ``summary.md`` (mean +- std over the seeds
+    of each method, finished trials only)."""
+    results = {t: summarize_run(run_dirs[t]) for t in status}
+    csv_path, md_path = out / "summary.csv", out / "summary.md"
+    with csv_path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(
+            ["preset", "base", "sharing", "seed", "status", *SUMMARY_COLUMNS, "run_dir"]
+        )
+        for t, s in status.items():
+            values = [results[t].get(k, "") for k in SUMMARY_COLUMNS]
+            writer.writerow([t.preset, t.base, t.sharing, t.seed, s, *values, run_dirs[t]])
+    methods: dict[str, list[dict[str, float]]] = {}
+    for t, s in status.items():
+        if s != "failed" and results[t]:
+            methods.setdefault(t.method, []).append(results[t])
+    lines = [
+        "Mean ± std over seeds (finished trials).",
+        "",
+        "| method | seeds | final success | final return | mean success over evals "
+        "| mean return over evals | minutes per run |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for method, runs in methods.items():
+        cells = [
+            cell([r["success"] for r in runs], 2),
+            cell([r["return"] for r in runs], 0),
+            cell([r["success_auc"] for r in runs], 2),
+            cell([r["return_auc"] for r in runs], 0),
+            f"{statistics.fmean(r['minutes'] for r in runs):.1f}",
+        ]
+        lines.append(f"| {method} | {len(runs)} | " + " | ".join(cells) + " |")
+    failed = [t.name for t, s in status.items() if s == "failed"]
+    if failed:
+        lines += ["", "Failed: " + ", ".join(failed) + f" (see each run's {LOG_FILE})."]
+    md_path.write_text("\n".join(lines) + "\n")
+    return csv_path, md_path
+
+
+def build_parser(prog: str = "ctpg sweep") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=prog,
+        allow_abbrev=False,  # --seed must not pass for --seeds
+        description="Run a grid of training runs as Ray tasks. Options that are not listed "
+        "here are ctpg train options given to every run (e.g. --steps 20000 --eval-every 5000).",
+    )
+    p.add_argument("--preset", nargs="+", choices=PRESETS, default=["mt10"])
+    p.add_argument("--base", nargs="+", choices=BASES, default=["mhsac"])
+    p.add_argument("--sharing", nargs="+", choices=SHARINGS, default=list(SHARINGS))
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4], metavar="SEED")
+    p.add_argument("--out", required=True, help="folder for the run directories and summaries")
+    p.add_argument("--address", help="Ray cluster to join (default: start local Ray)")
+    p.add_argument(
+        "--cpus-per-run", type=float, default=1.0, help="CPU cores per trial (default 1)"
+    )
+    p.add_argument(
+        "--gpus-per-run", type=float, default=0.0, help="GPUs per trial, fractions allowed"
+    )
+    return p
+
+
+def sweep_main(argv: list[str] | None = None, prog: str = "ctpg sweep") -> int:
+    """Parse ``argv``, run the grid, write the summaries; 1 when a trial failed."""
+    parser = build_parser(prog)
+    args, options = parser.parse_known_args(argv)
+    options = [o for o in options if o != "--"]
+    for name in ("--run-dir", "--resume", "--seed"):
+        if name in options:
+            parser.error(f"{name}: set by the sweep for each trial")
+    if not 0 < args.cpus_per_run or args.gpus_per_run < 0:
+        parser.error("--cpus-per-run must be > 0 and --gpus-per-run >= 0")
+    out = Path(args.out)
+    grid = trials(args.preset, args.base, args.sharing, args.seeds)
+    run_dirs = {t: out / t.name for t in grid}
+    resources = Resources(args.cpus_per_run, args.gpus_per_run)
+    options = [*options, *resources.options(options)]
+    try:
+        for trial in grid:
+            train_config(trial, options, run_dirs[trial])
+    except ValueError as error:
+        parser.error(str(error))
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        print(f'{prog}: needs Ray, which is not installed: pip install "ctpg[sweep]"')
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"{len(grid)} trials into {out}", flush=True)
+    status = run_trials(
+        grid, options, run_dirs, ray_runner(resources, args.address), report=_flushed_print
+    )
+    for path in write_summary(out, status, run_dirs):
+        print(path)
+    return 1 if "failed" in status.values() else 0
+
+
+def _flushed_print(line: str) -> None:
+    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(sweep_main())
