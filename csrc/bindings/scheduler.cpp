@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -88,7 +89,11 @@ void LoadStateDict(GuideScheduler& g, const py::handle& obj) {
   s.blocked_next = BoolVector(d["blocked_next"], "state_dict['blocked_next']", n);
   s.choosing = BoolVector(d["choosing"], "state_dict['choosing']", n);
   s.in_step = args::Boolean(d["in_step"], "state_dict['in_step']");
-  g.LoadState(s);
+  try {
+    g.LoadState(s);  // checks the fields against each other
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("state_dict: ") + e.what());
+  }
 }
 
 }  // namespace

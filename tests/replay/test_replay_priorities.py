@@ -118,7 +118,7 @@ def test_update_priorities_rejects_bad_input() -> None:
         rb.update_priorities(np.zeros(1, np.int64), np.array([0]), np.array([np.nan]))
     with pytest.raises(ValueError, match="priority"):
         rb.update_priorities(np.zeros(1, np.int64), np.array([0]), np.array([-1.0]))
-    with pytest.raises(ValueError, match="priority must have shape"):
+    with pytest.raises(ValueError, match=r"priority must have 2 entries \(one per entry of task\)"):
         rb.update_priorities(np.zeros(2, np.int64), np.array([0, 1]), np.array([1.0]))
     with pytest.raises(ValueError, match="index must be an integer"):
         rb.update_priorities(np.zeros(1, np.int64), np.array([0.0]), np.array([1.0]))

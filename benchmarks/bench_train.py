@@ -1,0 +1,199 @@
+"""The full training loop, phase by phase: where a training step's time goes.
+
+Runs the real ``Trainer`` of a preset: collection only until the preset's warm-up is over
+(so that every update of the measured steps samples a warm replay), then ``--steps``
+measured training steps (collect + update, the guide update every ``update_every`` steps),
+then one evaluation. Prints, per training step in milliseconds:
+
+  env step      ``env.step`` (the engine; GIL released, its own threads)
+  act           action selection and the guide's behaviour choices (forward + action copy)
+  replay add    storing the step's transitions
+  sample        replay sampling (control batch and guide segments), host side
+  to device     the batches' host-to-device copy (pinned + non_blocking on CUDA)
+  control upd   ``Agent.update`` (+ priority update for prioritized replay)
+  guide upd     ``Agent.update_guide``, amortised over the steps
+  evaluation    one evaluation, amortised over ``eval_every`` steps
+  python        everything else in the loop (bookkeeping, scheduler, metrics)
+
+and the steps/s and projected hours of the preset's full run (warm-up steps at their
+collect-only cost, every evaluation included). On CUDA every phase boundary synchronises,
+so that a phase's GPU time is counted in it.
+
+    PYTHONPATH=python python benchmarks/bench_train.py --preset quick mt10
+    PYTHONPATH=python python -m pytest benchmarks/bench_train.py   # pytest-benchmark, quick
+    PYTHONPATH=python python benchmarks/bench_train.py --preset mt10 --device cuda
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+import ctpg.replay
+from ctpg.config import PRESETS, preset
+from ctpg.trainer import Trainer
+
+PHASES = (
+    "env step",
+    "act",
+    "replay add",
+    "sample",
+    "to device",
+    "control upd",
+    "guide upd",
+    "evaluation",
+    "python",
+)
+
+
+class Clock:
+    """Seconds spent per phase; nested phases are subtracted from the enclosing one."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.cuda = device.type == "cuda"
+        self.seconds = dict.fromkeys(PHASES, 0.0)
+        self.stack: list[float] = []  # time of inner phases, per open phase
+
+    def sync(self) -> None:
+        if self.cuda:
+            torch.cuda.synchronize()
+
+    def wrap(self, phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self.sync()
+            start = time.perf_counter()
+            self.stack.append(0.0)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.sync()
+                inner = self.stack.pop()
+                spent = time.perf_counter() - start
+                self.seconds[phase] += spent - inner
+                if self.stack:
+                    self.stack[-1] += spent
+
+        return timed
+
+
+def instrument(trainer: Trainer, clock: Clock) -> None:
+    """Wrap the trainer's parts in the clock's phases."""
+    trainer.env.step = clock.wrap("env step", trainer.env.step)
+    trainer._act = clock.wrap("act", trainer._act)  # type: ignore[method-assign]
+    trainer._behaviour = clock.wrap("act", trainer._behaviour)  # type: ignore[method-assign]
+    replay = trainer.replay
+    replay.add = clock.wrap("replay add", replay.add)  # type: ignore[method-assign]
+    replay.sample = clock.wrap("sample", replay.sample)  # type: ignore[method-assign]
+    replay.sample_segments = clock.wrap("sample", replay.sample_segments)  # type: ignore[method-assign]
+    replay.update_priorities = clock.wrap("control upd", replay.update_priorities)  # type: ignore[method-assign]
+    ctpg.replay.to_tensors = clock.wrap("to device", ctpg.replay.to_tensors)
+    agent = trainer.agent
+    agent.update = clock.wrap("control upd", agent.update)  # type: ignore[method-assign]
+    agent.update_guide = clock.wrap("guide upd", agent.update_guide)  # type: ignore[method-assign]
+
+
+def measure(name: str, device: torch.device, steps: int, threads: int) -> dict[str, Any]:
+    """Per-step milliseconds of each phase, steps/s and the projected full run."""
+    cfg = preset(name)
+    cfg = dataclasses.replace(cfg, device=str(device), checkpoint=False, torch_threads=threads)
+    torch.set_num_threads(threads)
+    trainer = Trainer(cfg, device)
+    start = time.perf_counter()
+    while trainer.step < cfg.warmup_steps:  # collection only: no update before warm-up
+        trainer.collect()
+        trainer.update()
+    warmup_step = (time.perf_counter() - start) / max(cfg.warmup_steps, 1)
+    clock = Clock(device)
+    instrument(trainer, clock)
+    for _ in range(min(10, steps)):  # first updates build optimizer state, caches
+        trainer.collect()
+        trainer.update()
+    clock.seconds = dict.fromkeys(PHASES, 0.0)
+    clock.sync()
+    start = time.perf_counter()
+    for _ in range(steps):
+        trainer.collect()
+        trainer.update()
+    clock.sync()
+    loop = time.perf_counter() - start
+    eval_start = time.perf_counter()
+    trainer.evaluate()
+    eval_seconds = time.perf_counter() - eval_start
+    per_step = {phase: 1e3 * s / steps for phase, s in clock.seconds.items()}
+    per_step["evaluation"] = 1e3 * eval_seconds / cfg.eval_every
+    measured = sum(v for k, v in per_step.items() if k not in ("python", "evaluation"))
+    per_step["python"] = 1e3 * loop / steps - measured
+    step_ms = 1e3 * loop / steps + per_step["evaluation"]
+    trained = max(cfg.steps - cfg.warmup_steps, 0)
+    evaluations = cfg.steps // cfg.eval_every
+    seconds = cfg.warmup_steps * warmup_step + trained * loop / steps + evaluations * eval_seconds
+    hours = seconds / 3600
+    return {
+        "preset": name,
+        "device": str(device),
+        "tasks": trainer.num_tasks,
+        "batch": cfg.batch_size,
+        "per_step": per_step,
+        "sps": 1e3 / step_ms,
+        "hours": hours,
+        "steps": cfg.steps,
+    }
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    head = "| preset | device | " + " | ".join(PHASES) + " | ms/step | steps/s | full run |"
+    lines = [head, "|" + " --- |" * (len(PHASES) + 5)]
+    for r in results:
+        cells = [f"{r['per_step'][p]:.2f}" for p in PHASES]
+        total = sum(r["per_step"].values())
+        lines.append(
+            f"| {r['preset']} | {r['device']} | "
+            + " | ".join(cells)
+            + f" | {total:.1f} | {r['sps']:.1f} | {_duration(r['hours'])} ({r['steps']:,} steps) |"
+        )
+    return "\n".join(lines)
+
+
+def _duration(hours: float) -> str:
+    return f"{hours:.1f} h" if hours >= 1 else f"{60 * hours:.1f} min"
+
+
+def test_training_step(benchmark: Any) -> None:
+    """pytest-benchmark: one training step (collect + update) of the quick preset."""
+    cfg = dataclasses.replace(preset("quick"), checkpoint=False, torch_threads=1)
+    trainer = Trainer(cfg, torch.device("cpu"))
+    while trainer.step < cfg.warmup_steps + 20:
+        trainer.collect()
+        trainer.update()
+
+    def step() -> None:
+        trainer.collect()
+        trainer.update()
+
+    benchmark(step)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", nargs="+", choices=PRESETS, default=["quick"])
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--steps", type=int, default=200, help="measured training steps")
+    p.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch threads")
+    args = p.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("--device cuda: CUDA is not available on this machine")
+    results = []
+    for name in args.preset:
+        results.append(measure(name, torch.device(args.device), args.steps, args.threads))
+        print(f"{name}: {results[-1]['sps']:.1f} steps/s", file=sys.stderr, flush=True)
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
