@@ -79,7 +79,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
                 trainer.collect()
                 trainer.update()
                 if trainer.step % cfg.log_every == 0:
-                    logger.scalars(trainer.step, trainer.latest_losses)
+                    logger.scalars(trainer.step, trainer.losses.latest(trainer.latest_losses))
                 if trainer.eval_due():
                     trainer.check_finite()
                     row = trainer.evaluate()

@@ -26,7 +26,6 @@ ALGORITHM.md:
 
 from __future__ import annotations
 
-import math
 import time
 from collections import deque
 from typing import Any
@@ -41,15 +40,6 @@ from ctpg.replay import TorchReplay
 
 EVAL_SEED_OFFSET = 1_000_003
 GATE_PROBE_STATES = 256  # guide-decision states per task at which evaluations probe the gate
-
-
-def _check_metrics(metrics: dict[str, float], step: int) -> None:
-    bad = [key for key, value in metrics.items() if not math.isfinite(value)]
-    if bad:
-        raise FloatingPointError(
-            f"training: non-finite {', '.join(bad)} at step {step}; the run stops (its last "
-            "checkpoint is intact)"
-        )
 
 
 def derived_seed(*parts: int) -> int:
@@ -102,6 +92,62 @@ class Averages:
 
     def pop(self) -> dict[str, float]:
         means = {key: total / self.counts[key] for key, total in self.sums.items()}
+        self.sums, self.counts = {}, {}
+        return means
+
+
+class DeviceAverages:
+    """Running means of the update's metrics kept on the training device: adding them
+    never waits for the device; ``pop`` and ``check`` read them (one sync each), at
+    evaluation time. Also remembers the first step at which a metric was non-finite."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.sums: dict[tuple[str, ...], torch.Tensor] = {}  # per set of keys
+        self.counts: dict[tuple[str, ...], int] = {}
+        self.bad: dict[tuple[str, ...], torch.Tensor] = {}  # which keys were ever non-finite
+        self.first_bad_step = torch.full((), -1, dtype=torch.int64, device=device)
+
+    def add(self, metrics: dict[str, torch.Tensor], step: int) -> None:
+        keys = tuple(metrics)
+        values = torch.stack(list(metrics.values())).double()  # sums as Python's floats
+        finite = torch.isfinite(values)
+        self.sums[keys] = self.sums.get(keys, 0) + values
+        self.counts[keys] = self.counts.get(keys, 0) + 1
+        self.bad[keys] = self.bad.get(keys, torch.zeros_like(finite)) | ~finite
+        first = (self.first_bad_step < 0) & ~finite.all()
+        self.first_bad_step = torch.where(first, step, self.first_bad_step)
+
+    def latest(self, metrics: dict[str, torch.Tensor]) -> dict[str, float]:
+        """``metrics`` read to the host (for the occasional TensorBoard row)."""
+        if not metrics:
+            return {}
+        values = torch.stack(list(metrics.values())).tolist()
+        return dict(zip(metrics, values, strict=True))
+
+    def check(self) -> None:
+        """``FloatingPointError`` naming the metrics that were non-finite, and the first
+        step at which one was."""
+        step = int(self.first_bad_step)
+        if step < 0:
+            return
+        names = [
+            k
+            for keys, bad in self.bad.items()
+            for k, b in zip(keys, bad.tolist(), strict=True)
+            if b
+        ]
+        raise FloatingPointError(
+            f"training: non-finite {', '.join(names)} at step {step}; the run stops (its last "
+            "checkpoint is intact)"
+        )
+
+    def pop(self) -> dict[str, float]:
+        """Means since the previous pop."""
+        means: dict[str, float] = {}
+        for keys, total in self.sums.items():
+            mean = (total / self.counts[keys]).tolist()
+            means.update(zip(keys, mean, strict=True))
         self.sums, self.counts = {}, {}
         return means
 
@@ -190,8 +236,8 @@ class Trainer:
         self.own = np.arange(n, dtype=np.int64)
         self.blocked = np.zeros(n, dtype=bool)
         self.step = 0
-        self.losses, self.train_stats = Averages(), Averages()
-        self.latest_losses: dict[str, float] = {}
+        self.losses, self.train_stats = DeviceAverages(device), Averages()
+        self.latest_losses: dict[str, torch.Tensor] = {}
         self.guide_stats = GuideStats(self.task_names)
         self.episode_return = np.zeros(n)
         self.episode_success = np.zeros(n, dtype=bool)
@@ -253,6 +299,7 @@ class Trainer:
         action = np.ascontiguousarray(action_t.cpu().numpy(), dtype=np.float32)
         finite = np.isfinite(action).all(axis=1)
         if not finite.all():
+            self.losses.check()  # a non-finite loss before it is the cause: name it
             tasks = ", ".join(self.task_names[i] for i in np.flatnonzero(~finite))
             raise FloatingPointError(
                 f"training: non-finite action for {tasks} at step {self.step}; the run stops "
@@ -261,7 +308,9 @@ class Trainer:
         return action
 
     def check_finite(self) -> None:
-        """``FloatingPointError`` naming every network parameter that is NaN or inf."""
+        """``FloatingPointError`` naming the losses that were non-finite since the start
+        (and the first step), or else every network parameter that is NaN or inf."""
+        self.losses.check()
         bad = [n for n, p in self.agent.nets.named_parameters() if not torch.isfinite(p).all()]
         if bad:
             raise FloatingPointError(
@@ -290,15 +339,14 @@ class Trainer:
         if step >= self.cfg.warmup_steps:
             batch = self.replay.sample(self.batch_per_task)
             metrics, td_error = self.agent.update(batch, step)
-            _check_metrics(metrics, step)
             self.replay.update_priorities(batch["task"], batch["index"], td_error)
+            self.losses.add(metrics, step)
             if self.use_guide and step % self.cfg.agent.guide.update_every == 0:
                 segments = self.replay.sample_segments(self._segment_counts())
                 guide_metrics = self.agent.update_guide(segments, step)
-                _check_metrics(guide_metrics, step)
+                self.losses.add(guide_metrics, step)
                 metrics = {**metrics, **guide_metrics}
                 self.probe.append((segments["obs"][:, 0].clone(), segments["task"].clone()))
-            self.losses.add(metrics)
             self.latest_losses = metrics
         self.step += 1
 

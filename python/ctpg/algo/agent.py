@@ -282,15 +282,18 @@ class Agent:
                 out[key] = self._to(value, torch.float32)
         return out
 
-    def update(self, batch: dict[str, Tensor], step: int) -> tuple[dict[str, float], Tensor]:
+    def update(self, batch: dict[str, Tensor], step: int) -> tuple[dict[str, Tensor], Tensor]:
         """One SAC update of critics, actors and temperatures on a replay batch.
 
-        Returns (metrics, per-sample |TD error| [N] for replay priorities).
+        Returns (metrics as 0-d float tensors on the device, per-sample |TD error| [N] for
+        replay priorities). Nothing is read back to the host (PaCo's extreme-task reset
+        aside), so on CUDA the call returns while the GPU still works.
         """
         return sac_update(self, self._prepare(batch), step)
 
-    def update_guide(self, segments: dict[str, Tensor], step: int) -> dict[str, float]:
-        """One update of the guide actor, critics and temperatures on K-step segments."""
+    def update_guide(self, segments: dict[str, Tensor], step: int) -> dict[str, Tensor]:
+        """One update of the guide actor, critics and temperatures on K-step segments;
+        metrics as 0-d float tensors on the device."""
         if not self.uses_guide:
             raise ValueError(
                 f"sharing: update_guide needs sharing='ctpg', got {self.cfg.sharing!r}"

@@ -18,15 +18,15 @@ if TYPE_CHECKING:
     from ctpg.algo.agent import Agent
 
 
-def _floats(metrics: dict[str, Tensor]) -> dict[str, float]:
-    """One device sync for all metrics."""
-    values = torch.stack([v.detach().float().reshape(()) for v in metrics.values()]).tolist()
-    return dict(zip(metrics.keys(), values, strict=True))
+def _scalars(metrics: dict[str, Tensor]) -> dict[str, Tensor]:
+    """Metrics as detached float 0-d tensors on the device: reading them is left to the
+    caller (the trainer reads them at evaluation time, so the update never waits)."""
+    return {k: v.detach().float().reshape(()) for k, v in metrics.items()}
 
 
 def sac_update(
     agent: Agent, batch: dict[str, Tensor], step: int
-) -> tuple[dict[str, float], Tensor]:
+) -> tuple[dict[str, Tensor], Tensor]:
     """Critic, actor, temperature and target updates of the control policies.
 
     As the reference: the critic loss sets the extreme-task mask, which also masks the
@@ -58,11 +58,14 @@ def sac_update(
     agent.soft_update("critic")
     agent.step_shared()
 
-    if S.masking_active(step, cfg) and bool(masked.any()):  # no host sync before then
+    # PaCo's reset of extreme tasks has data-dependent shapes: the one host read of the
+    # update, for PaCo only, once masking is active.
+    paco = agent.nets.task_embedding is not None
+    if paco and S.masking_active(step, cfg) and bool(masked.any()):
         agent.reset_extreme_tasks(masked)
     agent.masked = masked
     agent.num_updates += 1
-    metrics = _floats(
+    metrics = _scalars(
         {
             "loss/critic": critic_terms.sum(),
             "loss/actor": actor_terms.sum(),
@@ -124,7 +127,7 @@ def _guide_targets(agent: Agent, seg: dict[str, Tensor]) -> dict[str, Tensor]:
     return out
 
 
-def guide_update(agent: Agent, seg: dict[str, Tensor], step: int) -> dict[str, float]:
+def guide_update(agent: Agent, seg: dict[str, Tensor], step: int) -> dict[str, Tensor]:
     """Guide critic(s), guide actor, guide temperature and target updates on segments.
 
     As the reference: each guide critic masks the tasks whose mean loss exceeds the
@@ -176,4 +179,4 @@ def guide_update(agent: Agent, seg: dict[str, Tensor], step: int) -> dict[str, f
             "guide/masked_tasks": (~active).sum(),
         }
     )
-    return _floats(metrics)
+    return _scalars(metrics)
