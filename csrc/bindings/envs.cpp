@@ -124,6 +124,38 @@ py::tuple Step(VecEnv& env, const py::object& actions, const py::object& with_in
   return py::make_tuple(obs, reward, terminated, truncated, success, final_obs);
 }
 
+void StepAsync(VecEnv& env, const py::object& actions, const py::object& with_info) {
+  py::array a = CheckedArray<float>(actions, "actions", {env.num_envs(), env.action_dim()},
+                                    "float32");
+  env.StepAsync(static_cast<const float*>(a.data()), args::Boolean(with_info, "with_info"));
+}
+
+BoolArray Flags(const std::vector<uint8_t>& v) {
+  BoolArray out(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), out.mutable_data());
+  return out;
+}
+
+py::tuple StepWait(VecEnv& env) {
+  const AsyncStepResult* r = nullptr;
+  {
+    py::gil_scoped_release release;
+    r = &env.StepWait();
+  }
+  const py::ssize_t n = env.num_envs(), d = env.obs_dim();
+  FloatArray obs({n, d}), final_obs({n, d});
+  std::copy(r->obs.begin(), r->obs.end(), obs.mutable_data());
+  std::copy(r->final_obs.begin(), r->final_obs.end(), final_obs.mutable_data());
+  FloatArray reward(n);
+  std::copy(r->reward.begin(), r->reward.end(), reward.mutable_data());
+  py::tuple out = py::make_tuple(obs, reward, Flags(r->terminated), Flags(r->truncated),
+                                 Flags(r->success), final_obs);
+  if (!r->with_info) return out;
+  DoubleArray info({n, static_cast<py::ssize_t>(env.info_dim())});
+  std::copy(r->info.begin(), r->info.end(), info.mutable_data());
+  return py::make_tuple(out[0], out[1], out[2], out[3], out[4], out[5], info);
+}
+
 void FreezeTaskVectors(VecEnv& env, const py::object& vectors_arg) {
   const std::vector<int> dims = env.task_vector_dims();
   const std::vector<py::object> vectors = args::List(
@@ -214,6 +246,14 @@ void BindEnvs(py::module_& m) {
            "Step every env with float32 actions [N, A]. Returns (obs, reward, terminated, "
            "truncated, success, final_obs), and with with_info=True also info f64 [N, K] whose "
            "columns are named by info_keys.")
+      .def("step_async", &StepAsync, py::arg("actions"), py::arg("with_info") = false,
+           "Start step(actions, with_info) on a background thread and return at once (the "
+           "actions are copied); step_wait() returns its results. Until then every other "
+           "call raises RuntimeError.")
+      .def("step_wait", &StepWait,
+           "Wait for the step step_async started and return what step would have returned.")
+      .def_property_readonly("step_in_flight", &VecEnv::step_in_flight,
+                             "Whether a step started by step_async awaits step_wait.")
       .def("freeze_task_vectors", &FreezeTaskVectors, py::arg("vectors"),
            "Per env: freeze the task vector (float64 array) or unfreeze it (None); takes effect "
            "at the next reset.")

@@ -76,6 +76,7 @@ std::vector<int> VecEnv::task_vector_dims() const {
 }
 
 void VecEnv::Reset(std::optional<uint64_t> seed, float* obs) {
+  ThrowIfInFlight("reset");
   std::lock_guard<std::mutex> lock(call_mutex_);
   if (seed) {
     for (size_t i = 0; i < rngs_.size(); ++i) rngs_[i].Seed(*seed, i);
@@ -122,6 +123,75 @@ void VecEnv::StepOne(int i, const float* actions, const VecStepBuffers& out) {
 }
 
 void VecEnv::Step(const float* actions, const VecStepBuffers& out) {
+  ThrowIfInFlight("step");
+  RunStep(actions, out);
+}
+
+void VecEnv::ThrowIfInFlight(const char* what) const {
+  if (step_in_flight()) {
+    throw std::runtime_error(std::string(what) +
+                             ": a step started by step_async is in flight; call step_wait() "
+                             "first");
+  }
+}
+
+bool VecEnv::step_in_flight() const {
+  std::lock_guard<std::mutex> lock(async_mutex_);
+  return in_flight_.valid();
+}
+
+void VecEnv::StepAsync(const float* actions, bool with_info) {
+  std::lock_guard<std::mutex> lock(async_mutex_);
+  if (in_flight_.valid()) {
+    throw std::runtime_error("step_async: a step is already in flight; call step_wait() first");
+  }
+  {
+    std::lock_guard<std::mutex> call(call_mutex_);
+    if (needs_reset_) {
+      throw std::runtime_error(
+          "step_async: call reset() first (no reset yet, or the last reset or step failed)");
+    }
+    CheckActions(actions);
+  }
+  const size_t n = envs_.size(), rows = n * static_cast<size_t>(obs_dim_);
+  async_actions_.assign(actions, actions + n * static_cast<size_t>(action_dim_));
+  async_.obs.resize(rows);
+  async_.final_obs.resize(rows);
+  async_.reward.resize(n);
+  async_.info.resize(with_info ? n * static_cast<size_t>(info_dim()) : 0);
+  async_.with_info = with_info;
+  async_flags_ = std::make_unique<bool[]>(3 * n);
+  const VecStepBuffers out{async_.obs.data(),        async_.reward.data(),
+                           async_flags_.get(),       async_flags_.get() + n,
+                           async_flags_.get() + 2 * n, async_.final_obs.data(),
+                           with_info ? async_.info.data() : nullptr};
+  in_flight_ = std::async(std::launch::async,
+                          [this, out] { RunStep(async_actions_.data(), out); });
+}
+
+const AsyncStepResult& VecEnv::StepWait() {
+  std::future<void> step;
+  {
+    std::lock_guard<std::mutex> lock(async_mutex_);
+    if (!in_flight_.valid()) {
+      throw std::runtime_error("step_wait: no step in flight; call step_async(actions) first");
+    }
+    step = std::move(in_flight_);
+  }
+  step.get();  // rethrows the step's exception
+  const size_t n = envs_.size();
+  const bool* flags = async_flags_.get();
+  async_.terminated.assign(flags, flags + n);
+  async_.truncated.assign(flags + n, flags + 2 * n);
+  async_.success.assign(flags + 2 * n, flags + 3 * n);
+  return async_;
+}
+
+VecEnv::~VecEnv() {
+  if (in_flight_.valid()) in_flight_.wait();  // before the envs and the pool go
+}
+
+void VecEnv::RunStep(const float* actions, const VecStepBuffers& out) {
   std::lock_guard<std::mutex> lock(call_mutex_);
   if (needs_reset_) {
     throw std::runtime_error(
@@ -142,6 +212,7 @@ void VecEnv::CheckEnvIndex(int env, const char* what) const {
 }
 
 void VecEnv::FreezeTaskVectors(const std::vector<const double*>& vecs) {
+  ThrowIfInFlight("freeze_task_vectors");
   std::lock_guard<std::mutex> lock(call_mutex_);
   if (static_cast<int>(vecs.size()) != num_envs()) {
     throw std::invalid_argument("vectors: expected " + std::to_string(num_envs()) +
@@ -173,6 +244,7 @@ void VecEnv::CurrentTaskVector(int env, double* out) const {
 
 void VecEnv::SetState(int env, const double* qpos, int nq, const double* qvel, int nv,
                       float* obs) {
+  ThrowIfInFlight("set_state");
   std::lock_guard<std::mutex> lock(call_mutex_);
   CheckEnvIndex(env, "env");
   CheckFinite("qpos", qpos, nq);

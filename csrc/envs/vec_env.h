@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,6 +31,15 @@ struct VecStepBuffers {
   bool* success;
   float* final_obs;
   double* info = nullptr;
+};
+
+// Results of a step started by VecEnv::StepAsync, held by the VecEnv until the
+// next StepAsync (bool flags as uint8_t, info empty unless asked for).
+struct AsyncStepResult {
+  std::vector<float> obs, reward, final_obs;
+  std::vector<uint8_t> terminated, truncated, success;
+  std::vector<double> info;
+  bool with_info = false;
 };
 
 class VecEnv {
@@ -60,6 +70,16 @@ class VecEnv {
   // first Reset.
   void Step(const float* actions, const VecStepBuffers& out);
 
+  // Step split in two, so that the caller works while the envs step: StepAsync
+  // checks like Step (reset done, finite actions), copies the actions and starts
+  // the step on a background thread; StepWait waits for it, rethrows what it threw
+  // and returns its results. Until StepWait, every other call but StepWait throws
+  // std::runtime_error. The destructor waits for a step in flight.
+  void StepAsync(const float* actions, bool with_info);
+  const AsyncStepResult& StepWait();
+  bool step_in_flight() const;
+  ~VecEnv();
+
   // Per env (one entry each): freezes its task vector (task_vector_dims()[i]
   // entries) or, with nullptr, returns it to fresh draws; takes effect at the
   // next reset. Every vector is checked before any env changes: a bad one
@@ -74,6 +94,8 @@ class VecEnv {
 
  private:
   void CheckEnvIndex(int env, const char* what) const;
+  void ThrowIfInFlight(const char* what) const;
+  void RunStep(const float* actions, const VecStepBuffers& out);
   void CheckActions(const float* actions) const;
   void StepOne(int i, const float* actions, const VecStepBuffers& out);
 
@@ -87,6 +109,12 @@ class VecEnv {
   // Serialises calls from different host threads (the pool is not reentrant).
   mutable std::mutex call_mutex_;
   ThreadPool pool_;
+  // The step StepAsync started (valid until StepWait), its actions and results.
+  mutable std::mutex async_mutex_;
+  std::future<void> in_flight_;
+  std::vector<float> async_actions_;
+  AsyncStepResult async_;
+  std::unique_ptr<bool[]> async_flags_;  // terminated, truncated, success rows
 };
 
 }  // namespace ctpg

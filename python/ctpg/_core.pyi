@@ -182,6 +182,15 @@ class VecEnv:
         truncated, success, final_obs), and with with_info=True also info float64 [N, K]
         whose columns are named by info_keys."""
 
+    def step_async(self, actions: ArrayLike, with_info: bool = False) -> None:
+        """Start step(actions, with_info) on a background thread and return at once;
+        step_wait() returns its results. Until then every other call raises RuntimeError."""
+
+    def step_wait(self) -> tuple[NDArray[Any], ...]:
+        """Wait for the step step_async started; returns what step would have returned."""
+
+    @property
+    def step_in_flight(self) -> bool: ...
     def freeze_task_vectors(self, vectors: Sequence[ArrayLike | None]) -> None:
         """Per env: freeze the task vector (float64 array) or unfreeze it (None); takes
         effect at the next reset."""

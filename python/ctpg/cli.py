@@ -27,6 +27,7 @@ from ctpg.config import (
     EVAL_PROTOCOLS,
     PRESETS,
     REPLAY_KINDS,
+    UPDATE_ORDERS,
     TrainConfig,
     load_yaml,
     preset,
@@ -43,6 +44,7 @@ _FIXED_ON_RESUME: dict[str, Callable[[TrainConfig], Any]] = {
     "eval_every": lambda c: c.eval_every,
     "eval_episodes": lambda c: c.eval_episodes,
     "eval_protocol": lambda c: c.eval_protocol,
+    "update_order": lambda c: c.update_order,
     "env_backend": lambda c: c.env.backend,
     "replay": lambda c: c.replay.kind,
     "guide_step": lambda c: c.agent.guide.guide_step,
@@ -110,6 +112,12 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
         "goals from the benchmark's held task vectors; MetaWorld tasks only)",
     )
     p.add_argument(
+        "--update-order",
+        choices=UPDATE_ORDERS,
+        help="store-first (default: act, step, store, update) or reference (the authors' "
+        "order: act, update, step, store; the environments step while the update runs)",
+    )
+    p.add_argument(
         "--batch-size", type=_positive, help="control batch over all tasks, also the guide batch"
     )
     p.add_argument("--warmup-steps", type=_positive, help="steps collected before the first update")
@@ -118,6 +126,9 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     )
     p.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     p.add_argument("--device", choices=DEVICES, help="auto (CUDA when present), cpu or cuda")
+    p.add_argument(
+        "--tf32", action="store_true", help="on CUDA, TF32 matrix products (off by default)"
+    )
     p.add_argument("--env-backend", choices=BACKENDS, help="native C++ engine or python envs")
     p.add_argument("--replay", choices=REPLAY_KINDS, help="uniform or prioritized replay")
     p.add_argument("--lr", type=_positive_float, help="Adam learning rate of every network")
@@ -158,6 +169,8 @@ def _replace(obj: Any, **changes: Any) -> Any:
 def _check_combinations(args: argparse.Namespace) -> None:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise ValueError("--device cuda: CUDA is not available on this machine")
+    if args.tf32 and (args.device == "cpu" or not torch.cuda.is_available()):
+        raise ValueError("--tf32: only applies on CUDA (TF32 is a tensor-core format)")
     if args.resume:
         return
     sharing = args.sharing or "ctpg"
@@ -202,9 +215,11 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
         eval_every=args.eval_every,
         eval_episodes=eval_episodes,
         eval_protocol=args.eval_protocol,
+        update_order=args.update_order,
         batch_size=args.batch_size,
         warmup_steps=args.warmup_steps,
         device=args.device,
+        tf32=args.tf32 or None,
         torch_threads=args.torch_threads,
         run_dir=args.run_dir,
         env=env,
@@ -250,6 +265,7 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
         cfg,
         steps=args.steps,
         device=args.device,
+        tf32=args.tf32 or None,
         torch_threads=args.torch_threads,
         env=env,
     )

@@ -24,6 +24,7 @@ BACKENDS = ("native", "python")
 REPLAY_KINDS = ("uniform", "prioritized")
 DEVICES = ("auto", "cpu", "cuda")
 EVAL_PROTOCOLS = ("paper", "metaworld")
+UPDATE_ORDERS = ("store-first", "reference")
 PRESETS = ("mt10", "mt50", "halfcheetah-mt5", "halfcheetah-mt8", "quick")
 
 QUICK_TASKS = ("reach-v3", "drawer-close-v3", "button-press-topdown-v3")
@@ -118,12 +119,21 @@ class TrainConfig:
     only): MetaWorld 3.x's own evaluation: 500-step episodes that end at the first success,
     on goals drawn from the task vectors the MetaWorld benchmark built with ``seed`` holds
     (``ctpg.evaluate``). The metric names are the same."""
+    update_order: Literal["store-first", "reference"] = "store-first"
+    """"store-first": act, step the environments, store the step's transitions, update (the
+    update of step t may sample transition t). "reference": the authors' order, act,
+    update, step, store; the environments step in the engine's threads while the update
+    runs (``step_async`` / ``step_wait``), which gives what stepping after it gives."""
     log_every: int = 1000
     """Training steps between loss/throughput scalars written to TensorBoard."""
     checkpoint: bool = True
     """Write a checkpoint (networks, optimizers, replay, RNG states) after every evaluation."""
     device: str = "auto"
     """"auto" (CUDA when present), "cpu" or "cuda"."""
+    tf32: bool = False
+    """On CUDA, let float32 matrix products and convolutions use TF32 tensor cores (faster,
+    about 10 bits of mantissa in the products). Off by default: the results then match
+    float32 on any GPU."""
     torch_threads: int = 0
     """CPU threads of torch (``torch.set_num_threads``); 0 keeps torch's default. On a
     machine shared with the environment threads, 1 avoids oversubscription."""
@@ -144,6 +154,11 @@ class TrainConfig:
         _check(self.warmup_steps >= 1, "warmup_steps", "must be >= 1")
         _check(self.eval_every >= 1, "eval_every", "must be >= 1")
         _check(self.eval_episodes >= 1, "eval_episodes", "must be >= 1")
+        _check(
+            self.update_order in UPDATE_ORDERS,
+            "update_order",
+            f"must be one of {UPDATE_ORDERS}",
+        )
         _check(
             self.eval_protocol in EVAL_PROTOCOLS,
             "eval_protocol",

@@ -65,6 +65,9 @@ def start_run(cfg: TrainConfig, resume: bool) -> Path:
 def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) -> Path:
     """Run (or resume) training as configured; return the run directory."""
     device = resolve_device(cfg.device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = cfg.tf32
+        torch.backends.cudnn.allow_tf32 = cfg.tf32
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
     run_dir = start_run(cfg, resume)
@@ -76,8 +79,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
     try:
         with Progress(cfg.steps, trainer.step, trainer.task_names, progress) as display:
             while trainer.step < cfg.steps:
-                trainer.collect()
-                trainer.update()
+                trainer.train_step()
                 if trainer.step % cfg.log_every == 0:
                     logger.scalars(trainer.step, trainer.losses.latest(trainer.latest_losses))
                 if trainer.eval_due():

@@ -207,6 +207,9 @@ class GuideStats:
 class Trainer:
     """Environments, agent, replay and scheduler of one run, stepped by ``ctpg.train``."""
 
+    overlap = True
+    """In the "reference" update order, step the environments while the update runs."""
+
     def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
         import ctpg
         from ctpg.algo.agent import Agent
@@ -246,12 +249,46 @@ class Trainer:
 
     # ------------------------------------------------------------------ collect + store
 
+    def train_step(self) -> None:
+        """One training step in ``cfg.update_order``: "store-first" collects then updates;
+        "reference" acts, updates, then steps the environments with the action taken
+        before the update, as the authors' loop does. There the environments step in the
+        engine's threads while the update runs (``overlap``; stepping after the update
+        gives the same run: the update does not read this step's transitions)."""
+        if self.cfg.update_order == "store-first":
+            self.collect()
+            self.update()
+            return
+        obs_t = torch.as_tensor(self.obs, device=self.device)
+        behaviour, guide_begin = self._behaviour(obs_t)
+        action = self._act(obs_t, behaviour)
+        if self.overlap:
+            self.env.step_async(action)
+            try:
+                self.update()
+            finally:
+                result = self.env.step_wait()  # never leave a step in flight
+        else:
+            self.update()
+            result = self.env.step(action)
+        self._store(action, behaviour, guide_begin, result)
+
     def collect(self) -> None:
         """One environment step for every task, stored in the replay."""
         obs_t = torch.as_tensor(self.obs, device=self.device)
         behaviour, guide_begin = self._behaviour(obs_t)
         action = self._act(obs_t, behaviour)
-        next_obs, reward, terminated, truncated, info = self.env.step(action)
+        self._store(action, behaviour, guide_begin, self.env.step(action))
+
+    def _store(
+        self,
+        action: np.ndarray,
+        behaviour: np.ndarray,
+        guide_begin: np.ndarray,
+        result: tuple[Any, ...],
+    ) -> None:
+        """Store the transitions of an environment step and move on to its observations."""
+        next_obs, reward, terminated, truncated, info = result
         done = np.asarray(terminated, dtype=bool) | np.asarray(truncated, dtype=bool)
         stored_next = np.where(done[:, None], info["final_obs"], next_obs)
         self.replay.add(

@@ -349,6 +349,15 @@ def env_entries() -> list[Entry]:
             **made,
         ),
         Entry(
+            "VecEnv.step_async",
+            lambda: {
+                "actions": np.full((2, probe.action_dim), -0.2, np.float32),
+                "with_info": False,
+            },
+            lambda e, args: (e.step_async(**args), e.step_wait())[1],
+            **made,
+        ),
+        Entry(
             "VecEnv.freeze_task_vectors",
             lambda: {"vectors": [probe.task_vectors()[0], None]},
             lambda e, args: e.freeze_task_vectors(**args),

@@ -96,6 +96,7 @@ ENTRY_NAMES = [
     "VecEnv",
     "VecEnv.reset",
     "VecEnv.step",
+    "VecEnv.step_async",
     "VecEnv.freeze_task_vectors",
     "VecEnv.set_state",
     "simulate_xml",

@@ -188,3 +188,17 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
     rows = read_metrics(run_dir / "metrics.csv")
     assert [int(r["step"]) for r in rows] == [20]
     assert "eval/halfcheetah-gravity-0.5/return" in rows[0]
+
+
+def test_tf32_is_refused_without_cuda(capsys) -> None:
+    """TF32 is a CUDA tensor-core format: asking for it on the CPU is an error, not a no-op."""
+    if torch.cuda.is_available():
+        args = cli.build_parser().parse_args(["--tf32", "--device", "cuda"])
+        assert cli.config_from_args(args)[0].tf32
+    assert "--tf32" in _error(capsys, ["--tf32", "--device", "cpu"])
+
+
+def test_update_order_maps_onto_the_config() -> None:
+    args = cli.build_parser().parse_args(["--update-order", "reference"])
+    assert cli.config_from_args(args)[0].update_order == "reference"
+    assert cli.config_from_args(cli.build_parser().parse_args([]))[0].update_order == "store-first"

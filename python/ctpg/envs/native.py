@@ -106,10 +106,31 @@ class NativeVecEnv(gymnasium.vector.VectorEnv):
         obs, reward, terminated, truncated, success, final_obs, values = self._core.step(
             actions, with_info=True
         )
+        return obs, reward, terminated, truncated, self._step_info(success, final_obs, values)
+
+    def step_async(self, actions: np.ndarray) -> None:
+        """Starts ``step(actions)`` in the engine's threads and returns at once (the actions
+        are copied); ``step_wait()`` returns its results. Work done in between (a network
+        update) overlaps the environment step."""
+        if self._needs_reset:
+            raise RuntimeError("call reset() before step_async()")
+        actions = check_actions(actions, self.task_names, self.task_set.family.action_dim)
+        self._core.step_async(actions, with_info=True)
+
+    def step_wait(
+        self,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """The results of the step ``step_async`` started, as ``step`` returns them."""
+        obs, reward, terminated, truncated, success, final_obs, values = self._core.step_wait()
+        return obs, reward, terminated, truncated, self._step_info(success, final_obs, values)
+
+    def _step_info(
+        self, success: np.ndarray, final_obs: np.ndarray, values: np.ndarray
+    ) -> dict[str, Any]:
         info: dict[str, Any] = {"success": success, "final_obs": final_obs}
         for k, key in enumerate(self._info_keys):
             info[key] = values[:, k]
-        return obs, reward, terminated, truncated, info
+        return info
 
     def task_vectors(self) -> list[np.ndarray]:
         """The task vectors of the current episodes (empty for HalfCheetah)."""

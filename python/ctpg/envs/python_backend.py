@@ -62,6 +62,7 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
                 self._default_vectors[i] = vector
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._needs_reset = True
+        self._pending: np.ndarray | None = None
 
     def _make_env(self, index: int, task: str, seed: int) -> Any:
         if self._metaworld:
@@ -74,6 +75,7 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Resets every sub-env; see the class docstring for `seed` and `options`."""
+        self._check_not_pending("reset")
         seed = check_seed(seed)
         vectors = parse_reset_options(options, self.num_envs)
         if vectors is not None:
@@ -109,6 +111,7 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         self, actions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Steps every sub-env; an ended episode is reset in the same step."""
+        self._check_not_pending("step")
         if self._needs_reset:
             raise RuntimeError("call reset() before step()")
         family = self.task_set.family
@@ -134,6 +137,29 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         step_info.update(zip(keys, values, strict=True))
         return obs, reward, terminated, truncated, step_info
 
+    def _check_not_pending(self, what: str) -> None:
+        if self._pending is not None:
+            raise RuntimeError(f"{what}: a step started by step_async is pending; call step_wait()")
+
+    def step_async(self, actions: np.ndarray) -> None:
+        """Keeps a checked copy of the actions; ``step_wait()`` steps with them (the Python
+        envs step in the caller's thread, so nothing overlaps; the calls exist so that code
+        written for the native engine runs on both)."""
+        self._check_not_pending("step_async")
+        if self._needs_reset:
+            raise RuntimeError("call reset() before step_async()")
+        family = self.task_set.family
+        self._pending = check_actions(actions, self.task_names, family.action_dim).copy()
+
+    def step_wait(
+        self,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """The step with the actions ``step_async`` kept."""
+        if self._pending is None:
+            raise RuntimeError("step_wait: no step pending; call step_async(actions) first")
+        actions, self._pending = self._pending, None
+        return self.step(actions)
+
     def task_vectors(self) -> list[np.ndarray]:
         """The task vectors of the current episodes (empty for HalfCheetah)."""
         if not self._metaworld:
@@ -147,6 +173,7 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         observation; for MetaWorld the unclipped `_get_obs()`, whose current
         frame becomes the previous-frame block of the next step.
         """
+        self._check_not_pending("set_state")
         qpos, qvel = check_state(env, self.num_envs, qpos, qvel)
         if self._needs_reset:
             raise RuntimeError("call reset() before set_state()")
