@@ -5,7 +5,9 @@ Runs the real ``Trainer`` of a preset: collection only until the preset's warm-u
 measured training steps (collect + update, the guide update every ``update_every`` steps),
 then one evaluation. Prints, per training step in milliseconds:
 
-  env step      ``env.step`` (the engine; GIL released, its own threads)
+  env step      ``env.step`` (the engine; GIL released, its own threads); in the
+                reference order only ``step_async`` and the wait in ``step_wait`` (the
+                part of the step the update did not hide)
   act           action selection and the guide's behaviour choices (forward + action copy)
   replay add    storing the step's transitions
   sample        replay sampling (control batch and guide segments), host side
@@ -21,6 +23,8 @@ so that a phase's GPU time is counted in it.
 
     PYTHONPATH=python python benchmarks/bench_train.py --preset quick mt10
     PYTHONPATH=python python -m pytest benchmarks/bench_train.py   # pytest-benchmark, quick
+    PYTHONPATH=python python benchmarks/bench_train.py --preset mt10 \
+        --update-order store-first reference
     PYTHONPATH=python python benchmarks/bench_train.py --preset mt10 --device cuda
 """
 
@@ -36,7 +40,7 @@ from typing import Any
 import torch
 
 import ctpg.replay
-from ctpg.config import PRESETS, preset
+from ctpg.config import PRESETS, UPDATE_ORDERS, preset
 from ctpg.trainer import Trainer
 
 PHASES = (
@@ -84,7 +88,11 @@ class Clock:
 
 def instrument(trainer: Trainer, clock: Clock) -> None:
     """Wrap the trainer's parts in the clock's phases."""
-    trainer.env.step = clock.wrap("env step", trainer.env.step)
+    env = trainer.env
+    env.step = clock.wrap("env step", env.step)
+    if hasattr(env, "step_async"):  # reference order: only the wait for the step shows
+        env.step_async = clock.wrap("env step", env.step_async)
+        env.step_wait = clock.wrap("env step", env.step_wait)
     trainer._act = clock.wrap("act", trainer._act)  # type: ignore[method-assign]
     trainer._behaviour = clock.wrap("act", trainer._behaviour)  # type: ignore[method-assign]
     replay = trainer.replay
@@ -98,10 +106,14 @@ def instrument(trainer: Trainer, clock: Clock) -> None:
     agent.update_guide = clock.wrap("guide upd", agent.update_guide)  # type: ignore[method-assign]
 
 
-def measure(name: str, device: torch.device, steps: int, threads: int) -> dict[str, Any]:
+def measure(
+    name: str, device: torch.device, steps: int, threads: int, order: str
+) -> dict[str, Any]:
     """Per-step milliseconds of each phase, steps/s and the projected full run."""
     cfg = preset(name)
-    cfg = dataclasses.replace(cfg, device=str(device), checkpoint=False, torch_threads=threads)
+    cfg = dataclasses.replace(
+        cfg, device=str(device), checkpoint=False, torch_threads=threads, update_order=order
+    )
     torch.set_num_threads(threads)
     trainer = Trainer(cfg, device)
     start = time.perf_counter()
@@ -112,14 +124,12 @@ def measure(name: str, device: torch.device, steps: int, threads: int) -> dict[s
     clock = Clock(device)
     instrument(trainer, clock)
     for _ in range(min(10, steps)):  # first updates build optimizer state, caches
-        trainer.collect()
-        trainer.update()
+        trainer.train_step()
     clock.seconds = dict.fromkeys(PHASES, 0.0)
     clock.sync()
     start = time.perf_counter()
     for _ in range(steps):
-        trainer.collect()
-        trainer.update()
+        trainer.train_step()
     clock.sync()
     loop = time.perf_counter() - start
     eval_start = time.perf_counter()
@@ -137,6 +147,7 @@ def measure(name: str, device: torch.device, steps: int, threads: int) -> dict[s
     return {
         "preset": name,
         "device": str(device),
+        "order": order,
         "tasks": trainer.num_tasks,
         "batch": cfg.batch_size,
         "per_step": per_step,
@@ -147,13 +158,13 @@ def measure(name: str, device: torch.device, steps: int, threads: int) -> dict[s
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    head = "| preset | device | " + " | ".join(PHASES) + " | ms/step | steps/s | full run |"
-    lines = [head, "|" + " --- |" * (len(PHASES) + 5)]
+    head = "| preset | device | order | " + " | ".join(PHASES) + " | ms/step | steps/s | full run |"
+    lines = [head, "|" + " --- |" * (len(PHASES) + 6)]
     for r in results:
         cells = [f"{r['per_step'][p]:.2f}" for p in PHASES]
         total = sum(r["per_step"].values())
         lines.append(
-            f"| {r['preset']} | {r['device']} | "
+            f"| {r['preset']} | {r['device']} | {r['order']} | "
             + " | ".join(cells)
             + f" | {total:.1f} | {r['sps']:.1f} | {_duration(r['hours'])} ({r['steps']:,} steps) |"
         )
@@ -172,11 +183,7 @@ def test_training_step(benchmark: Any) -> None:
         trainer.collect()
         trainer.update()
 
-    def step() -> None:
-        trainer.collect()
-        trainer.update()
-
-    benchmark(step)
+    benchmark(trainer.train_step)
 
 
 def main() -> None:
@@ -185,13 +192,22 @@ def main() -> None:
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--steps", type=int, default=200, help="measured training steps")
     p.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch threads")
+    p.add_argument(
+        "--update-order",
+        nargs="+",
+        choices=UPDATE_ORDERS,
+        default=["store-first"],
+        help="measure each order (reference: the environments step during the update)",
+    )
     args = p.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: CUDA is not available on this machine")
     results = []
     for name in args.preset:
-        results.append(measure(name, torch.device(args.device), args.steps, args.threads))
-        print(f"{name}: {results[-1]['sps']:.1f} steps/s", file=sys.stderr, flush=True)
+        for order in args.update_order:
+            device = torch.device(args.device)
+            results.append(measure(name, device, args.steps, args.threads, order))
+            print(f"{name} {order}: {results[-1]['sps']:.1f} steps/s", file=sys.stderr, flush=True)
     print(table(results))
 
 
