@@ -157,18 +157,18 @@ def measure(
     }
 
 
-def table(results: list[dict[str, Any]]) -> str:
-    head = "| preset | device | order | " + " | ".join(PHASES) + " | ms/step | steps/s | full run |"
-    lines = [head, "|" + " --- |" * (len(PHASES) + 6)]
-    for r in results:
-        cells = [f"{r['per_step'][p]:.2f}" for p in PHASES]
-        total = sum(r["per_step"].values())
-        lines.append(
-            f"| {r['preset']} | {r['device']} | {r['order']} | "
-            + " | ".join(cells)
-            + f" | {total:.1f} | {r['sps']:.1f} | {_duration(r['hours'])} ({r['steps']:,} steps) |"
-        )
-    return "\n".join(lines)
+HEADER = "| preset | device | order | " + " | ".join(PHASES) + " | ms/step | steps/s | full run |"
+
+
+def row(r: dict[str, Any]) -> str:
+    """One table row (printed as soon as its preset is measured)."""
+    cells = [f"{r['per_step'][p]:.2f}" for p in PHASES]
+    total = sum(r["per_step"].values())
+    return (
+        f"| {r['preset']} | {r['device']} | {r['order']} | "
+        + " | ".join(cells)
+        + f" | {total:.1f} | {r['sps']:.1f} | {_duration(r['hours'])} ({r['steps']:,} steps) |"
+    )
 
 
 def _duration(hours: float) -> str:
@@ -202,13 +202,11 @@ def main() -> None:
     args = p.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: CUDA is not available on this machine")
-    results = []
+    print(HEADER + "\n|" + " --- |" * (len(PHASES) + 6), flush=True)
     for name in args.preset:
         for order in args.update_order:
-            device = torch.device(args.device)
-            results.append(measure(name, device, args.steps, args.threads, order))
-            print(f"{name} {order}: {results[-1]['sps']:.1f} steps/s", file=sys.stderr, flush=True)
-    print(table(results))
+            result = measure(name, torch.device(args.device), args.steps, args.threads, order)
+            print(row(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -61,15 +61,21 @@ def _child(fn: Callable[[], Any], write_fd: int, memory_bytes: int) -> None:
 
 
 def run_isolated(
-    fn: Callable[[], Any], timeout: float = 30.0, memory_bytes: int = 2 << 30
+    fn: Callable[[], Any],
+    timeout: float = 30.0,
+    memory_bytes: int = 2 << 30,
+    cwd: str | os.PathLike[str] | None = None,
 ) -> Outcome:
-    """Runs ``fn()`` in a forked child that may map ``memory_bytes`` more than its parent;
-    see the module docstring."""
+    """Runs ``fn()`` in a forked child that may map ``memory_bytes`` more than its parent,
+    in the folder ``cwd`` (where relative paths the call is given land); see the module
+    docstring."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
         os.close(read_fd)
         try:
+            if cwd is not None:
+                os.chdir(cwd)
             _child(fn, write_fd, memory_bytes)
         finally:
             os._exit(0)

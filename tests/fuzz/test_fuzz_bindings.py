@@ -114,7 +114,7 @@ def entry_named(name: str, scratch: Path) -> Entry:
 def test_the_valid_call_succeeds(name: str, tmp_path: Path) -> None:
     """The fuzz starts from a call that works, so refusals come from the wild argument."""
     entry = entry_named(name, tmp_path)
-    outcome = run_isolated(lambda: probe(entry, entry.valid()))
+    outcome = run_isolated(lambda: probe(entry, entry.valid()), cwd=tmp_path)
     assert outcome.kind == "returned", outcome.describe()
     assert outcome.value["refused"] is None, outcome.value
 
@@ -140,7 +140,8 @@ def test_wild_arguments(name: str, examples: int, tmp_path: Path) -> None:
     @given(st.sampled_from(sorted(valid)).flatmap(argument))
     def fuzz(drawn: tuple[str, Any]) -> None:
         arg, value = drawn
-        outcome = run_isolated(lambda: probe(entry, {**valid, arg: value}))
+        # relative paths drawn for files land in the test's own folder
+        outcome = run_isolated(lambda: probe(entry, {**valid, arg: value}), cwd=tmp_path)
         judge(entry, arg, value, outcome)
 
     fuzz()

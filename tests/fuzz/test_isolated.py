@@ -43,3 +43,8 @@ def test_a_child_that_never_answers_is_a_hang() -> None:
 def test_an_allocation_beyond_the_cap_fails_in_the_child() -> None:
     outcome = run_isolated(lambda: len(bytearray(3 << 30)), memory_bytes=1 << 30)
     assert outcome.kind == "raised" and outcome.error_type == "MemoryError"
+
+
+def test_the_child_runs_in_the_folder_given(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    outcome = run_isolated(lambda: os.getcwd(), cwd=tmp_path)
+    assert outcome.value == str(tmp_path) and os.getcwd() != str(tmp_path)
