@@ -98,6 +98,7 @@ ENTRY_NAMES = [
     "VecEnv.step",
     "VecEnv.freeze_task_vectors",
     "VecEnv.set_state",
+    "VecEnv.get_state",
     "simulate_xml",
     "thread_pool_check",
 ]
