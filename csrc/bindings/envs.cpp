@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -200,6 +201,32 @@ FloatArray SetState(VecEnv& env, const py::object& env_index, const py::object& 
   return obs;
 }
 
+// Rows of `values` as a float64 array of shape (size / columns, columns), or
+// 1-D when columns is 0.
+DoubleArray StateArray(const std::vector<double>& values, py::ssize_t columns) {
+  const py::ssize_t n = static_cast<py::ssize_t>(values.size());
+  DoubleArray out = columns == 0 ? DoubleArray(n) : DoubleArray({n / columns, columns});
+  std::copy(values.begin(), values.end(), out.mutable_data());
+  return out;
+}
+
+py::dict GetState(const VecEnv& env, const py::object& env_index) {
+  const int index = static_cast<int>(args::Integer(env_index, "env", 0, env.num_envs() - 1));
+  SimState s;
+  {
+    py::gil_scoped_release release;
+    s = env.GetState(index);
+  }
+  py::dict out;
+  out["qpos"] = StateArray(s.qpos, 0);
+  out["qvel"] = StateArray(s.qvel, 0);
+  out["mocap_pos"] = StateArray(s.mocap_pos, 3);
+  out["mocap_quat"] = StateArray(s.mocap_quat, 4);
+  out["body_pos"] = StateArray(s.body_pos, 3);
+  out["site_pos"] = StateArray(s.site_pos, 3);
+  return out;
+}
+
 }  // namespace
 
 void BindEnvs(py::module_& m) {
@@ -259,7 +286,11 @@ void BindEnvs(py::module_& m) {
            "at the next reset.")
       .def("task_vectors", &TaskVectors, "Task vectors of the current episodes.")
       .def("set_state", &SetState, py::arg("env"), py::arg("qpos"), py::arg("qvel"),
-           "Overwrite one env's qpos/qvel; returns its observation f32 [D].");
+           "Overwrite one env's qpos/qvel; returns its observation f32 [D].")
+      .def("get_state", &GetState, py::arg("env"),
+           "Copy of one env's simulation state and the model fields its task edits: dict of "
+           "float64 arrays qpos [nq], qvel [nv], mocap_pos [nmocap, 3], mocap_quat "
+           "[nmocap, 4], body_pos [nbody, 3], site_pos [nsite, 3].");
 }
 
 }  // namespace ctpg

@@ -6,6 +6,17 @@ namespace ctpg {
 
 std::string MujocoVersion() { return mj_versionString(); }
 
+SimState ReadSimState(const mjModel* m, const mjData* d) {
+  SimState s;
+  s.qpos.assign(d->qpos, d->qpos + m->nq);
+  s.qvel.assign(d->qvel, d->qvel + m->nv);
+  s.mocap_pos.assign(d->mocap_pos, d->mocap_pos + 3 * m->nmocap);
+  s.mocap_quat.assign(d->mocap_quat, d->mocap_quat + 4 * m->nmocap);
+  s.body_pos.assign(m->body_pos, m->body_pos + 3 * m->nbody);
+  s.site_pos.assign(m->site_pos, m->site_pos + 3 * m->nsite);
+  return s;
+}
+
 UniqueModel CompileXmlString(const std::string& xml) {
   char error[1024] = {0};
   UniqueSpec spec(mj_parseXMLString(xml.c_str(), nullptr, error, sizeof(error)));

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/mujoco_util.h"
 #include "common/rng.h"
 
 namespace ctpg {
@@ -63,6 +64,12 @@ class Env {
   virtual void SetState(const double* /*qpos*/, int /*nq*/, const double* /*qvel*/,
                         int /*nv*/, float* /*obs*/) {
     throw std::invalid_argument("set_state: not supported by task '" + task_name() + "'");
+  }
+  // The current simulation state and the model fields the task edits (see
+  // SimState), for drawing this env with its full model. Tasks that do not
+  // support it throw std::invalid_argument.
+  virtual SimState GetState() const {
+    throw std::invalid_argument("get_state: not supported by task '" + task_name() + "'");
   }
 };
 

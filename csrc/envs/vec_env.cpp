@@ -252,4 +252,10 @@ void VecEnv::SetState(int env, const double* qpos, int nq, const double* qvel, i
   envs_[env]->SetState(qpos, nq, qvel, nv, obs);
 }
 
+SimState VecEnv::GetState(int env) const {
+  std::lock_guard<std::mutex> lock(call_mutex_);
+  CheckEnvIndex(env, "env");
+  return envs_[env]->GetState();
+}
+
 }  // namespace ctpg

@@ -91,6 +91,8 @@ class VecEnv {
   // Overwrites env's simulation state and writes its obs_dim observation.
   // Non-finite qpos or qvel entries throw std::invalid_argument, env unchanged.
   void SetState(int env, const double* qpos, int nq, const double* qvel, int nv, float* obs);
+  // A copy of env's simulation state and edited model fields (see SimState).
+  SimState GetState(int env) const;
 
  private:
   void CheckEnvIndex(int env, const char* what) const;

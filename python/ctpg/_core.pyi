@@ -200,3 +200,8 @@ class VecEnv:
 
     def set_state(self, env: int, qpos: ArrayLike, qvel: ArrayLike) -> NDArray[np.float32]:
         """Overwrite one env's qpos/qvel; returns its observation [D]."""
+
+    def get_state(self, env: int) -> dict[str, NDArray[np.float64]]:
+        """Copy of one env's simulation state and the model fields its task edits: float64
+        qpos [nq], qvel [nv], mocap_pos [nmocap, 3], mocap_quat [nmocap, 4], body_pos
+        [nbody, 3], site_pos [nsite, 3]."""

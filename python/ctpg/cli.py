@@ -158,6 +158,12 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument("--torch-threads", type=_non_negative, help="torch CPU threads (0 = default)")
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
     p.add_argument("--no-plots", action="store_true", help="no figures in RUN_DIR/plots at the end")
+    p.add_argument(
+        "--video-every",
+        type=_non_negative,
+        help="training steps between videos of the deterministic policies (RUN_DIR/videos/, "
+        "TensorBoard); 0 = none (default); may change with --resume",
+    )
     return p
 
 
@@ -188,6 +194,16 @@ def _check_combinations(args: argparse.Namespace) -> None:
         )
 
 
+def _check_video(args: argparse.Namespace) -> None:
+    """``--video-every``: the video packages and a headless OpenGL must be there."""
+    if args.video_every:
+        from ctpg.video import video_problem
+
+        problem = video_problem()
+        if problem is not None:
+            raise ValueError(f"--video-every: {problem}")
+
+
 def _fresh_config(args: argparse.Namespace) -> TrainConfig:
     cfg = preset(args.preset or "mt10")
     agent = cfg.agent
@@ -208,6 +224,7 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
     eval_episodes = args.eval_episodes
     if eval_episodes is None and args.eval_protocol == "metaworld":
         eval_episodes = METAWORLD_EPISODES
+    cfg = _replace(cfg, video_every=args.video_every)
     return _replace(
         cfg,
         seed=args.seed,
@@ -250,6 +267,7 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
     With --resume the run directory is --run-dir, or else the one the other options name
     (so the command that started a run, with --resume added, continues it)."""
     _check_combinations(args)
+    _check_video(args)
     if not args.resume:
         return _fresh_config(args), False
     from ctpg.train import run_dir_of
@@ -269,6 +287,7 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
         torch_threads=args.torch_threads,
         env=env,
     )
+    cfg = _replace(cfg, video_every=args.video_every)
     return cfg, True
 
 

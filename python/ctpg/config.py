@@ -128,6 +128,10 @@ class TrainConfig:
     """Training steps between loss/throughput scalars written to TensorBoard."""
     checkpoint: bool = True
     """Write a checkpoint (networks, optimizers, replay, RNG states) after every evaluation."""
+    video_every: int = 0
+    """Training steps between videos of the deterministic policies (one episode per task,
+    ``<run_dir>/videos/step-<step>.mp4`` and TensorBoard ``video/policy``; ``ctpg.video``);
+    0 records none. Needs the ``video`` extra and a headless OpenGL."""
     device: str = "auto"
     """"auto" (CUDA when present), "cpu" or "cuda"."""
     tf32: bool = False
@@ -169,6 +173,7 @@ class TrainConfig:
         _check(self.log_every >= 1, "log_every", "must be >= 1")
         _check(self.device in DEVICES, "device", f"must be one of {DEVICES}")
         _check(self.torch_threads >= 0, "torch_threads", "must be >= 0 (0 = torch default)")
+        _check(self.video_every >= 0, "video_every", "must be >= 0 (0 = no videos)")
 
 
 def _check_metaworld_protocol(env: EnvConfig) -> None:

@@ -76,7 +76,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
     if resume:
         load_latest(run_dir, trainer.load_state_dict)
     logger.truncate(trainer.step)  # rows written after the checkpoint (or before any)
+    videos = None
     try:
+        videos = _training_video(cfg, run_dir)
         with Progress(cfg.steps, trainer.step, trainer.task_names, progress) as display:
             while trainer.step < cfg.steps:
                 trainer.train_step()
@@ -89,10 +91,23 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
                     display.evaluated(trainer.step, row)
                     if cfg.checkpoint:
                         save_checkpoint(run_dir, trainer.state_dict(), trainer.replay, trainer.step)
+                if videos is not None and videos.due(trainer.step):
+                    videos.record(trainer.agent, trainer.device, trainer.step, logger.writer)
                 display.update(trainer.step)
     finally:
         logger.close()
+        if videos is not None:
+            videos.close()
     return run_dir
+
+
+def _training_video(cfg: TrainConfig, run_dir: Path) -> Any:
+    """The recorder of ``cfg.video_every`` (``ctpg.video.TrainingVideo``), or None."""
+    if not cfg.video_every:
+        return None
+    from ctpg.video import TrainingVideo
+
+    return TrainingVideo(cfg, run_dir)
 
 
 class _CallableModule(types.ModuleType):

@@ -370,6 +370,14 @@ def env_entries() -> list[Entry]:
             aliases={"qpos": ("set_state",), "qvel": ("set_state",)},
             **made,
         ),
+        Entry(
+            "VecEnv.get_state",
+            lambda: {"env": 1},
+            lambda e, args: e.get_state(**args),
+            make=vec_env,
+            state=env_state,
+            check=lambda _, state: assert_finite(**state),
+        ),
     ]
 
 

@@ -99,6 +99,7 @@ ENTRY_NAMES = [
     "VecEnv.step_async",
     "VecEnv.freeze_task_vectors",
     "VecEnv.set_state",
+    "VecEnv.get_state",
     "simulate_xml",
     "thread_pool_check",
 ]

@@ -35,6 +35,7 @@ class CheetahEnv final : public Env {
   void Reset(Rng& rng, float* obs) override;
   StepOutput Step(const float* action, float* obs) override;
   void SetState(const double* qpos, int nq, const double* qvel, int nv, float* obs) override;
+  SimState GetState() const override { return ReadSimState(model_.get(), data_.get()); }
 
  private:
   void WriteObs(float* obs) const;

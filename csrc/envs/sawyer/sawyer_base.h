@@ -79,6 +79,8 @@ class SawyerEnv : public Env {
   // MetaWorld's set_state (qpos, qvel, mj_forward) followed by its _get_obs:
   // writes the unclipped observation and makes this frame the previous one.
   void SetState(const double* qpos, int nq, const double* qvel, int nv, float* obs) override;
+  // qpos, qvel, mocap poses and this env's edited body_pos / site_pos.
+  SimState GetState() const override { return ReadSimState(model_.get(), data_.get()); }
 
   // Accessors used by the task functions.
   const mjModel* model() const { return model_.get(); }

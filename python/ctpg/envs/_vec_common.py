@@ -103,10 +103,22 @@ def check_task_vectors(
     return checked
 
 
-def check_state(env: int, num_envs: int, qpos: Any, qvel: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Validates a `set_state` call and returns float64 copies of qpos and qvel."""
+STATE_KEYS = ("qpos", "qvel", "mocap_pos", "mocap_quat", "body_pos", "site_pos")
+"""The entries of ``get_state``: float64 qpos [nq], qvel [nv], mocap_pos [nmocap, 3],
+mocap_quat [nmocap, 4], and the model fields a task edits per episode, body_pos [nbody, 3]
+and site_pos [nsite, 3] (MetaWorld moves bodies and the goal site at reset)."""
+
+
+def check_env_index(env: Any, num_envs: int) -> int:
+    """A sub-env index in [0, num_envs); ValueError naming `env` otherwise."""
     if isinstance(env, bool) or not isinstance(env, (int, np.integer)) or not 0 <= env < num_envs:
         raise ValueError(f"env: expected an index in [0, {num_envs}), got {env!r}")
+    return int(env)
+
+
+def check_state(env: int, num_envs: int, qpos: Any, qvel: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Validates a `set_state` call and returns float64 copies of qpos and qvel."""
+    check_env_index(env, num_envs)
     arrays = []
     for name, value in (("qpos", qpos), ("qvel", qvel)):
         array = np.array(value, dtype=np.float64)

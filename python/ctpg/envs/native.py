@@ -17,8 +17,10 @@ import numpy as np
 from ctpg import _core
 from ctpg.envs import _metaworld
 from ctpg.envs._vec_common import (
+    STATE_KEYS,
     VECTOR_METADATA,
     check_actions,
+    check_env_index,
     check_seed,
     check_state,
     check_task_vectors,
@@ -143,3 +145,13 @@ class NativeVecEnv(gymnasium.vector.VectorEnv):
         if self._needs_reset:
             raise RuntimeError("call reset() before set_state()")
         return self._core.set_state(int(env), qpos, qvel)
+
+    def get_state(self, env: int) -> dict[str, np.ndarray]:
+        """A copy of sub-env `env`'s simulation state and the model fields its task edits
+        (keys `STATE_KEYS`): what `ctpg.envs.render` copies into the full model to draw it.
+        The engine's own model lacks render-only geoms, cameras and lights."""
+        index = check_env_index(env, self.num_envs)
+        if self._needs_reset:
+            raise RuntimeError("call reset() before get_state()")
+        state = self._core.get_state(index)
+        return {key: state[key] for key in STATE_KEYS}

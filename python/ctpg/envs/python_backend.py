@@ -14,8 +14,10 @@ import numpy as np
 
 from ctpg.envs import _cheetah, _metaworld
 from ctpg.envs._vec_common import (
+    STATE_KEYS,
     VECTOR_METADATA,
     check_actions,
+    check_env_index,
     check_seed,
     check_state,
     check_task_vectors,
@@ -185,6 +187,26 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
             )
         sub.set_state(qpos, qvel)
         return np.asarray(sub._get_obs(), dtype=np.float32)
+
+    def get_state(self, env: int) -> dict[str, np.ndarray]:
+        """A copy of sub-env `env`'s simulation state and the model fields its task edits
+        (keys `STATE_KEYS`), as the native backend's `get_state` gives them."""
+        index = check_env_index(env, self.num_envs)
+        if self._needs_reset:
+            raise RuntimeError("call reset() before get_state()")
+        model, data = self._envs[index].model, self._envs[index].data
+        fields = (
+            data.qpos,
+            data.qvel,
+            data.mocap_pos,
+            data.mocap_quat,
+            model.body_pos,
+            model.site_pos,
+        )
+        return {
+            key: np.array(value, dtype=np.float64)
+            for key, value in zip(STATE_KEYS, fields, strict=True)
+        }
 
     def close_extras(self, **kwargs: Any) -> None:
         """Closes the sub-envs."""

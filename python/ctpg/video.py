@@ -1,0 +1,451 @@
+"""Videos of a run's policies: ``python -m ctpg.video RUN_DIR [--episodes N] [--out FILE.mp4]``.
+
+Every task acts with the mean action of its own control policy (the deterministic policy that
+evaluation scores), on the goals of the run's evaluation under the ``paper`` protocol: the
+environments are the run's, reset with the evaluation seed (with fixed goals, the trained
+goals). Each step's pictures of the tasks are tiled into one frame, row by row in task order,
+each labelled with the task, its return so far and "success" once the episode has reported
+success. An episode gives one frame for its first state and one after each of its steps; the
+envs run one step longer than the run's episodes, so that the last state is drawn before the
+same-step autoreset replaces it. Pictures come from ``ctpg.envs.render``: each task's full
+model with the env's state copied in.
+
+During training, ``TrainConfig.video_every`` (``--video-every N``) records one episode per
+task every N steps into ``<run_dir>/videos/step-<step>.mp4`` and logs it to TensorBoard
+(``video/policy``) as an animated GIF image at half the resolution and at most 10 frames per
+second: the record ``SummaryWriter.add_video`` writes, made without moviepy (torch's
+``add_video`` needs moviepy 1.x).
+
+Writing needs ``imageio-ffmpeg`` (its ffmpeg encodes the mp4 files) and ``Pillow`` (the GIF):
+``pip install "ctpg[video]"``; drawing needs a headless OpenGL (see ``ctpg.envs.render``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import itertools
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ctpg.config import TrainConfig
+from ctpg.envs.render import EnvRenderer, headless_gl_problem
+
+Act = Callable[[np.ndarray], np.ndarray]
+"""Observations float32 [T, obs_dim] of every task -> actions float32 [T, action_dim]."""
+
+VIDEO_DEPENDENCIES = 'imageio-ffmpeg and Pillow (pip install "ctpg[video]")'
+TENSORBOARD_TAG = "video/policy"
+DEFAULT_WIDTH, DEFAULT_HEIGHT, DEFAULT_FPS = 320, 240, 30
+_GIF_FPS = 10  # at most this many frames per second go to TensorBoard
+
+
+@dataclass
+class Scores:
+    """Return and success of every recorded episode: ``returns[k][i]`` is task i's return
+    in episode k (the sum of raw rewards), ``success[k][i]`` whether it reported success at
+    any step, as the ``paper`` evaluation counts them."""
+
+    returns: list[np.ndarray] = field(default_factory=list)
+    success: list[np.ndarray] = field(default_factory=list)
+
+
+def missing_dependency() -> str | None:
+    """What must be installed to write videos (None when everything is there)."""
+    try:
+        import imageio_ffmpeg  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
+        import PIL  # noqa: F401
+    except ImportError as error:
+        return f"writing videos needs {VIDEO_DEPENDENCIES}; {error}"
+    return None
+
+
+def video_problem() -> str | None:
+    """Why videos cannot be made here (a missing package or no headless OpenGL), or None."""
+    return missing_dependency() or headless_gl_problem()
+
+
+def grid_columns(num_tiles: int) -> int:
+    """Tiles per row: one row up to three tiles, else a near-square grid."""
+    return num_tiles if num_tiles <= 3 else math.ceil(math.sqrt(num_tiles))
+
+
+def tile(images: Sequence[np.ndarray], columns: int) -> np.ndarray:
+    """Images of one size laid out row by row, ``columns`` to a row; missing tiles black."""
+    height, width, channels = images[0].shape
+    rows = math.ceil(len(images) / columns)
+    frame = np.zeros((rows * height, columns * width, channels), dtype=np.uint8)
+    for k, image in enumerate(images):
+        r, c = divmod(k, columns)
+        frame[r * height : (r + 1) * height, c * width : (c + 1) * width] = image
+    return frame
+
+
+def _overlay(task: str, episode_return: float, success: bool) -> tuple[str, str]:
+    right = f"return {episode_return:.1f}" + ("\nsuccess" if success else "")
+    return task, right
+
+
+def _frame(
+    env: Any,
+    renderer: EnvRenderer,
+    shown: Sequence[int],
+    episode_return: np.ndarray,
+    success: np.ndarray,
+) -> np.ndarray:
+    tiles = [
+        renderer.render(
+            k, env.get_state(i), _overlay(env.task_names[i], episode_return[i], success[i])
+        )
+        for k, i in enumerate(shown)
+    ]
+    return tile(tiles, grid_columns(len(tiles)))
+
+
+def policy_frames(
+    env: Any,
+    act: Act,
+    renderer: EnvRenderer,
+    shown: Sequence[int],
+    episodes: int,
+    steps: int,
+    seed: int,
+    scores: Scores,
+) -> Iterator[np.ndarray]:
+    """Tiled frames of ``episodes`` episodes of ``steps`` steps of every task of ``env``
+    (whose episodes must be longer than ``steps``), acting with ``act``; ``shown`` are the
+    sub-envs drawn (``renderer`` draws them in this order). The first episode starts from
+    ``env.reset(seed=seed)``, the next ones from a reset that goes on with the envs' own
+    random streams. ``scores`` receives every finished episode."""
+    num_envs = int(env.num_envs)
+    for episode in range(episodes):
+        obs, _ = env.reset(seed=seed if episode == 0 else None)
+        episode_return = np.zeros(num_envs)
+        success = np.zeros(num_envs, dtype=bool)
+        yield _frame(env, renderer, shown, episode_return, success)
+        for _ in range(steps):
+            obs, reward, _, _, info = env.step(act(obs))
+            episode_return += reward
+            success |= np.asarray(info["success"], dtype=bool)
+            yield _frame(env, renderer, shown, episode_return, success)
+        scores.returns.append(episode_return)
+        scores.success.append(success)
+
+
+def video_env(cfg: TrainConfig) -> Any:
+    """The run's environments (its backend, tasks and goal setting; with fixed goals the
+    trained goals), with episodes one step longer than the run's."""
+    from ctpg.trainer import make_env
+
+    return make_env(cfg, cfg.seed, max_episode_steps=cfg.env.max_episode_steps + 1)
+
+
+def evaluation_seed(cfg: TrainConfig) -> int:
+    """The seed the run's evaluation envs are reset with (``paper`` protocol)."""
+    from ctpg.trainer import EVAL_SEED_OFFSET
+
+    return cfg.seed + EVAL_SEED_OFFSET
+
+
+def write_mp4(path: Path, frames: Iterator[np.ndarray], fps: int) -> tuple[int, np.ndarray]:
+    """Writes ``frames`` (RGB uint8 of one even size) to ``path`` as H.264 mp4 with the
+    ffmpeg that imageio-ffmpeg ships, first to a temporary name and then renamed; returns
+    the number of frames and the first frame."""
+    import imageio_ffmpeg  # type: ignore[import-untyped, unused-ignore]
+
+    first = next(frames, None)
+    if first is None:
+        raise ValueError("frames: no frame to write")
+    height, width = first.shape[:2]
+    tmp = path.with_suffix(".tmp.mp4")
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo"]
+    command += ["-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+    command += ["-an", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+    try:
+        with tempfile.TemporaryFile() as log:
+            with subprocess.Popen(
+                [*command, str(tmp)], stdin=subprocess.PIPE, stderr=log
+            ) as ffmpeg:
+                count = _feed(ffmpeg, itertools.chain([first], frames), first.shape)
+            if ffmpeg.returncode != 0:
+                log.seek(0)
+                message = log.read().decode(errors="replace").strip()
+                raise RuntimeError(
+                    f"ffmpeg could not write {path} (status {ffmpeg.returncode}: {message})"
+                )
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count, first
+
+
+def _feed(
+    ffmpeg: subprocess.Popen[bytes], frames: Iterator[np.ndarray], shape: tuple[int, ...]
+) -> int:
+    """Writes ``frames`` to ffmpeg's input and closes it; returns how many went in. A bad
+    frame or an interruption kills ffmpeg; a pipe that ffmpeg closed early ends the feed
+    (its exit status and log then say why)."""
+    assert ffmpeg.stdin is not None  # Popen was given stdin=PIPE
+    count = 0
+    try:
+        for frame in frames:
+            if frame.shape != shape or frame.dtype != np.uint8:
+                raise ValueError(
+                    f"frames: frame {count} is {frame.dtype} {frame.shape}, expected uint8 {shape}"
+                )
+            ffmpeg.stdin.write(np.ascontiguousarray(frame).tobytes())
+            count += 1
+        ffmpeg.stdin.close()
+    except BrokenPipeError:
+        with contextlib.suppress(BrokenPipeError):
+            ffmpeg.stdin.close()  # the pipe's buffer cannot be flushed any more
+    except BaseException:
+        ffmpeg.kill()
+        raise
+    return count
+
+
+def _gif(frames: Sequence[np.ndarray], fps: float) -> bytes:
+    """An endlessly looping animated GIF of ``frames``."""
+    from PIL import Image
+
+    images = [Image.fromarray(frame) for frame in frames]
+    buffer = io.BytesIO()
+    duration = round(1000 / fps)
+    images[0].save(
+        buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration, loop=0
+    )
+    return buffer.getvalue()
+
+
+def log_animation(
+    writer: Any, tag: str, frames: Sequence[np.ndarray], fps: float, step: int
+) -> None:
+    """Logs ``frames`` to a TensorBoard ``SummaryWriter`` as an animated GIF image (the
+    Images dashboard plays it), the record ``add_video`` writes."""
+    from tensorboard.compat.proto.summary_pb2 import (  # type: ignore[import-untyped, unused-ignore]
+        Summary,
+    )
+
+    height, width, channels = frames[0].shape
+    image = Summary.Image(
+        height=height, width=width, colorspace=channels, encoded_image_string=_gif(frames, fps)
+    )
+    summary = Summary(value=[Summary.Value(tag=tag, image=image)])
+    writer._get_file_writer().add_summary(summary, step)  # add_video's own route
+
+
+def agent_act(agent: Any, device: Any, num_tasks: int) -> Act:
+    """The deterministic actions of a training ``Agent`` (every task its own policy)."""
+    import torch
+
+    tasks = torch.arange(num_tasks, device=device)
+
+    def act(obs: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            action = agent.act(torch.as_tensor(obs, device=device), tasks, deterministic=True)
+        return np.ascontiguousarray(action.cpu().numpy(), dtype=np.float32)
+
+    return act
+
+
+def policy_act(policy: Any) -> Act:
+    """The actions of a ``ctpg.deploy.Policy`` (every task its own policy)."""
+    import torch
+
+    tasks = torch.arange(policy.num_tasks)
+
+    def act(obs: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            action = policy(torch.from_numpy(obs), tasks)
+        return np.ascontiguousarray(action.cpu().numpy(), dtype=np.float32)
+
+    return act
+
+
+def _keeping_thumbnails(
+    frames: Iterator[np.ndarray], stride: int, thumbnails: list[np.ndarray]
+) -> Iterator[np.ndarray]:
+    """``frames`` unchanged, while every ``stride``-th one goes to ``thumbnails`` at half
+    the resolution."""
+    for k, frame in enumerate(frames):
+        if k % stride == 0:
+            thumbnails.append(frame[::2, ::2].copy())
+        yield frame
+
+
+class TrainingVideo:
+    """The videos of ``TrainConfig.video_every``: one episode per task of the deterministic
+    policies, at every multiple of ``video_every`` steps (see the module docstring). Builds
+    its own environments and renderer once; ``close()`` frees them."""
+
+    def __init__(self, cfg: TrainConfig, run_dir: Path) -> None:
+        problem = video_problem()
+        if problem is not None:
+            raise RuntimeError(f"video_every: {problem}")
+        self.cfg = cfg
+        self.folder = run_dir / "videos"
+        self.env = video_env(cfg)
+        self.renderer = EnvRenderer(list(self.env.task_names), DEFAULT_WIDTH, DEFAULT_HEIGHT)
+
+    def due(self, step: int) -> bool:
+        """Whether a video follows training step ``step``."""
+        return step % self.cfg.video_every == 0
+
+    def record(self, agent: Any, device: Any, step: int, writer: Any) -> Path:
+        """Writes ``videos/step-<step>.mp4`` with ``agent``'s deterministic policies and logs
+        it to ``writer`` (a SummaryWriter, or None); returns the file."""
+        num_envs = int(self.env.num_envs)
+        frames = policy_frames(
+            self.env,
+            agent_act(agent, device, num_envs),
+            self.renderer,
+            list(range(num_envs)),
+            1,
+            self.cfg.env.max_episode_steps,
+            evaluation_seed(self.cfg),
+            Scores(),
+        )
+        stride = math.ceil(DEFAULT_FPS / _GIF_FPS)
+        thumbnails: list[np.ndarray] = []
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"step-{step}.mp4"
+        write_mp4(path, _keeping_thumbnails(frames, stride, thumbnails), DEFAULT_FPS)
+        if writer is not None:
+            log_animation(writer, TENSORBOARD_TAG, thumbnails, DEFAULT_FPS / stride, step)
+        return path
+
+    def close(self) -> None:
+        """Frees the renderer and the environments."""
+        self.renderer.close()
+        self.env.close()
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _even_pixels(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an even number of pixels, got {text!r}"
+        ) from None
+    if value < 16 or value > 4096 or value % 2:
+        raise argparse.ArgumentTypeError(
+            f"expected an even number of pixels in [16, 4096] (H.264 frames have even sizes), "
+            f"got {value}"
+        )
+    return value
+
+
+def build_parser(prog: str = "python -m ctpg.video") -> argparse.ArgumentParser:
+    """The options of ``python -m ctpg.video``."""
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Write a video of a run's deterministic policies: every task's episode "
+        "drawn from its full model, the tasks tiled in one frame.",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="run directory (config.yaml, checkpoints/)")
+    p.add_argument("--episodes", type=_positive, default=1, help="episodes per task (default 1)")
+    p.add_argument("--out", help="mp4 file to write (default RUN_DIR/videos/eval.mp4)")
+    p.add_argument(
+        "--tasks", nargs="+", metavar="TASK", help="tasks to show (default: every task of the run)"
+    )
+    p.add_argument(
+        "--width", type=_even_pixels, default=DEFAULT_WIDTH, help="pixels per task (default 320)"
+    )
+    p.add_argument(
+        "--height", type=_even_pixels, default=DEFAULT_HEIGHT, help="pixels per task (default 240)"
+    )
+    p.add_argument("--fps", type=_positive, default=DEFAULT_FPS, help="frames per second (30)")
+    return p
+
+
+def _check_paths(args: argparse.Namespace) -> tuple[Path, Path]:
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "config.yaml").is_file():
+        raise ValueError(f"RUN_DIR: no run in {run_dir} (config.yaml is missing)")
+    out = Path(args.out) if args.out else run_dir / "videos" / "eval.mp4"
+    if out.suffix != ".mp4":
+        raise ValueError(f"--out: expected a file name ending in .mp4, got {out}")
+    if out.is_dir() or (args.out and not out.parent.is_dir()):
+        raise ValueError(f"--out: {out} is a folder or lies in a folder that does not exist")
+    return run_dir, out
+
+
+def _shown(tasks: list[str] | None, task_names: list[str]) -> list[int]:
+    if not tasks:
+        return list(range(len(task_names)))
+    unknown = [t for t in tasks if t not in task_names]
+    if unknown:
+        raise ValueError(f"--tasks: {unknown} are not tasks of the run; its tasks: {task_names}")
+    return [task_names.index(t) for t in dict.fromkeys(tasks)]
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m ctpg.video") -> int:
+    """Parse ``argv``, write the video, print the episodes' scores and the file."""
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    try:
+        run_dir, out = _check_paths(args)
+        from ctpg.config import load_yaml
+        from ctpg.deploy import load_policy
+
+        cfg = load_yaml(run_dir / "config.yaml")
+        policy = load_policy(run_dir)
+        shown = _shown(args.tasks, policy.task_names)
+    except ValueError as error:
+        parser.error(str(error))
+    problem = video_problem()
+    if problem is not None:
+        print(f"{prog}: error: {problem}", file=sys.stderr)
+        return 1
+    act = policy_act(policy)
+    env = video_env(cfg)
+    names = [policy.task_names[i] for i in shown]
+    scores = Scores()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with EnvRenderer(names, args.width, args.height) as renderer:
+            seed = evaluation_seed(cfg)
+            steps = cfg.env.max_episode_steps
+            frames = policy_frames(env, act, renderer, shown, args.episodes, steps, seed, scores)
+            count, first = write_mp4(out, frames, args.fps)
+    finally:
+        env.close()
+    for k, (returns, success) in enumerate(zip(scores.returns, scores.success, strict=True)):
+        for i in shown:
+            flag = "success" if success[i] else "no success"
+            print(f"episode {k + 1} {policy.task_names[i]}: return {returns[i]:.1f}, {flag}")
+    height, width = first.shape[:2]
+    print(
+        f"{count} frames of {width} x {height} (policy of step {policy.checkpoint_step}) "
+        f"written to {out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
