@@ -334,3 +334,15 @@ def test_cheetah_seeding_and_bad_actions(cheetah_env: gymnasium.vector.VectorEnv
         env.step(bad.astype(np.float16))
     with pytest.raises(ValueError, match="shape"):
         env.step(np.zeros((5, 4), np.float32))
+
+
+def test_tasks_the_native_engine_lacks_name_the_backend() -> None:
+    with pytest.raises(ValueError, match=r"backend: the native engine has MetaWorld's MT10"):
+        ctpg.make_vec_env(["reach-v3", "assembly-v3"], backend="native")
+
+
+def test_the_mt50_preset_runs_on_metaworlds_envs() -> None:
+    from ctpg.config import preset
+
+    assert preset("mt50").env.backend == "python"
+    assert preset("mt10").env.backend == "native"

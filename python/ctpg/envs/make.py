@@ -9,7 +9,7 @@ import gymnasium
 
 from ctpg.envs.native import NativeVecEnv
 from ctpg.envs.python_backend import PythonVecEnv
-from ctpg.envs.registry import resolve
+from ctpg.envs.registry import MT10_TASKS, resolve
 
 Backend = Literal["native", "python"]
 
@@ -51,6 +51,14 @@ def make_vec_env(
         raise ValueError(f"random_goals: expected a bool, got {random_goals!r}")
     task_set = resolve(name_or_tasks, max_episode_steps)
     if backend == "native":
+        ported = set(MT10_TASKS)  # the MetaWorld tasks the native engine has
+        missing = [t for t in task_set.task_names if "-v3" in t and t not in ported]
+        if missing:
+            raise ValueError(
+                f"backend: the native engine has MetaWorld's MT10 tasks; {len(missing)} task(s) "
+                f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}) need "
+                "backend='python'"
+            )
         return NativeVecEnv(task_set, seed=seed, num_threads=num_threads, random_goals=random_goals)
     if backend == "python":
         if num_threads is not None and (
