@@ -43,6 +43,7 @@ import ctpg.replay
 from ctpg.config import PRESETS, UPDATE_ORDERS, preset
 from ctpg.trainer import Trainer
 
+DEFAULT_THREADS = torch.get_num_threads()
 PHASES = (
     "env step",
     "act",
@@ -111,10 +112,11 @@ def measure(
 ) -> dict[str, Any]:
     """Per-step milliseconds of each phase, steps/s and the projected full run."""
     cfg = preset(name)
+    threads = threads or cfg.torch_threads  # 0: the preset's own setting
     cfg = dataclasses.replace(
         cfg, device=str(device), checkpoint=False, torch_threads=threads, update_order=order
     )
-    torch.set_num_threads(threads)
+    torch.set_num_threads(threads or DEFAULT_THREADS)
     trainer = Trainer(cfg, device)
     start = time.perf_counter()
     while trainer.step < cfg.warmup_steps:  # collection only: no update before warm-up
@@ -191,7 +193,9 @@ def main() -> None:
     p.add_argument("--preset", nargs="+", choices=PRESETS, default=["quick"])
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--steps", type=int, default=200, help="measured training steps")
-    p.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch threads")
+    p.add_argument(
+        "--threads", type=int, default=0, help="torch threads (default: the preset's setting)"
+    )
     p.add_argument(
         "--update-order",
         nargs="+",
