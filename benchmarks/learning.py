@@ -38,6 +38,7 @@ from ctpg.sweep import (
     ray_runner,
     run_trials,
     summarize_run,
+    summary_cells,
     trials,
 )
 
@@ -91,14 +92,7 @@ def write_table(
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for sharing, runs in results.items():
-        cells = [
-            cell([r["success"] for r in runs], 2),
-            cell([r["return"] for r in runs], 0),
-            cell([r["success_auc"] for r in runs], 2),
-            cell([r["return_auc"] for r in runs], 0),
-            f"{statistics.fmean(r['minutes'] for r in runs):.1f}",
-        ]
-        lines.append(f"| {_label(args, sharing)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_label(args, sharing)} | " + " | ".join(summary_cells(runs)) + " |")
     lines += ["", f"Final {metric} per task (mean ± std over seeds):", ""]
     lines += ["| method | " + " | ".join(tasks) + " |", "| --- |" + " --- |" * len(tasks)]
     for sharing, runs in results.items():

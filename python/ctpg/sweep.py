@@ -249,6 +249,18 @@ def cell(values: list[float], digits: int) -> str:
     return f"{mean:.{digits}f} ± {spread:.{digits}f}"
 
 
+def summary_cells(runs: list[dict[str, float]]) -> list[str]:
+    """Final success, final return, mean success and return over evaluations (mean +- std
+    over the runs), and minutes per run: the cells of a method's summary row."""
+    return [
+        cell([r["success"] for r in runs], 2),
+        cell([r["return"] for r in runs], 0),
+        cell([r["success_auc"] for r in runs], 2),
+        cell([r["return_auc"] for r in runs], 0),
+        f"{statistics.fmean(r['minutes'] for r in runs):.1f}",
+    ]
+
+
 def write_summary(
     out: Path, status: dict[Trial, str], run_dirs: dict[Trial, Path]
 ) -> tuple[Path, Path]:
@@ -276,14 +288,7 @@ def write_summary(
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for method, runs in methods.items():
-        cells = [
-            cell([r["success"] for r in runs], 2),
-            cell([r["return"] for r in runs], 0),
-            cell([r["success_auc"] for r in runs], 2),
-            cell([r["return_auc"] for r in runs], 0),
-            f"{statistics.fmean(r['minutes'] for r in runs):.1f}",
-        ]
-        lines.append(f"| {method} | {len(runs)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {method} | {len(runs)} | " + " | ".join(summary_cells(runs)) + " |")
     failed = [t.name for t, s in status.items() if s == "failed"]
     if failed:
         lines += ["", "Failed: " + ", ".join(failed) + f" (see each run's {LOG_FILE})."]

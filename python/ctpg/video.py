@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from ctpg.cli import _positive
 from ctpg.config import TrainConfig
 from ctpg.envs.render import EnvRenderer, headless_gl_problem
 
@@ -333,16 +334,6 @@ class TrainingVideo:
 
 
 # ----------------------------------------------------------------------------- command line
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _even_pixels(text: str) -> int:

@@ -23,6 +23,7 @@ from ctpg.envs._vec_common import (
     check_task_vectors,
     init_spaces,
     parse_reset_options,
+    state_arrays,
 )
 from ctpg.envs.registry import METAWORLD, TaskSet
 
@@ -195,17 +196,9 @@ class PythonVecEnv(gymnasium.vector.VectorEnv):
         if self._needs_reset:
             raise RuntimeError("call reset() before get_state()")
         model, data = self._envs[index].model, self._envs[index].data
-        fields = (
-            data.qpos,
-            data.qvel,
-            data.mocap_pos,
-            data.mocap_quat,
-            model.body_pos,
-            model.site_pos,
-        )
         return {
             key: np.array(value, dtype=np.float64)
-            for key, value in zip(STATE_KEYS, fields, strict=True)
+            for key, value in zip(STATE_KEYS, state_arrays(model, data), strict=True)
         }
 
     def close_extras(self, **kwargs: Any) -> None:

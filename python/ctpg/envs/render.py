@@ -28,7 +28,7 @@ from typing import Any
 import mujoco
 import numpy as np
 
-from ctpg.envs._vec_common import STATE_KEYS
+from ctpg.envs._vec_common import STATE_KEYS, state_arrays
 from ctpg.envs.registry import METAWORLD, family_of
 
 INSTALL_HINT = (
@@ -205,15 +205,7 @@ def copy_state(
 ) -> None:
     """Writes an env's ``get_state`` into ``model`` / ``data`` and runs ``mj_forward``;
     ValueError naming the entry when a shape does not fit the model."""
-    targets = (
-        data.qpos,
-        data.qvel,
-        data.mocap_pos,
-        data.mocap_quat,
-        model.body_pos,
-        model.site_pos,
-    )
-    for key, target in zip(STATE_KEYS, targets, strict=True):
+    for key, target in zip(STATE_KEYS, state_arrays(model, data), strict=True):
         if key not in state:
             raise ValueError(f"state: missing {key!r} (expected keys {list(STATE_KEYS)})")
         value = np.asarray(state[key], dtype=np.float64)
