@@ -131,9 +131,9 @@ void StepAsync(VecEnv& env, const py::object& actions, const py::object& with_in
   env.StepAsync(static_cast<const float*>(a.data()), args::Boolean(with_info, "with_info"));
 }
 
-BoolArray Flags(const std::vector<uint8_t>& v) {
-  BoolArray out(static_cast<py::ssize_t>(v.size()));
-  std::copy(v.begin(), v.end(), out.mutable_data());
+BoolArray Flags(const bool* flags, py::ssize_t n) {
+  BoolArray out(n);
+  std::copy(flags, flags + n, out.mutable_data());
   return out;
 }
 
@@ -149,8 +149,9 @@ py::tuple StepWait(VecEnv& env) {
   std::copy(r->final_obs.begin(), r->final_obs.end(), final_obs.mutable_data());
   FloatArray reward(n);
   std::copy(r->reward.begin(), r->reward.end(), reward.mutable_data());
-  py::tuple out = py::make_tuple(obs, reward, Flags(r->terminated), Flags(r->truncated),
-                                 Flags(r->success), final_obs);
+  const bool* flags = r->flags.get();
+  py::tuple out = py::make_tuple(obs, reward, Flags(flags, n), Flags(flags + n, n),
+                                 Flags(flags + 2 * n, n), final_obs);
   if (!r->with_info) return out;
   DoubleArray info({n, static_cast<py::ssize_t>(env.info_dim())});
   std::copy(r->info.begin(), r->info.end(), info.mutable_data());

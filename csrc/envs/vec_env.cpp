@@ -160,10 +160,10 @@ void VecEnv::StepAsync(const float* actions, bool with_info) {
   async_.reward.resize(n);
   async_.info.resize(with_info ? n * static_cast<size_t>(info_dim()) : 0);
   async_.with_info = with_info;
-  async_flags_ = std::make_unique<bool[]>(3 * n);
-  const VecStepBuffers out{async_.obs.data(),        async_.reward.data(),
-                           async_flags_.get(),       async_flags_.get() + n,
-                           async_flags_.get() + 2 * n, async_.final_obs.data(),
+  async_.flags = std::make_unique<bool[]>(3 * n);
+  bool* flags = async_.flags.get();
+  const VecStepBuffers out{async_.obs.data(), async_.reward.data(), flags,
+                           flags + n,         flags + 2 * n,        async_.final_obs.data(),
                            with_info ? async_.info.data() : nullptr};
   in_flight_ = std::async(std::launch::async,
                           [this, out] { RunStep(async_actions_.data(), out); });
@@ -179,11 +179,6 @@ const AsyncStepResult& VecEnv::StepWait() {
     step = std::move(in_flight_);
   }
   step.get();  // rethrows the step's exception
-  const size_t n = envs_.size();
-  const bool* flags = async_flags_.get();
-  async_.terminated.assign(flags, flags + n);
-  async_.truncated.assign(flags + n, flags + 2 * n);
-  async_.success.assign(flags + 2 * n, flags + 3 * n);
   return async_;
 }
 

@@ -34,10 +34,11 @@ struct VecStepBuffers {
 };
 
 // Results of a step started by VecEnv::StepAsync, held by the VecEnv until the
-// next StepAsync (bool flags as uint8_t, info empty unless asked for).
+// next StepAsync (info empty unless asked for). `flags` holds num_envs rows each
+// of terminated, truncated and success, in that order.
 struct AsyncStepResult {
   std::vector<float> obs, reward, final_obs;
-  std::vector<uint8_t> terminated, truncated, success;
+  std::unique_ptr<bool[]> flags;
   std::vector<double> info;
   bool with_info = false;
 };
@@ -116,7 +117,6 @@ class VecEnv {
   std::future<void> in_flight_;
   std::vector<float> async_actions_;
   AsyncStepResult async_;
-  std::unique_ptr<bool[]> async_flags_;  // terminated, truncated, success rows
 };
 
 }  // namespace ctpg

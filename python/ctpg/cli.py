@@ -224,7 +224,6 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
     eval_episodes = args.eval_episodes
     if eval_episodes is None and args.eval_protocol == "metaworld":
         eval_episodes = METAWORLD_EPISODES
-    cfg = _replace(cfg, video_every=args.video_every)
     return _replace(
         cfg,
         seed=args.seed,
@@ -238,6 +237,7 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
         device=args.device,
         tf32=args.tf32 or None,
         torch_threads=args.torch_threads,
+        video_every=args.video_every,
         run_dir=args.run_dir,
         env=env,
         replay=_replace(cfg.replay, kind=args.replay),
@@ -285,9 +285,9 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
         device=args.device,
         tf32=args.tf32 or None,
         torch_threads=args.torch_threads,
+        video_every=args.video_every,
         env=env,
     )
-    cfg = _replace(cfg, video_every=args.video_every)
     return cfg, True
 
 

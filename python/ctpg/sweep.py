@@ -66,7 +66,7 @@ class Trial:
 def trials(
     presets: Sequence[str], bases: Sequence[str], sharings: Sequence[str], seeds: Sequence[int]
 ) -> list[Trial]:
-    """Every combination, seeds innermost-last so that each method's seeds start together."""
+    """Every combination, seeds outermost, so that all methods of a seed start together."""
     grid = itertools.product(seeds, presets, bases, sharings)
     return [Trial(preset, base, sharing, seed) for seed, preset, base, sharing in grid]
 
@@ -81,6 +81,14 @@ def train_config(trial: Trial, options: Sequence[str], run_dir: Path) -> TrainCo
     except SystemExit:
         raise ValueError(f"options {' '.join(options)!r} are not ctpg train options") from None
     return config_from_args(args)[0]
+
+
+def target_steps(
+    grid: Sequence[Trial], options: Sequence[str], run_dirs: dict[Trial, Path]
+) -> dict[Trial, int]:
+    """The steps each trial trains for; checks the options of every trial (ValueError
+    naming a bad one)."""
+    return {t: train_config(t, options, run_dirs[t]).steps for t in grid}
 
 
 def finished(run_dir: Path, steps: int) -> bool:
@@ -184,10 +192,12 @@ def run_trials(
     run_dirs: dict[Trial, Path],
     runner: Runner,
     report: Callable[[str], None] = print,
+    targets: dict[Trial, int] | None = None,
 ) -> dict[Trial, str]:
     """Run every unfinished trial; returns each trial's status: finished, skipped (already
-    finished) or failed. Options are checked for every trial before any starts."""
-    targets = {t: train_config(t, options, run_dirs[t]).steps for t in grid}
+    finished) or failed. ``targets`` are ``target_steps`` (computed here when not given,
+    which checks the options of every trial before any starts)."""
+    targets = targets if targets is not None else target_steps(grid, options, run_dirs)
     status: dict[Trial, str] = {}
     jobs: list[tuple[list[str], str]] = []
     todo: list[Trial] = []
@@ -334,8 +344,7 @@ def sweep_main(argv: list[str] | None = None, prog: str = "ctpg sweep") -> int:
     resources = Resources(args.cpus_per_run, args.gpus_per_run)
     options = [*options, *resources.options(options)]
     try:
-        for trial in grid:
-            train_config(trial, options, run_dirs[trial])
+        targets = target_steps(grid, options, run_dirs)
     except ValueError as error:
         parser.error(str(error))
     try:
@@ -345,9 +354,8 @@ def sweep_main(argv: list[str] | None = None, prog: str = "ctpg sweep") -> int:
         return 2
     out.mkdir(parents=True, exist_ok=True)
     print(f"{len(grid)} trials into {out}", flush=True)
-    status = run_trials(
-        grid, options, run_dirs, ray_runner(resources, args.address), report=_flushed_print
-    )
+    runner = ray_runner(resources, args.address)
+    status = run_trials(grid, options, run_dirs, runner, _flushed_print, targets)
     for path in write_summary(out, status, run_dirs):
         print(path)
     return 1 if "failed" in status.values() else 0

@@ -102,7 +102,6 @@ class DeviceAverages:
     evaluation time. Also remembers the first step at which a metric was non-finite."""
 
     def __init__(self, device: torch.device) -> None:
-        self.device = device
         self.sums: dict[tuple[str, ...], torch.Tensor] = {}  # per set of keys
         self.counts: dict[tuple[str, ...], int] = {}
         self.bad: dict[tuple[str, ...], torch.Tensor] = {}  # which keys were ever non-finite
@@ -259,9 +258,7 @@ class Trainer:
             self.collect()
             self.update()
             return
-        obs_t = torch.as_tensor(self.obs, device=self.device)
-        behaviour, guide_begin = self._behaviour(obs_t)
-        action = self._act(obs_t, behaviour)
+        action, behaviour, guide_begin = self._decide()
         if self.overlap:
             self.env.step_async(action)
             try:
@@ -275,10 +272,14 @@ class Trainer:
 
     def collect(self) -> None:
         """One environment step for every task, stored in the replay."""
+        action, behaviour, guide_begin = self._decide()
+        self._store(action, behaviour, guide_begin, self.env.step(action))
+
+    def _decide(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This step's actions, behaviour tasks and K-step window starts."""
         obs_t = torch.as_tensor(self.obs, device=self.device)
         behaviour, guide_begin = self._behaviour(obs_t)
-        action = self._act(obs_t, behaviour)
-        self._store(action, behaviour, guide_begin, self.env.step(action))
+        return self._act(obs_t, behaviour), behaviour, guide_begin
 
     def _store(
         self,

@@ -104,17 +104,15 @@ def check_task_vectors(
 
 
 STATE_KEYS = ("qpos", "qvel", "mocap_pos", "mocap_quat", "body_pos", "site_pos")
+"""The entries of ``get_state``: float64 qpos [nq], qvel [nv], mocap_pos [nmocap, 3],
+mocap_quat [nmocap, 4], and the model fields a task edits per episode, body_pos [nbody, 3]
+and site_pos [nsite, 3] (MetaWorld moves bodies and the goal site at reset)."""
 
 
 def state_arrays(model: Any, data: Any) -> tuple[np.ndarray, ...]:
     """The arrays of a MuJoCo model / data named by ``STATE_KEYS``, in that order (views:
     reading copies them out, writing into them sets the state)."""
     return (data.qpos, data.qvel, data.mocap_pos, data.mocap_quat, model.body_pos, model.site_pos)
-
-
-"""The entries of ``get_state``: float64 qpos [nq], qvel [nv], mocap_pos [nmocap, 3],
-mocap_quat [nmocap, 4], and the model fields a task edits per episode, body_pos [nbody, 3]
-and site_pos [nsite, 3] (MetaWorld moves bodies and the goal site at reset)."""
 
 
 def check_env_index(env: Any, num_envs: int) -> int:

@@ -9,7 +9,7 @@ import gymnasium
 
 from ctpg.envs.native import NativeVecEnv
 from ctpg.envs.python_backend import PythonVecEnv
-from ctpg.envs.registry import MT10_TASKS, resolve
+from ctpg.envs.registry import MT10_TASKS, MT50_TASKS, resolve
 
 Backend = Literal["native", "python"]
 
@@ -51,8 +51,8 @@ def make_vec_env(
         raise ValueError(f"random_goals: expected a bool, got {random_goals!r}")
     task_set = resolve(name_or_tasks, max_episode_steps)
     if backend == "native":
-        ported = set(MT10_TASKS)  # the MetaWorld tasks the native engine has
-        missing = [t for t in task_set.task_names if "-v3" in t and t not in ported]
+        # the native engine has MT10's MetaWorld tasks (and every HalfCheetah variant)
+        missing = [t for t in task_set.task_names if t in MT50_TASKS and t not in MT10_TASKS]
         if missing:
             raise ValueError(
                 f"backend: the native engine has MetaWorld's MT10 tasks; {len(missing)} task(s) "
