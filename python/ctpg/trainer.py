@@ -63,11 +63,16 @@ def make_env(cfg: TrainConfig, seed: int, max_episode_steps: int | None = None) 
     )
 
 
+def evaluation_seed(cfg: TrainConfig) -> int:
+    """The seed the evaluation envs of the ``paper`` protocol are reset with."""
+    return cfg.seed + EVAL_SEED_OFFSET
+
+
 def make_eval_env(cfg: TrainConfig, train_env: Any) -> Any:
     """The evaluation env: under the paper protocol the training env's twin (its own seed;
     with fixed goals, reset to the trained goals); under MetaWorld's, with MetaWorld's
     500-step episodes (every evaluation episode is reset to its own goal)."""
-    seed = cfg.seed + EVAL_SEED_OFFSET
+    seed = evaluation_seed(cfg)
     if cfg.eval_protocol == "metaworld":
         return make_env(cfg, seed, max_episode_steps=METAWORLD_EPISODE_STEPS)
     eval_env = make_env(cfg, seed)
@@ -407,7 +412,7 @@ class Trainer:
         metaworld = cfg.eval_protocol == "metaworld"
         # paper: the seed the evaluation envs are reset with; metaworld: the seed MetaWorld's
         # benchmark and envs would be built with (the run seed, as the training envs')
-        seed = cfg.seed if metaworld else cfg.seed + EVAL_SEED_OFFSET
+        seed = cfg.seed if metaworld else evaluation_seed(cfg)
         metrics = evaluate(
             self.eval_env,
             self.agent,

@@ -41,6 +41,7 @@ import numpy as np
 from ctpg.cli import _positive
 from ctpg.config import TrainConfig
 from ctpg.envs.render import EnvRenderer, headless_gl_problem
+from ctpg.trainer import evaluation_seed
 
 Act = Callable[[np.ndarray], np.ndarray]
 """Observations float32 [T, obs_dim] of every task -> actions float32 [T, action_dim]."""
@@ -149,13 +150,6 @@ def video_env(cfg: TrainConfig) -> Any:
     from ctpg.trainer import make_env
 
     return make_env(cfg, cfg.seed, max_episode_steps=cfg.env.max_episode_steps + 1)
-
-
-def evaluation_seed(cfg: TrainConfig) -> int:
-    """The seed the run's evaluation envs are reset with (``paper`` protocol)."""
-    from ctpg.trainer import EVAL_SEED_OFFSET
-
-    return cfg.seed + EVAL_SEED_OFFSET
 
 
 def write_mp4(path: Path, frames: Iterator[np.ndarray], fps: int) -> tuple[int, np.ndarray]:
