@@ -231,6 +231,8 @@ py::dict GetState(const VecEnv& env, const py::object& env_index) {
 }  // namespace
 
 void BindEnvs(py::module_& m) {
+  m.def("known_task_names", &KnownTaskNames,
+        "Names of the tasks this build's engine has (HalfCheetah variants, MetaWorld tasks).");
   m.def(
       "thread_pool_check",
       [](const py::object& num_threads_arg, const py::object& n_arg, const py::object& rounds_arg,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,13 +26,31 @@ MT10_TASKS: tuple[str, ...] = (
 # Policy class names that do not follow the task name.
 _POLICY_NAMES = {"peg-insert-side-v3": "SawyerPegInsertionSideV3Policy"}
 
-# MetaWorld's rejection conditions (object vs goal distance in the plane).
-_MIN_PLANAR_GAP = {
-    "reach-v3": 0.15,
-    "push-v3": 0.15,
-    "pick-place-v3": 0.15,
-    "peg-insert-side-v3": 0.1,
+
+def _planar_gap_at_least(gap: float) -> Callable[[npt.NDArray[np.float64]], bool]:
+    return lambda vec: bool(np.linalg.norm(vec[:2] - vec[3:5]) >= gap)
+
+
+# MetaWorld's rejection loops in reset_model, as "accept this vector" tests (a
+# task without an entry accepts every vector of its reset space).
+ACCEPTS: dict[str, Callable[[npt.NDArray[np.float64]], bool]] = {
+    "reach-v3": _planar_gap_at_least(0.15),
+    "push-v3": _planar_gap_at_least(0.15),
+    "pick-place-v3": _planar_gap_at_least(0.15),
+    "peg-insert-side-v3": _planar_gap_at_least(0.1),
 }
+
+
+def native_metaworld_tasks() -> tuple[str, ...]:
+    """The MetaWorld tasks of the native engine, in MT50 order."""
+    from ctpg import _core
+    from ctpg.envs.registry import MT50_TASKS
+
+    known = set(_core.known_task_names())
+    return tuple(task for task in MT50_TASKS if task in known)
+
+
+NATIVE_TASKS = native_metaworld_tasks()
 
 
 def metaworld_asset_dir() -> str:
@@ -67,16 +86,11 @@ def random_task_vector(
     rng: np.random.Generator,
 ) -> npt.NDArray[np.float64]:
     """A vector drawn from the task's reset space that its reset accepts."""
-    gap = _MIN_PLANAR_GAP.get(task)
+    accepts = ACCEPTS.get(task, lambda vec: True)
     while True:
         vec = rng.uniform(space[0], space[1])
-        if gap is None or np.linalg.norm(vec[:2] - vec[3:5]) >= gap:
+        if accepts(vec):
             return vec
-
-
-def planar_gap(task: str) -> float | None:
-    """MetaWorld's minimum object-goal distance in the plane, if the task has one."""
-    return _MIN_PLANAR_GAP.get(task)
 
 
 def reset_space(task: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:

@@ -1,4 +1,4 @@
-"""Native MetaWorld v3 (MT10) envs against MetaWorld's own Python envs.
+"""Native MetaWorld v3 envs (every task the engine has) against MetaWorld's own Python envs.
 
 Native and reference start from the same frozen task vectors and receive the
 same float32 actions (random ones and MetaWorld's scripted expert policies
@@ -147,9 +147,12 @@ def run_parity(task: str, kinds: list[str], seed: int, extra_steps: int) -> Pari
     return stats
 
 
-@pytest.mark.parametrize("task", ref.MT10_TASKS)
-def test_mt10_task_matches_metaworld(task: str) -> None:
-    kinds = ["random", "random", "wide", "scripted", "scripted", "scripted"]
+@pytest.mark.parametrize("task", ref.NATIVE_TASKS)
+def test_task_matches_metaworld(task: str) -> None:
+    # One random episode (actions in [-2, 2], so clipping is exercised) and two
+    # expert episodes per task keep the 50 tasks near two minutes; the long
+    # sweep below runs twenty episodes per task.
+    kinds = ["wide", "scripted", "scripted"]
     stats = run_parity(task, kinds, seed=7, extra_steps=10)
     assert stats.steps == EPISODE_STEPS + 10
     assert set(stats.max_info_diff) == set(METAWORLD_INFO_KEYS[1:])
@@ -160,8 +163,8 @@ def test_mt10_task_matches_metaworld(task: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("task", ref.MT10_TASKS)
-def test_mt10_task_matches_metaworld_long(task: str) -> None:
+@pytest.mark.parametrize("task", ref.NATIVE_TASKS)
+def test_task_matches_metaworld_long(task: str) -> None:
     kinds = ["random"] * 5 + ["wide"] * 5 + ["scripted"] * 10
     stats = run_parity(task, kinds, seed=123, extra_steps=EPISODE_STEPS)
     assert stats.native_successes == stats.reference_successes

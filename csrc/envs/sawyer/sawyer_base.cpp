@@ -168,6 +168,10 @@ void MjStepAfterForward(const mjModel* m, mjData* d) {
 }  // namespace
 
 std::shared_ptr<const TaskModel> LoadTaskModel(const TaskSpec& spec, const std::string& asset_dir) {
+  if (!spec.edit_model || !spec.reset || !spec.objects || !spec.reward) {
+    throw std::logic_error(std::string("task table entry ") + spec.name +
+                           " lacks one of edit_model, reset, objects, reward");
+  }
   auto task = std::make_shared<TaskModel>();
   task->spec = &spec;
   task->model = LoadModel(asset_dir + "/sawyer_xyz/" + spec.xml);

@@ -31,7 +31,7 @@ void Objects(const SawyerEnv& env, double* out) {
   for (int i = 0; i < 4; ++i) out[3 + i] = env.data()->xquat[4 * button + i];
 }
 
-RewardResult Reward(const SawyerEnv& env, const double* obs, const float* /*action*/) {
+RewardResult Reward(SawyerEnv& env, const double* obs, const float* /*action*/) {
   const TaskState& s = env.state();
   const double* obj = obs + 4;
   double tcp[3];
@@ -52,26 +52,19 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* /*acti
 
 const TaskSpec& ButtonPressTopdownTask() {
   static const TaskSpec spec = {
-      "button-press-topdown-v3",
-      "sawyer_button_press_topdown.xml",
-      {0.0, static_cast<double>(0.4f), static_cast<double>(0.2f)},
-      kHandLow,
-      kHandHigh,
-      3,
-      {-0.1, 0.8, 0.115},
-      {0.1, 0.9, 0.115},
-      kHandLow,
-      kHandHigh,
-      {{{mjOBJ_BODY, "box"},
-        {mjOBJ_SITE, "hole"},
-        {mjOBJ_SITE, "buttonStart"},
-        {mjOBJ_BODY, "button"}}},
-      false,
-      nullptr,
-      EditModel,
-      Reset,
-      Objects,
-      Reward,
+      .name = "button-press-topdown-v3",
+      .xml = "sawyer_button_press_topdown.xml",
+      .hand_init = {0.0, static_cast<double>(0.4f), static_cast<double>(0.2f)},
+      .vec_dim = 3,
+      .vec_low = {-0.1, 0.8, 0.115},
+      .vec_high = {0.1, 0.9, 0.115},
+      .goal_low = kHandLow,
+      .goal_high = kHandHigh,
+      .ids = {{{mjOBJ_BODY, "box"}, {mjOBJ_SITE, "hole"}, {mjOBJ_SITE, "buttonStart"}, {mjOBJ_BODY, "button"}}},
+      .edit_model = EditModel,
+      .reset = Reset,
+      .objects = Objects,
+      .reward = Reward,
   };
   return spec;
 }

@@ -59,7 +59,7 @@ void RewardPos(const double* obs, double theta, double* ready, double* opened) {
                             Sigmoid::kLongTail);
 }
 
-RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action) {
+RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   const double theta = env.data()->qpos[env.model()->jnt_qposadr[env.id(kDoorJoint)]];
   const float effort = std::min(std::max(action[3], -1.0f), 1.0f);
   const double grab = static_cast<double>((effort + 1.0f) / 2.0f);
@@ -75,26 +75,19 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
 
 const TaskSpec& DoorOpenTask() {
   static const TaskSpec spec = {
-      "door-open-v3",
-      "sawyer_door_pull.xml",
-      {0.0, 0.6, 0.2},
-      kHandLow,
-      kHandHigh,
-      3,
-      {0.0, 0.85, 0.15},
-      {0.1, 0.95, 0.15},
-      {-0.3, 0.4, 0.1499},
-      {-0.2, 0.5, 0.1501},
-      {{{mjOBJ_BODY, "door"},
-        {mjOBJ_SITE, "goal"},
-        {mjOBJ_GEOM, "handle"},
-        {mjOBJ_JOINT, "doorjoint"}}},
-      false,
-      nullptr,
-      EditModel,
-      Reset,
-      Objects,
-      Reward,
+      .name = "door-open-v3",
+      .xml = "sawyer_door_pull.xml",
+      .hand_init = {0.0, 0.6, 0.2},
+      .vec_dim = 3,
+      .vec_low = {0.0, 0.85, 0.15},
+      .vec_high = {0.1, 0.95, 0.15},
+      .goal_low = {-0.3, 0.4, 0.1499},
+      .goal_high = {-0.2, 0.5, 0.1501},
+      .ids = {{{mjOBJ_BODY, "door"}, {mjOBJ_SITE, "goal"}, {mjOBJ_GEOM, "handle"}, {mjOBJ_JOINT, "doorjoint"}}},
+      .edit_model = EditModel,
+      .reset = Reset,
+      .objects = Objects,
+      .reward = Reward,
   };
   return spec;
 }

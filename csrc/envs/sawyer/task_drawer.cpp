@@ -75,7 +75,7 @@ void CloseObjects(const SawyerEnv& env, double* out) {
   for (int i = 0; i < 4; ++i) out[3 + i] = 0.0;
 }
 
-RewardResult OpenReward(const SawyerEnv& env, const double* obs, const float* /*action*/) {
+RewardResult OpenReward(SawyerEnv& env, const double* obs, const float* /*action*/) {
   const TaskState& s = env.state();
   const double* gripper = obs;
   const double* handle = obs + 4;
@@ -95,7 +95,7 @@ RewardResult OpenReward(const SawyerEnv& env, const double* obs, const float* /*
                     obs[3] > 0, caging, opening, handle_error);
 }
 
-RewardResult CloseReward(const SawyerEnv& env, const double* obs, const float* action) {
+RewardResult CloseReward(SawyerEnv& env, const double* obs, const float* action) {
   const TaskState& s = env.state();
   const double* obj = obs + 4;
   double tcp[3];
@@ -128,18 +128,38 @@ constexpr std::array<NamedId, kMaxTaskIds> kDrawerIds = {
 
 const TaskSpec& DrawerOpenTask() {
   static const TaskSpec spec = {
-      "drawer-open-v3", "sawyer_drawer.xml", kHandInit, kHandLow, kHandHigh, 3,
-      {-0.1, 0.9, 0.0}, {0.1, 0.9, 0.0}, kHandLow, kHandHigh, kDrawerIds, false,
-      nullptr, OpenEditModel, OpenReset, OpenObjects, OpenReward,
+      .name = "drawer-open-v3",
+      .xml = "sawyer_drawer.xml",
+      .hand_init = kHandInit,
+      .vec_dim = 3,
+      .vec_low = {-0.1, 0.9, 0.0},
+      .vec_high = {0.1, 0.9, 0.0},
+      .goal_low = kHandLow,
+      .goal_high = kHandHigh,
+      .ids = kDrawerIds,
+      .edit_model = OpenEditModel,
+      .reset = OpenReset,
+      .objects = OpenObjects,
+      .reward = OpenReward,
   };
   return spec;
 }
 
 const TaskSpec& DrawerCloseTask() {
   static const TaskSpec spec = {
-      "drawer-close-v3", "sawyer_drawer.xml", kHandInit, kHandLow, kHandHigh, 3,
-      {-0.1, 0.9, 0.0}, {0.1, 0.9, 0.0}, kHandLow, kHandHigh, kDrawerIds, false,
-      nullptr, CloseEditModel, CloseReset, CloseObjects, CloseReward,
+      .name = "drawer-close-v3",
+      .xml = "sawyer_drawer.xml",
+      .hand_init = kHandInit,
+      .vec_dim = 3,
+      .vec_low = {-0.1, 0.9, 0.0},
+      .vec_high = {0.1, 0.9, 0.0},
+      .goal_low = kHandLow,
+      .goal_high = kHandHigh,
+      .ids = kDrawerIds,
+      .edit_model = CloseEditModel,
+      .reset = CloseReset,
+      .objects = CloseObjects,
+      .reward = CloseReward,
   };
   return spec;
 }

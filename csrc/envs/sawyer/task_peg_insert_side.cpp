@@ -43,7 +43,7 @@ double ScaledDist(const double* a, const double* b) {
   return Norm3(d);
 }
 
-RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action) {
+RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   const TaskState& s = env.state();
   const double* obj = obs + 4;
   const double tcp_opened = obs[3];
@@ -78,30 +78,20 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
 
 const TaskSpec& PegInsertSideTask() {
   static const TaskSpec spec = {
-      "peg-insert-side-v3",
-      "sawyer_peg_insertion_side.xml",
-      {0.0, 0.6, 0.2},
-      kHandLow,
-      kHandHigh,
-      6,
-      {0.0, 0.5, 0.02, -0.35, 0.4, -0.001},
-      {0.2, 0.7, 0.02, -0.25, 0.7, 0.001},
-      {-0.35 + 0.03, 0.4 + 0.0, -0.001 + 0.13},
-      {-0.25 + 0.03, 0.7 + 0.0, 0.001 + 0.13},
-      {{{mjOBJ_BODY, "box"},
-        {mjOBJ_SITE, "goal"},
-        {mjOBJ_SITE, "pegGrasp"},
-        {mjOBJ_SITE, "pegHead"},
-        {mjOBJ_SITE, "bottom_right_corner_collision_box_1"},
-        {mjOBJ_SITE, "top_left_corner_collision_box_1"},
-        {mjOBJ_SITE, "bottom_right_corner_collision_box_2"},
-        {mjOBJ_SITE, "top_left_corner_collision_box_2"}}},
-      false,
-      Accept,
-      EditModel,
-      Reset,
-      Objects,
-      Reward,
+      .name = "peg-insert-side-v3",
+      .xml = "sawyer_peg_insertion_side.xml",
+      .hand_init = {0.0, 0.6, 0.2},
+      .vec_dim = 6,
+      .vec_low = {0.0, 0.5, 0.02, -0.35, 0.4, -0.001},
+      .vec_high = {0.2, 0.7, 0.02, -0.25, 0.7, 0.001},
+      .goal_low = {-0.35 + 0.03, 0.4 + 0.0, -0.001 + 0.13},
+      .goal_high = {-0.25 + 0.03, 0.7 + 0.0, 0.001 + 0.13},
+      .ids = {{{mjOBJ_BODY, "box"}, {mjOBJ_SITE, "goal"}, {mjOBJ_SITE, "pegGrasp"}, {mjOBJ_SITE, "pegHead"}, {mjOBJ_SITE, "bottom_right_corner_collision_box_1"}, {mjOBJ_SITE, "top_left_corner_collision_box_1"}, {mjOBJ_SITE, "bottom_right_corner_collision_box_2"}, {mjOBJ_SITE, "top_left_corner_collision_box_2"}}},
+      .accept = Accept,
+      .edit_model = EditModel,
+      .reset = Reset,
+      .objects = Objects,
+      .reward = Reward,
   };
   return spec;
 }

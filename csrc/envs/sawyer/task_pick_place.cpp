@@ -62,7 +62,7 @@ PyNum CagingReward(const SawyerEnv& env, const float* action, const double* obj)
   return out;
 }
 
-RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action) {
+RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   const TaskState& s = env.state();
   const double* obj = obs + 4;
   const double tcp_opened = obs[3];
@@ -89,23 +89,20 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
 
 const TaskSpec& PickPlaceTask() {
   static const TaskSpec spec = {
-      "pick-place-v3",
-      "sawyer_pick_place_v3.xml",
-      {0.0, 0.6, 0.2},
-      kHandLow,
-      kHandHigh,
-      6,
-      {-0.1, 0.6, 0.02, -0.1, 0.8, 0.05},
-      {0.1, 0.7, 0.02, 0.1, 0.9, 0.3},
-      {-0.1, 0.8, 0.05},
-      {0.1, 0.9, 0.3},
-      {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
-      false,
-      Accept,
-      EditModel,
-      Reset,
-      Objects,
-      Reward,
+      .name = "pick-place-v3",
+      .xml = "sawyer_pick_place_v3.xml",
+      .hand_init = {0.0, 0.6, 0.2},
+      .vec_dim = 6,
+      .vec_low = {-0.1, 0.6, 0.02, -0.1, 0.8, 0.05},
+      .vec_high = {0.1, 0.7, 0.02, 0.1, 0.9, 0.3},
+      .goal_low = {-0.1, 0.8, 0.05},
+      .goal_high = {0.1, 0.9, 0.3},
+      .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
+      .accept = Accept,
+      .edit_model = EditModel,
+      .reset = Reset,
+      .objects = Objects,
+      .reward = Reward,
   };
   return spec;
 }

@@ -28,7 +28,7 @@ void Objects(const SawyerEnv& env, double* out) {
                      env.data()->geom_xmat + 9 * env.id(kObjGeom), out);
 }
 
-RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action) {
+RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   const TaskState& s = env.state();
   const double* obj = obs + 4;
   const double tcp_opened = obs[3];
@@ -57,23 +57,20 @@ RewardResult Reward(const SawyerEnv& env, const double* obs, const float* action
 
 const TaskSpec& PushTask() {
   static const TaskSpec spec = {
-      "push-v3",
-      "sawyer_push_v3.xml",
-      {0.0, 0.6, 0.2},
-      kHandLow,
-      kHandHigh,
-      6,
-      {-0.1, 0.6, 0.02, -0.1, 0.8, 0.01},
-      {0.1, 0.7, 0.02, 0.1, 0.9, 0.02},
-      {-0.1, 0.8, 0.01},
-      {0.1, 0.9, 0.02},
-      {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
-      false,
-      Accept,
-      EditModel,
-      Reset,
-      Objects,
-      Reward,
+      .name = "push-v3",
+      .xml = "sawyer_push_v3.xml",
+      .hand_init = {0.0, 0.6, 0.2},
+      .vec_dim = 6,
+      .vec_low = {-0.1, 0.6, 0.02, -0.1, 0.8, 0.01},
+      .vec_high = {0.1, 0.7, 0.02, 0.1, 0.9, 0.02},
+      .goal_low = {-0.1, 0.8, 0.01},
+      .goal_high = {0.1, 0.9, 0.02},
+      .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
+      .accept = Accept,
+      .edit_model = EditModel,
+      .reset = Reset,
+      .objects = Objects,
+      .reward = Reward,
   };
   return spec;
 }

@@ -1,6 +1,8 @@
-// What one MetaWorld v3 task adds to the Sawyer arm: a plain table entry of
-// ranges and constants plus four small functions (model edits and reset from
-// the random vector, object pose for the observation, reward and success).
+// What one MetaWorld v3 task adds to the Sawyer arm: a table entry of named
+// ranges and constants (written with designated initializers, so that a reader
+// sees `.hand_init = ...`; fields with a default may be left out) plus a few
+// small functions (model edits and reset from the random vector, object pose
+// for the observation, reward and success).
 #pragma once
 
 #include <mujoco/mujoco.h>
@@ -29,6 +31,9 @@ struct TaskState {
   Vec3 init_tcp{};      // tcp center after hand settling
   Vec3 aux{};           // peg head / window handle position at reset
   double scalar = 0.0;  // button: initial object-to-target distance
+  // Further per-episode values of tasks that need more than the above; each
+  // task file names the entries it uses.
+  std::array<double, 8> extra{};
 };
 
 // MetaWorld's info values besides "success", in the order of its info dict
@@ -67,31 +72,33 @@ struct NamedId {
 };
 
 struct TaskSpec {
-  const char* name;
-  const char* xml;  // file under <metaworld assets>/sawyer_xyz/
-  Vec3 hand_init;
-  Vec3 hand_low;  // mocap bounds
-  Vec3 hand_high;
-  int vec_dim;
-  std::array<double, kMaxVecDim> vec_low;
-  std::array<double, kMaxVecDim> vec_high;
-  Vec3 goal_low;  // observation bounds of the goal block
-  Vec3 goal_high;
-  std::array<NamedId, kMaxTaskIds> ids;
+  const char* name = nullptr;
+  const char* xml = nullptr;  // file under <metaworld assets>/sawyer_xyz/
+  Vec3 hand_init{};
+  Vec3 hand_low = kHandLow;  // mocap bounds
+  Vec3 hand_high = kHandHigh;
+  int vec_dim = 0;
+  std::array<double, kMaxVecDim> vec_low{};
+  std::array<double, kMaxVecDim> vec_high{};
+  Vec3 goal_low{};  // observation bounds of the goal block
+  Vec3 goal_high{};
+  std::array<NamedId, kMaxTaskIds> ids{};
   // True when the model edits can change the hand-settling trajectory, so it
   // must be rerun at every reset; false lets all resets start from one state
   // cached one substep before the end of settling (the last substep runs with
   // the env's edited model). False for every MT10 task (parity-tested).
-  bool settle_depends_on_vector;
+  bool settle_depends_on_vector = false;
   // MetaWorld's rejection loop condition: false means redraw (nullptr: none).
-  bool (*accept)(const double* vec);
+  bool (*accept)(const double* vec) = nullptr;
   // Model edits from the vector (body_pos / site_pos), before settling.
-  void (*edit_model)(SawyerEnv& env, const double* vec);
+  void (*edit_model)(SawyerEnv& env, const double* vec) = nullptr;
   // The rest of reset_model after settling (state edits, TaskState).
-  void (*reset)(SawyerEnv& env, const double* vec);
+  void (*reset)(SawyerEnv& env, const double* vec) = nullptr;
   // Object positions and quaternions: 7 or 14 values of the 14-wide block.
-  void (*objects)(const SawyerEnv& env, double* out);
-  RewardResult (*reward)(const SawyerEnv& env, const double* obs, const float* action);
+  void (*objects)(const SawyerEnv& env, double* out) = nullptr;
+  // Reward, success and info from the clipped observation and the raw action;
+  // may update TaskState (values MetaWorld fixes at the first step).
+  RewardResult (*reward)(SawyerEnv& env, const double* obs, const float* action) = nullptr;
 };
 
 }  // namespace sawyer

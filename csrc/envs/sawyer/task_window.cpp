@@ -62,7 +62,7 @@ void Objects(const SawyerEnv& env, double* out) {
 }
 
 // Shared v2 reward; `init_x` is the x the in-place margin starts from.
-RewardResult WindowReward(const SawyerEnv& env, double init_x, Sigmoid reach_sigmoid) {
+RewardResult WindowReward(SawyerEnv& env, double init_x, Sigmoid reach_sigmoid) {
   const TaskState& s = env.state();
   const double* obj = env.site_xpos(env.id(kHandleSite));
   double tcp[3];
@@ -82,11 +82,11 @@ RewardResult WindowReward(const SawyerEnv& env, double init_x, Sigmoid reach_sig
                     tcp_to_obj <= 0.05, 1.0, reach, in_place, target_to_obj);
 }
 
-RewardResult OpenReward(const SawyerEnv& env, const double* /*obs*/, const float* /*action*/) {
+RewardResult OpenReward(SawyerEnv& env, const double* /*obs*/, const float* /*action*/) {
   return WindowReward(env, env.state().obj_init_pos[0], Sigmoid::kLongTail);
 }
 
-RewardResult CloseReward(const SawyerEnv& env, const double* /*obs*/, const float* /*action*/) {
+RewardResult CloseReward(SawyerEnv& env, const double* /*obs*/, const float* /*action*/) {
   return WindowReward(env, env.state().aux[0], Sigmoid::kGaussian);
 }
 
@@ -94,22 +94,38 @@ RewardResult CloseReward(const SawyerEnv& env, const double* /*obs*/, const floa
 
 const TaskSpec& WindowOpenTask() {
   static const TaskSpec spec = {
-      "window-open-v3", "sawyer_window_horizontal.xml", kHandInit, kHandLow,
-      kHandHigh, 3, {-0.1, 0.7, 0.16}, {0.1, 0.9, 0.16}, kHandLow, kHandHigh,
-      {{{mjOBJ_BODY, "window"}, {mjOBJ_SITE, "goal"}, {mjOBJ_SITE, "handleOpenStart"},
-        {mjOBJ_JOINT, "window_slide"}}},
-      false, nullptr, OpenEditModel, OpenReset, Objects, OpenReward,
+      .name = "window-open-v3",
+      .xml = "sawyer_window_horizontal.xml",
+      .hand_init = kHandInit,
+      .vec_dim = 3,
+      .vec_low = {-0.1, 0.7, 0.16},
+      .vec_high = {0.1, 0.9, 0.16},
+      .goal_low = kHandLow,
+      .goal_high = kHandHigh,
+      .ids = {{{mjOBJ_BODY, "window"}, {mjOBJ_SITE, "goal"}, {mjOBJ_SITE, "handleOpenStart"}, {mjOBJ_JOINT, "window_slide"}}},
+      .edit_model = OpenEditModel,
+      .reset = OpenReset,
+      .objects = Objects,
+      .reward = OpenReward,
   };
   return spec;
 }
 
 const TaskSpec& WindowCloseTask() {
   static const TaskSpec spec = {
-      "window-close-v3", "sawyer_window_horizontal.xml", kHandInit, kHandLow,
-      kHandHigh, 3, {0.0, 0.75, 0.2}, {0.0, 0.9, 0.2}, kHandLow, kHandHigh,
-      {{{mjOBJ_BODY, "window"}, {mjOBJ_SITE, "goal"}, {mjOBJ_SITE, "handleCloseStart"},
-        {mjOBJ_JOINT, "window_slide"}}},
-      false, nullptr, CloseEditModel, CloseReset, Objects, CloseReward,
+      .name = "window-close-v3",
+      .xml = "sawyer_window_horizontal.xml",
+      .hand_init = kHandInit,
+      .vec_dim = 3,
+      .vec_low = {0.0, 0.75, 0.2},
+      .vec_high = {0.0, 0.9, 0.2},
+      .goal_low = kHandLow,
+      .goal_high = kHandHigh,
+      .ids = {{{mjOBJ_BODY, "window"}, {mjOBJ_SITE, "goal"}, {mjOBJ_SITE, "handleCloseStart"}, {mjOBJ_JOINT, "window_slide"}}},
+      .edit_model = CloseEditModel,
+      .reset = CloseReset,
+      .objects = Objects,
+      .reward = CloseReward,
   };
   return spec;
 }

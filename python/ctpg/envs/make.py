@@ -7,9 +7,9 @@ from typing import Literal
 
 import gymnasium
 
-from ctpg.envs.native import NativeVecEnv
+from ctpg.envs.native import NativeVecEnv, native_task_names
 from ctpg.envs.python_backend import PythonVecEnv
-from ctpg.envs.registry import MT10_TASKS, MT50_TASKS, resolve
+from ctpg.envs.registry import resolve
 
 Backend = Literal["native", "python"]
 
@@ -51,12 +51,11 @@ def make_vec_env(
         raise ValueError(f"random_goals: expected a bool, got {random_goals!r}")
     task_set = resolve(name_or_tasks, max_episode_steps)
     if backend == "native":
-        # the native engine has MT10's MetaWorld tasks (and every HalfCheetah variant)
-        missing = [t for t in task_set.task_names if t in MT50_TASKS and t not in MT10_TASKS]
+        missing = [t for t in task_set.task_names if t not in native_task_names()]
         if missing:
             raise ValueError(
-                f"backend: the native engine has MetaWorld's MT10 tasks; {len(missing)} task(s) "
-                f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}) need "
+                f"backend: the native engine lacks {len(missing)} task(s) "
+                f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}); they need "
                 "backend='python'"
             )
         return NativeVecEnv(task_set, seed=seed, num_threads=num_threads, random_goals=random_goals)
