@@ -129,6 +129,16 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument(
         "--tf32", action="store_true", help="on CUDA, TF32 matrix products (off by default)"
     )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="torch.compile the networks (agrees with eager to float32 rounding)",
+    )
+    p.add_argument(
+        "--cuda-graphs",
+        action="store_true",
+        help="on CUDA, torch.compile the networks as CUDA graphs (mode reduce-overhead)",
+    )
     p.add_argument("--env-backend", choices=BACKENDS, help="native C++ engine or python envs")
     p.add_argument("--replay", choices=REPLAY_KINDS, help="uniform or prioritized replay")
     p.add_argument("--lr", type=_positive_float, help="Adam learning rate of every network")
@@ -177,6 +187,10 @@ def _check_combinations(args: argparse.Namespace) -> None:
         raise ValueError("--device cuda: CUDA is not available on this machine")
     if args.tf32 and (args.device == "cpu" or not torch.cuda.is_available()):
         raise ValueError("--tf32: only applies on CUDA (TF32 is a tensor-core format)")
+    if args.cuda_graphs and (args.device == "cpu" or not torch.cuda.is_available()):
+        raise ValueError("--cuda-graphs: only applies on CUDA (CUDA graphs are a CUDA feature)")
+    if args.cuda_graphs and args.compile:
+        raise ValueError("--cuda-graphs: already compiles the networks; drop --compile")
     if args.resume:
         return
     sharing = args.sharing or "ctpg"
@@ -192,6 +206,11 @@ def _check_combinations(args: argparse.Namespace) -> None:
             f"--eval-protocol: metaworld is MetaWorld's own evaluation and needs MetaWorld "
             f"tasks; --preset {name} is HalfCheetah (use --eval-protocol paper)"
         )
+
+
+def _compile_mode(args: argparse.Namespace) -> str | None:
+    """``TrainConfig.compile`` from --compile / --cuda-graphs (None: not given)."""
+    return "cuda-graphs" if args.cuda_graphs else "on" if args.compile else None
 
 
 def _check_video(args: argparse.Namespace) -> None:
@@ -236,6 +255,7 @@ def _fresh_config(args: argparse.Namespace) -> TrainConfig:
         warmup_steps=args.warmup_steps,
         device=args.device,
         tf32=args.tf32 or None,
+        compile=_compile_mode(args),
         torch_threads=args.torch_threads,
         video_every=args.video_every,
         run_dir=args.run_dir,
@@ -284,6 +304,7 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
         steps=args.steps,
         device=args.device,
         tf32=args.tf32 or None,
+        compile=_compile_mode(args),
         torch_threads=args.torch_threads,
         video_every=args.video_every,
         env=env,

@@ -232,6 +232,8 @@ class Trainer:
         guide = cfg.agent.guide
         self.use_guide = cfg.agent.sharing == "ctpg"
         self.agent = Agent(cfg.agent, n, obs_dim, self.action_low.size, device)
+        if cfg.compile != "off":
+            self.agent.nets.compile_networks(cfg.compile)
         self.replay = TorchReplay(
             cfg.replay, n, obs_dim, self.action_low.size, guide.guide_step, cfg.seed, device
         )
@@ -380,6 +382,8 @@ class Trainer:
         """Control update (every step after warm-up) and guide update (every update_every)."""
         step = self.step
         if step >= self.cfg.warmup_steps:
+            if self.cfg.compile == "cuda-graphs":
+                torch.compiler.cudagraph_mark_step_begin()  # earlier graph outputs are done
             batch = self.replay.sample(self.batch_per_task)
             metrics, td_error = self.agent.update(batch, step)
             self.replay.update_priorities(batch["task"], batch["index"], td_error)

@@ -1,0 +1,78 @@
+"""``compile="on"`` (torch.compile) and ``"cuda-graphs"`` against the eager learner."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+import torch
+
+from ctpg.config import TrainConfig
+from ctpg.trainer import Trainer
+
+# torch's compiler warns of its own internals: it imports a module that uses a deprecated
+# TorchScript decorator, and reads .grad of non-leaf tensors while it traces
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf:UserWarning"),
+]
+
+# Two guide updates after warm-up: every network, target and optimizer has been stepped.
+EXTRA_STEPS = 21
+
+
+def trained(cfg: TrainConfig) -> Trainer:
+    trainer = Trainer(cfg, torch.device(cfg.device))
+    while trainer.step < cfg.warmup_steps + EXTRA_STEPS:
+        trainer.train_step()
+    return trainer
+
+
+def assert_learners_agree(eager: Trainer, compiled: Trainer) -> None:
+    """Same losses and parameters to float32 rounding (kernels may fuse and reorder)."""
+    assert eager.latest_losses.keys() == compiled.latest_losses.keys()
+    assert any(key.startswith("loss/guide") for key in eager.latest_losses)
+    for key, value in eager.latest_losses.items():
+        torch.testing.assert_close(compiled.latest_losses[key], value, rtol=1e-4, atol=1e-5)
+    eager_state, compiled_state = eager.agent.nets.state_dict(), compiled.agent.nets.state_dict()
+    assert eager_state.keys() == compiled_state.keys()  # checkpoints stay interchangeable
+    for key, value in eager_state.items():
+        torch.testing.assert_close(compiled_state[key], value, rtol=1e-4, atol=1e-5, msg=key)
+
+
+def test_compiled_updates_agree_with_eager_on_cpu(tiny: Any) -> None:
+    eager = trained(tiny(name="eager"))
+    compiled = trained(tiny(name="compiled", compile="on"))
+    assert_learners_agree(eager, compiled)
+    # the networks did run compiled, not silently eager
+    assert hasattr(compiled.agent.nets.critic, "_compiled_call_impl")
+    assert compiled.agent.nets.critic._compiled_call_impl is not None
+
+
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_cuda_graphs_need_cuda(tiny: Any, device: str) -> None:
+    if device == "auto" and torch.cuda.is_available():
+        pytest.skip("checks the refusal without CUDA")
+    if device == "cpu":
+        with pytest.raises(ValueError, match="compile: 'cuda-graphs' needs CUDA"):
+            tiny(compile="cuda-graphs", device="cpu")
+        return
+    from ctpg.cli import config_from_args, build_parser
+
+    args = build_parser("ctpg train").parse_args(["--preset", "quick", "--cuda-graphs"])
+    with pytest.raises(ValueError, match="--cuda-graphs: only applies on CUDA"):
+        config_from_args(args)
+
+
+def test_unknown_compile_mode_is_refused(tiny: Any) -> None:
+    with pytest.raises(ValueError, match="compile: must be one of"):
+        tiny(compile="fast")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("mode", ["on", "cuda-graphs"])
+def test_compiled_updates_agree_with_eager_on_cuda(tiny: Any, mode: str) -> None:
+    eager = trained(tiny(name="eager", device="cuda"))
+    compiled = trained(dataclasses.replace(tiny(name=mode, device="cuda"), compile=mode))
+    assert_learners_agree(eager, compiled)
