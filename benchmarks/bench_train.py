@@ -25,7 +25,11 @@ so that a phase's GPU time is counted in it.
     PYTHONPATH=python python -m pytest benchmarks/bench_train.py   # pytest-benchmark, quick
     PYTHONPATH=python python benchmarks/bench_train.py --preset mt10 \
         --update-order store-first reference
-    PYTHONPATH=python python benchmarks/bench_train.py --preset mt10 --device cuda
+    PYTHONPATH=python python benchmarks/bench_train.py --preset mt10 --device cuda \
+        --compile off cuda-graphs
+    PYTHONPATH=python python benchmarks/bench_train.py --preset quick --compile off on
+
+``benchmarks/gpu_check.sh`` runs the CUDA tests and the GPU table in one go.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from typing import Any
 import torch
 
 import ctpg.replay
-from ctpg.config import PRESETS, UPDATE_ORDERS, preset
+from ctpg.config import COMPILE_MODES, PRESETS, UPDATE_ORDERS, preset
 from ctpg.trainer import Trainer
 
 DEFAULT_THREADS = torch.get_num_threads()
@@ -108,13 +112,18 @@ def instrument(trainer: Trainer, clock: Clock) -> None:
 
 
 def measure(
-    name: str, device: torch.device, steps: int, threads: int, order: str
+    name: str, device: torch.device, steps: int, threads: int, order: str, compile_mode: str = "off"
 ) -> dict[str, Any]:
     """Per-step milliseconds of each phase, steps/s and the projected full run."""
     cfg = preset(name)
     threads = threads or cfg.torch_threads  # 0: the preset's own setting
     cfg = dataclasses.replace(
-        cfg, device=str(device), checkpoint=False, torch_threads=threads, update_order=order
+        cfg,
+        device=str(device),
+        checkpoint=False,
+        torch_threads=threads,
+        update_order=order,
+        compile=compile_mode,
     )
     torch.set_num_threads(threads or DEFAULT_THREADS)
     trainer = Trainer(cfg, device)
@@ -125,7 +134,7 @@ def measure(
     warmup_step = (time.perf_counter() - start) / max(cfg.warmup_steps, 1)
     clock = Clock(device)
     instrument(trainer, clock)
-    for _ in range(min(10, steps)):  # first updates build optimizer state, caches
+    for _ in range(min(10, steps)):  # first updates build optimizer state, caches, compile
         trainer.train_step()
     clock.seconds = dict.fromkeys(PHASES, 0.0)
     clock.sync()
@@ -150,6 +159,7 @@ def measure(
         "preset": name,
         "device": str(device),
         "order": order,
+        "compile": compile_mode,
         "tasks": trainer.num_tasks,
         "batch": cfg.batch_size,
         "per_step": per_step,
@@ -159,7 +169,7 @@ def measure(
     }
 
 
-HEADER = "| preset | device | order | " + " | ".join(PHASES) + " | ms/step | steps/s | full run |"
+HEADER = "| preset | device | order | compile | " + " | ".join(PHASES) + " | ms/step | steps/s | full run |"
 
 
 def row(r: dict[str, Any]) -> str:
@@ -167,7 +177,7 @@ def row(r: dict[str, Any]) -> str:
     cells = [f"{r['per_step'][p]:.2f}" for p in PHASES]
     total = sum(r["per_step"].values())
     return (
-        f"| {r['preset']} | {r['device']} | {r['order']} | "
+        f"| {r['preset']} | {r['device']} | {r['order']} | {r['compile']} | "
         + " | ".join(cells)
         + f" | {total:.1f} | {r['sps']:.1f} | {_duration(r['hours'])} ({r['steps']:,} steps) |"
     )
@@ -203,14 +213,25 @@ def main() -> None:
         default=["store-first"],
         help="measure each order (reference: the environments step during the update)",
     )
+    p.add_argument(
+        "--compile",
+        nargs="+",
+        choices=COMPILE_MODES,
+        default=["off"],
+        help="measure each mode (compilation happens in the unmeasured first steps)",
+    )
     args = p.parse_args()
+    if "cuda-graphs" in args.compile and args.device != "cuda":
+        sys.exit("--compile cuda-graphs: needs --device cuda")
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: CUDA is not available on this machine")
-    print(HEADER + "\n|" + " --- |" * (len(PHASES) + 6), flush=True)
+    print(HEADER + "\n|" + " --- |" * (len(PHASES) + 7), flush=True)
     for name in args.preset:
         for order in args.update_order:
-            result = measure(name, torch.device(args.device), args.steps, args.threads, order)
-            print(row(result), flush=True)
+            for mode in args.compile:
+                device = torch.device(args.device)
+                result = measure(name, device, args.steps, args.threads, order, mode)
+                print(row(result), flush=True)
 
 
 if __name__ == "__main__":
