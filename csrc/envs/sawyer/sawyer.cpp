@@ -23,6 +23,12 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::ButtonPressTopdownTask(),
       &sawyer::WindowOpenTask(),
       &sawyer::WindowCloseTask(),
+      &sawyer::ButtonPressTask(),
+      &sawyer::ButtonPressWallTask(),
+      &sawyer::ButtonPressTopdownWallTask(),
+      &sawyer::CoffeeButtonTask(),
+      &sawyer::CoffeePullTask(),
+      &sawyer::CoffeePushTask(),
   };
   return table;
 }

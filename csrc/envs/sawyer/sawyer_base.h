@@ -58,6 +58,8 @@ struct CagingParams {
   double object_reach_radius;
   double xz_thresh;
   bool high_density;
+  double desired_gripper_effort = 1.0;
+  bool medium_density = false;  // average with a reach reward (coffee-pull/push)
 };
 
 class SawyerEnv : public Env {
@@ -108,6 +110,8 @@ class SawyerEnv : public Env {
 
   PyNum GripperCagingReward(const float* action, const double* obj_pos,
                             const CagingParams& p) const;
+  // The medium_density reach term of _gripper_caging_reward.
+  double CagingReach(const double* obj_pos, double object_reach_radius) const;
 
  private:
   void DrawTaskVector(Rng& rng);
