@@ -23,6 +23,9 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::ButtonPressTopdownTask(),
       &sawyer::WindowOpenTask(),
       &sawyer::WindowCloseTask(),
+      &sawyer::DoorCloseTask(),
+      &sawyer::FaucetOpenTask(),
+      &sawyer::FaucetCloseTask(),
   };
   return table;
 }
