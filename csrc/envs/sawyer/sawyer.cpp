@@ -24,6 +24,8 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::WindowOpenTask(),
       &sawyer::WindowCloseTask(),
       &sawyer::DoorCloseTask(),
+      &sawyer::DoorLockTask(),
+      &sawyer::DoorUnlockTask(),
       &sawyer::FaucetOpenTask(),
       &sawyer::FaucetCloseTask(),
   };

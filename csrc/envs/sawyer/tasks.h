@@ -17,6 +17,8 @@ const TaskSpec& ButtonPressTopdownTask();
 const TaskSpec& WindowOpenTask();
 const TaskSpec& WindowCloseTask();
 const TaskSpec& DoorCloseTask();
+const TaskSpec& DoorLockTask();
+const TaskSpec& DoorUnlockTask();
 const TaskSpec& FaucetOpenTask();
 const TaskSpec& FaucetCloseTask();
 
