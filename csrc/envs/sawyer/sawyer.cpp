@@ -29,6 +29,11 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::CoffeeButtonTask(),
       &sawyer::CoffeePullTask(),
       &sawyer::CoffeePushTask(),
+      &sawyer::DoorCloseTask(),
+      &sawyer::DoorLockTask(),
+      &sawyer::DoorUnlockTask(),
+      &sawyer::FaucetOpenTask(),
+      &sawyer::FaucetCloseTask(),
   };
   return table;
 }

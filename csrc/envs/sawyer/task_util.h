@@ -25,5 +25,13 @@ inline void PoseWithMatrixQuat(const double* pos, const double* xmat, double* ou
 // numpy's norm of vec[0:2] - vec[3:5] (object vs goal in the plane).
 inline double PlanarGap(const double* vec) { return Norm2(vec[0] - vec[3], vec[1] - vec[4]); }
 
+// A one-joint _set_obj_xyz (door, lock): qpos[qpos_adr] = value,
+// qvel[dof_adr] = 0, then set_state's mj_forward.
+inline void SetJointAndForward(SawyerEnv& env, int qpos_adr, int dof_adr, double value) {
+  env.data()->qpos[qpos_adr] = value;
+  env.data()->qvel[dof_adr] = 0.0;
+  env.Forward();
+}
+
 }  // namespace sawyer
 }  // namespace ctpg

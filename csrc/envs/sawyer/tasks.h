@@ -1,4 +1,5 @@
 // The MetaWorld v3 task table entries (the MT10 tasks, then further MT50 tasks).
+// The MetaWorld v3 task table entries (the MT10 tasks and further MT50 tasks).
 #pragma once
 
 #include "envs/sawyer/task_spec.h"
@@ -22,6 +23,11 @@ const TaskSpec& ButtonPressTopdownWallTask();
 const TaskSpec& CoffeeButtonTask();
 const TaskSpec& CoffeePullTask();
 const TaskSpec& CoffeePushTask();
+const TaskSpec& DoorCloseTask();
+const TaskSpec& DoorLockTask();
+const TaskSpec& DoorUnlockTask();
+const TaskSpec& FaucetOpenTask();
+const TaskSpec& FaucetCloseTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
