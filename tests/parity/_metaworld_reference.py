@@ -38,6 +38,9 @@ ACCEPTS: dict[str, Callable[[npt.NDArray[np.float64]], bool]] = {
     "push-v3": _planar_gap_at_least(0.15),
     "pick-place-v3": _planar_gap_at_least(0.15),
     "peg-insert-side-v3": _planar_gap_at_least(0.1),
+    "push-wall-v3": _planar_gap_at_least(0.15),
+    "push-back-v3": _planar_gap_at_least(0.15),
+    "reach-wall-v3": _planar_gap_at_least(0.15),
 }
 
 

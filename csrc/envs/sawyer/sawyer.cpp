@@ -23,6 +23,13 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::ButtonPressTopdownTask(),
       &sawyer::WindowOpenTask(),
       &sawyer::WindowCloseTask(),
+      &sawyer::PlateSlideTask(),
+      &sawyer::PlateSlideSideTask(),
+      &sawyer::PlateSlideBackTask(),
+      &sawyer::PlateSlideBackSideTask(),
+      &sawyer::PushWallTask(),
+      &sawyer::PushBackTask(),
+      &sawyer::ReachWallTask(),
   };
   return table;
 }

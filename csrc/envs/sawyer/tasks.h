@@ -1,4 +1,4 @@
-// The MetaWorld v3 task table entries (the MT10 tasks).
+// The MetaWorld v3 task table entries (the MT10 tasks, then further MT50 tasks).
 #pragma once
 
 #include "envs/sawyer/task_spec.h"
@@ -16,6 +16,13 @@ const TaskSpec& DrawerCloseTask();
 const TaskSpec& ButtonPressTopdownTask();
 const TaskSpec& WindowOpenTask();
 const TaskSpec& WindowCloseTask();
+const TaskSpec& PlateSlideTask();
+const TaskSpec& PlateSlideSideTask();
+const TaskSpec& PlateSlideBackTask();
+const TaskSpec& PlateSlideBackSideTask();
+const TaskSpec& PushWallTask();
+const TaskSpec& PushBackTask();
+const TaskSpec& ReachWallTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
