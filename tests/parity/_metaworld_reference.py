@@ -40,6 +40,9 @@ ACCEPTS: dict[str, Callable[[npt.NDArray[np.float64]], bool]] = {
     "peg-insert-side-v3": _planar_gap_at_least(0.1),
     "coffee-pull-v3": _planar_gap_at_least(0.15),
     "coffee-push-v3": _planar_gap_at_least(0.15),
+    "push-wall-v3": _planar_gap_at_least(0.15),
+    "push-back-v3": _planar_gap_at_least(0.15),
+    "reach-wall-v3": _planar_gap_at_least(0.15),
 }
 
 

@@ -34,6 +34,13 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::DoorUnlockTask(),
       &sawyer::FaucetOpenTask(),
       &sawyer::FaucetCloseTask(),
+      &sawyer::PlateSlideTask(),
+      &sawyer::PlateSlideSideTask(),
+      &sawyer::PlateSlideBackTask(),
+      &sawyer::PlateSlideBackSideTask(),
+      &sawyer::PushWallTask(),
+      &sawyer::PushBackTask(),
+      &sawyer::ReachWallTask(),
   };
   return table;
 }

@@ -28,6 +28,13 @@ const TaskSpec& DoorLockTask();
 const TaskSpec& DoorUnlockTask();
 const TaskSpec& FaucetOpenTask();
 const TaskSpec& FaucetCloseTask();
+const TaskSpec& PlateSlideTask();
+const TaskSpec& PlateSlideSideTask();
+const TaskSpec& PlateSlideBackTask();
+const TaskSpec& PlateSlideBackSideTask();
+const TaskSpec& PushWallTask();
+const TaskSpec& PushBackTask();
+const TaskSpec& ReachWallTask();
 
 }  // namespace sawyer
 }  // namespace ctpg

@@ -1,0 +1,65 @@
+// reach-wall-v3 (SawyerReachWallEnvV3): move the tool centre to a goal in the
+// air behind a wall.
+#include "envs/sawyer/task_util.h"
+#include "envs/sawyer/tasks.h"
+
+namespace ctpg {
+namespace sawyer {
+namespace {
+
+enum Id { kObjBody, kObjGeom, kGoalSite };
+
+bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
+
+void EditModel(SawyerEnv& /*env*/, const double* /*vec*/) {}
+
+void Reset(SawyerEnv& env, const double* vec) {
+  TaskState& s = env.state();
+  s.target_pos = {vec[3], vec[4], vec[5]};
+  s.obj_init_pos = {vec[0], vec[1], vec[2]};
+  SetObjXyz(env, s.obj_init_pos.data());
+  env.SetSitePos(env.id(kGoalSite), s.target_pos.data());
+}
+
+void Objects(const SawyerEnv& env, double* out) {
+  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)),
+                     env.data()->geom_xmat + 9 * env.id(kObjGeom), out);
+}
+
+// 10 * tolerance(|tcp - target|, margin |hand_init_pos - target|); the info
+// reports near_object, grasp_success and grasp_reward as 0.
+RewardResult Reward(SawyerEnv& env, const double* /*obs*/, const float* /*action*/) {
+  const TaskState& s = env.state();
+  double tcp[3];
+  env.TcpCenter(tcp);
+  const double tcp_to_target = Dist3(tcp, s.target_pos.data());
+  const double margin = Dist3(env.spec().hand_init.data(), s.target_pos.data());
+  const double in_place = Tolerance(tcp_to_target, 0.0, 0.05, margin, Sigmoid::kLongTail);
+  return MakeResult(10.0 * in_place, tcp_to_target <= 0.05, 0.0, 0.0, 0.0, in_place,
+                    tcp_to_target);
+}
+
+}  // namespace
+
+const TaskSpec& ReachWallTask() {
+  static const TaskSpec spec = {
+      .name = "reach-wall-v3",
+      .xml = "sawyer_reach_wall_v3.xml",
+      .hand_init = {0.0, 0.6, 0.2},
+      .vec_dim = 6,
+      .vec_low = {-0.05, 0.6, 0.015, -0.05, 0.85, 0.05},
+      .vec_high = {0.05, 0.65, 0.015, 0.05, 0.9, 0.3},
+      .goal_low = {-0.05, 0.85, 0.05},
+      .goal_high = {0.05, 0.9, 0.3},
+      .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
+      .accept = Accept,
+      .edit_model = EditModel,
+      .reset = Reset,
+      .objects = Objects,
+      .reward = Reward,
+  };
+  return spec;
+}
+
+}  // namespace sawyer
+}  // namespace ctpg
