@@ -23,6 +23,11 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::ButtonPressTopdownTask(),
       &sawyer::WindowOpenTask(),
       &sawyer::WindowCloseTask(),
+      &sawyer::SoccerTask(),
+      &sawyer::StickPushTask(),
+      &sawyer::StickPullTask(),
+      &sawyer::SweepIntoTask(),
+      &sawyer::SweepTask(),
   };
   return table;
 }
