@@ -43,6 +43,11 @@ ACCEPTS: dict[str, Callable[[npt.NDArray[np.float64]], bool]] = {
     "push-wall-v3": _planar_gap_at_least(0.15),
     "push-back-v3": _planar_gap_at_least(0.15),
     "reach-wall-v3": _planar_gap_at_least(0.15),
+    "soccer-v3": _planar_gap_at_least(0.15),
+    "stick-push-v3": _planar_gap_at_least(0.1),
+    "stick-pull-v3": _planar_gap_at_least(0.1),
+    # The block against the fixed goal (0, 0.84), not against vec[3:5].
+    "sweep-into-v3": lambda vec: bool(np.linalg.norm(vec[:2] - np.array([0.0, 0.84])) >= 0.15),
 }
 
 

@@ -41,6 +41,11 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::PushWallTask(),
       &sawyer::PushBackTask(),
       &sawyer::ReachWallTask(),
+      &sawyer::SoccerTask(),
+      &sawyer::StickPushTask(),
+      &sawyer::StickPullTask(),
+      &sawyer::SweepIntoTask(),
+      &sawyer::SweepTask(),
   };
   return table;
 }

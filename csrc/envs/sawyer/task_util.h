@@ -2,6 +2,8 @@
 // _set_obj_xyz / set_state do them, and common object-pose readers.
 #pragma once
 
+#include <cmath>
+
 #include "envs/sawyer/rotation.h"
 #include "envs/sawyer/sawyer_base.h"
 
@@ -31,6 +33,46 @@ inline void SetJointAndForward(SawyerEnv& env, int qpos_adr, int dof_adr, double
   env.data()->qpos[qpos_adr] = value;
   env.data()->qvel[dof_adr] = 0.0;
   env.Forward();
+// Parameters of the pad-gripping _gripper_caging_reward that soccer, sweep,
+// sweep-into and push-back define for themselves.
+struct PadGrippingParams {
+  double obj_radius;
+  double grip_extra;  // grip_success_margin = obj_radius + grip_extra
+  double xz_margin;   // x_z_success_margin
+};
+
+// That reward: y caging of both live pads (init_*_pad alias the current pad
+// positions), xz caging of the tcp, gripping = the pads' tighter y tolerance
+// when caging > 0.95, and (caging + gripping) / 2; all in float64.
+inline double PadGrippingCagingReward(const SawyerEnv& env, const double* obj,
+                                      const PadGrippingParams& p) {
+  constexpr double kPadMargin = 0.05;
+  const double grip_margin = p.obj_radius + p.grip_extra;
+  const double right_y = env.right_pad()[1];
+  const double left_y = env.left_pad()[1];
+  const double right_delta = obj[1] - right_y;
+  const double left_delta = left_y - obj[1];
+  const double right_margin = std::abs(std::abs(obj[1] - right_y) - kPadMargin);
+  const double left_margin = std::abs(std::abs(obj[1] - left_y) - kPadMargin);
+  auto tol = [](double x, double lower, double upper, double margin) {
+    return Tolerance(x, lower, upper, margin, Sigmoid::kLongTail);
+  };
+  const double r = p.obj_radius;
+  const double y_caging = HamacherProduct(tol(right_delta, r, kPadMargin, right_margin),
+                                          tol(left_delta, r, kPadMargin, left_margin));
+  const double y_gripping = HamacherProduct(tol(right_delta, r, grip_margin, right_margin),
+                                            tol(left_delta, r, grip_margin, left_margin));
+  double tcp[3];
+  env.TcpCenter(tcp);
+  const double* init_obj = env.state().obj_init_pos.data();
+  const double* init_tcp = env.state().init_tcp.data();
+  const double xz_margin =
+      Norm2(init_obj[0] - init_tcp[0], init_obj[2] - init_tcp[2]) - p.xz_margin;
+  const double x_z_caging =
+      tol(Norm2(tcp[0] - obj[0], tcp[2] - obj[2]), 0.0, p.xz_margin, xz_margin);
+  const double caging = HamacherProduct(y_caging, x_z_caging);
+  const double gripping = caging > 0.95 ? y_gripping : 0.0;
+  return (caging + gripping) / 2.0;
 }
 
 }  // namespace sawyer

@@ -35,6 +35,11 @@ const TaskSpec& PlateSlideBackSideTask();
 const TaskSpec& PushWallTask();
 const TaskSpec& PushBackTask();
 const TaskSpec& ReachWallTask();
+const TaskSpec& SoccerTask();
+const TaskSpec& StickPushTask();
+const TaskSpec& StickPullTask();
+const TaskSpec& SweepIntoTask();
+const TaskSpec& SweepTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
