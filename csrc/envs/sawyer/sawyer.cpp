@@ -23,6 +23,12 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::ButtonPressTopdownTask(),
       &sawyer::WindowOpenTask(),
       &sawyer::WindowCloseTask(),
+      &sawyer::HandlePressTask(),
+      &sawyer::HandlePressSideTask(),
+      &sawyer::HandlePullTask(),
+      &sawyer::HandlePullSideTask(),
+      &sawyer::LeverPullTask(),
+      &sawyer::DialTurnTask(),
   };
   return table;
 }

@@ -1,4 +1,4 @@
-// The MetaWorld v3 task table entries (the MT10 tasks).
+// The MetaWorld v3 task table entries (the MT10 tasks, then further MT50 tasks).
 #pragma once
 
 #include "envs/sawyer/task_spec.h"
@@ -16,6 +16,12 @@ const TaskSpec& DrawerCloseTask();
 const TaskSpec& ButtonPressTopdownTask();
 const TaskSpec& WindowOpenTask();
 const TaskSpec& WindowCloseTask();
+const TaskSpec& HandlePressTask();
+const TaskSpec& HandlePressSideTask();
+const TaskSpec& HandlePullTask();
+const TaskSpec& HandlePullSideTask();
+const TaskSpec& LeverPullTask();
+const TaskSpec& DialTurnTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
