@@ -24,8 +24,9 @@ constexpr Vec3 kHandInit = {0.0, 0.6, 0.2};
 constexpr double kPressRadius = 0.02;   // the press tasks' TARGET_RADIUS
 constexpr double kPullRadius = 0.05;    // SawyerXYZEnv.TARGET_RADIUS
 constexpr double kHandleRadius = 0.02;  // press tasks' reach bound
-// The settling hand touches the handle, whose place the vector sets, so every
-// handle task settles in full at each reset (settle_depends_on_vector).
+// The settling hand can touch the handle, whose place the vector sets (always
+// for handle-press, for some vectors sideways), so every handle task settles
+// in full at each reset (settle_depends_on_vector).
 
 constexpr std::array<NamedId, kMaxTaskIds> kHandleIds = {
     {{mjOBJ_BODY, "box"},
