@@ -46,6 +46,12 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::StickPullTask(),
       &sawyer::SweepIntoTask(),
       &sawyer::SweepTask(),
+      &sawyer::HandlePressTask(),
+      &sawyer::HandlePressSideTask(),
+      &sawyer::HandlePullTask(),
+      &sawyer::HandlePullSideTask(),
+      &sawyer::LeverPullTask(),
+      &sawyer::DialTurnTask(),
   };
   return table;
 }

@@ -40,6 +40,12 @@ const TaskSpec& StickPushTask();
 const TaskSpec& StickPullTask();
 const TaskSpec& SweepIntoTask();
 const TaskSpec& SweepTask();
+const TaskSpec& HandlePressTask();
+const TaskSpec& HandlePressSideTask();
+const TaskSpec& HandlePullTask();
+const TaskSpec& HandlePullSideTask();
+const TaskSpec& LeverPullTask();
+const TaskSpec& DialTurnTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
