@@ -158,8 +158,9 @@ def test_task_matches_metaworld(task: str) -> None:
     assert set(stats.max_info_diff) == set(METAWORLD_INFO_KEYS[1:])
     assert stats.native_successes == stats.reference_successes
     scripted = [s for s, k in zip(stats.native_successes, kinds, strict=True) if k == "scripted"]
-    # The experts solve these tasks; a port that broke the task would not.
-    assert sum(scripted) >= 2, f"{task}: scripted successes {scripted}"
+    # The experts solve these tasks (peg-insert-side, box-close, soccer and sweep-into
+    # in 8 or 9 of 10 episodes); a port that broke the task would not.
+    assert sum(scripted) >= 1, f"{task}: scripted successes {scripted}"
 
 
 @pytest.mark.slow
@@ -168,3 +169,5 @@ def test_task_matches_metaworld_long(task: str) -> None:
     kinds = ["random"] * 5 + ["wide"] * 5 + ["scripted"] * 10
     stats = run_parity(task, kinds, seed=123, extra_steps=EPISODE_STEPS)
     assert stats.native_successes == stats.reference_successes
+    scripted = [s for s, k in zip(stats.native_successes, kinds, strict=True) if k == "scripted"]
+    assert sum(scripted) >= 7, f"{task}: the expert succeeded in {sum(scripted)} of 10 episodes"

@@ -1,5 +1,4 @@
-// The MetaWorld v3 task table entries (the MT10 tasks, then further MT50 tasks).
-// The MetaWorld v3 task table entries (the MT10 tasks and further MT50 tasks).
+// The MetaWorld v3 task table entries (the MT10 tasks first, then the rest of MT50).
 #pragma once
 
 #include "envs/sawyer/task_spec.h"
