@@ -38,6 +38,11 @@ ACCEPTS: dict[str, Callable[[npt.NDArray[np.float64]], bool]] = {
     "push-v3": _planar_gap_at_least(0.15),
     "pick-place-v3": _planar_gap_at_least(0.15),
     "peg-insert-side-v3": _planar_gap_at_least(0.1),
+    "pick-place-wall-v3": _planar_gap_at_least(0.15),
+    "pick-out-of-hole-v3": _planar_gap_at_least(0.15),
+    "shelf-place-v3": _planar_gap_at_least(0.1),
+    "hand-insert-v3": _planar_gap_at_least(0.15),
+    "basketball-v3": _planar_gap_at_least(0.15),
 }
 
 

@@ -79,5 +79,12 @@ double RectPrismTolerance(const double* curr, const double* zero, const double* 
   return x_scale * y_scale * z_scale;
 }
 
+PyNum ScaledEffort(float a, double desired) {
+  if (!(a > 0.0f)) return PyNum{0.0, false};
+  const float d = static_cast<float>(desired);
+  if (d < a) return PyNum{1.0, false};  // desired / desired in Python floats
+  return PyNum{static_cast<double>(a / d), true};
+}
+
 }  // namespace sawyer
 }  // namespace ctpg

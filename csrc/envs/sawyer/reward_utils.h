@@ -46,5 +46,9 @@ PyNum ClampedEffort(float a);
 // x_scale * y_scale * z_scale inside the prism spanned by zero..one, else 1.
 double RectPrismTolerance(const double* curr, const double* zero, const double* one);
 
+// _gripper_caging_reward's min(max(0, a), desired) / desired on an np.float32
+// action entry: float32 unless clamped (NumPy 2 compares and divides in float32).
+PyNum ScaledEffort(float a, double desired);
+
 }  // namespace sawyer
 }  // namespace ctpg

@@ -23,6 +23,12 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::ButtonPressTopdownTask(),
       &sawyer::WindowOpenTask(),
       &sawyer::WindowCloseTask(),
+      &sawyer::PickPlaceWallTask(),
+      &sawyer::PickOutOfHoleTask(),
+      &sawyer::ShelfPlaceTask(),
+      &sawyer::HandInsertTask(),
+      &sawyer::BinPickingTask(),
+      &sawyer::BasketballTask(),
   };
   return table;
 }

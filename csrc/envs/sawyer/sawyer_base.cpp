@@ -425,7 +425,7 @@ PyNum SawyerEnv::GripperCagingReward(const float* action, const double* obj,
       Norm2(obj_init[0] - init_tcp[0], obj_init[2] - init_tcp[2]) - p.xz_thresh;
   const double caging_xz = Tolerance(Norm2(tcp[0] - obj[0], tcp[2] - obj[2]), 0.0, p.xz_thresh,
                                      xz_margin, Sigmoid::kLongTail);
-  const PyNum gripper_closed = ClampedEffort(action[3]);
+  const PyNum gripper_closed = ScaledEffort(action[3], p.desired_gripper_effort);
   const double caging = HamacherProduct(caging_y, caging_xz);
   const PyNum gripping = caging > 0.97 ? gripper_closed : PyNum{0.0, false};
   PyNum out = HamacherProduct(PyNum{caging, false}, gripping);

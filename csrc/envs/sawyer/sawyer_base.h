@@ -58,6 +58,7 @@ struct CagingParams {
   double object_reach_radius;
   double xz_thresh;
   bool high_density;
+  double desired_gripper_effort = 1.0;
 };
 
 class SawyerEnv : public Env {

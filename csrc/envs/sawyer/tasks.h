@@ -1,4 +1,4 @@
-// The MetaWorld v3 task table entries (the MT10 tasks).
+// The MetaWorld v3 task table entries.
 #pragma once
 
 #include "envs/sawyer/task_spec.h"
@@ -16,6 +16,12 @@ const TaskSpec& DrawerCloseTask();
 const TaskSpec& ButtonPressTopdownTask();
 const TaskSpec& WindowOpenTask();
 const TaskSpec& WindowCloseTask();
+const TaskSpec& PickPlaceWallTask();
+const TaskSpec& PickOutOfHoleTask();
+const TaskSpec& ShelfPlaceTask();
+const TaskSpec& HandInsertTask();
+const TaskSpec& BinPickingTask();
+const TaskSpec& BasketballTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
