@@ -48,6 +48,11 @@ ACCEPTS: dict[str, Callable[[npt.NDArray[np.float64]], bool]] = {
     "stick-pull-v3": _planar_gap_at_least(0.1),
     # The block against the fixed goal (0, 0.84), not against vec[3:5].
     "sweep-into-v3": lambda vec: bool(np.linalg.norm(vec[:2] - np.array([0.0, 0.84])) >= 0.15),
+    "pick-place-wall-v3": _planar_gap_at_least(0.15),
+    "pick-out-of-hole-v3": _planar_gap_at_least(0.15),
+    "shelf-place-v3": _planar_gap_at_least(0.1),
+    "hand-insert-v3": _planar_gap_at_least(0.15),
+    "basketball-v3": _planar_gap_at_least(0.15),
 }
 
 

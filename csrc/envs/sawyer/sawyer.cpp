@@ -52,6 +52,12 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::HandlePullSideTask(),
       &sawyer::LeverPullTask(),
       &sawyer::DialTurnTask(),
+      &sawyer::PickPlaceWallTask(),
+      &sawyer::PickOutOfHoleTask(),
+      &sawyer::ShelfPlaceTask(),
+      &sawyer::HandInsertTask(),
+      &sawyer::BinPickingTask(),
+      &sawyer::BasketballTask(),
   };
   return table;
 }

@@ -73,6 +73,20 @@ inline double PadGrippingCagingReward(const SawyerEnv& env, const double* obj,
   const double caging = HamacherProduct(y_caging, x_z_caging);
   const double gripping = caging > 0.95 ? y_gripping : 0.0;
   return (caging + gripping) / 2.0;
+// Position (xpos) and MuJoCo quaternion (xquat, w x y z) of `body`, as
+// get_body_com(name) and data.body(name).xquat.
+inline void BodyPosXquat(const SawyerEnv& env, int body, double* out) {
+  const double* pos = env.body_xpos(body);
+  const double* quat = env.data()->xquat + 4 * body;
+  for (int i = 0; i < 3; ++i) out[i] = pos[i];
+  for (int i = 0; i < 4; ++i) out[3 + i] = quat[i];
+}
+
+// numpy's norm((a - b) * scale) for 3-vectors (axis-weighted distances).
+inline double ScaledDist3(const double* a, const double* b, const double* scale) {
+  const double d[3] = {(a[0] - b[0]) * scale[0], (a[1] - b[1]) * scale[1],
+                       (a[2] - b[2]) * scale[2]};
+  return Norm3(d);
 }
 
 }  // namespace sawyer

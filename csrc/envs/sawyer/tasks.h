@@ -1,4 +1,5 @@
 // The MetaWorld v3 task table entries (the MT10 tasks first, then the rest of MT50).
+// The MetaWorld v3 task table entries.
 #pragma once
 
 #include "envs/sawyer/task_spec.h"
@@ -45,6 +46,12 @@ const TaskSpec& HandlePullTask();
 const TaskSpec& HandlePullSideTask();
 const TaskSpec& LeverPullTask();
 const TaskSpec& DialTurnTask();
+const TaskSpec& PickPlaceWallTask();
+const TaskSpec& PickOutOfHoleTask();
+const TaskSpec& ShelfPlaceTask();
+const TaskSpec& HandInsertTask();
+const TaskSpec& BinPickingTask();
+const TaskSpec& BasketballTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
