@@ -33,6 +33,8 @@ inline void SetJointAndForward(SawyerEnv& env, int qpos_adr, int dof_adr, double
   env.data()->qpos[qpos_adr] = value;
   env.data()->qvel[dof_adr] = 0.0;
   env.Forward();
+}
+
 // Parameters of the pad-gripping _gripper_caging_reward that soccer, sweep,
 // sweep-into and push-back define for themselves.
 struct PadGrippingParams {
@@ -73,6 +75,8 @@ inline double PadGrippingCagingReward(const SawyerEnv& env, const double* obj,
   const double caging = HamacherProduct(y_caging, x_z_caging);
   const double gripping = caging > 0.95 ? y_gripping : 0.0;
   return (caging + gripping) / 2.0;
+}
+
 // Position (xpos) and MuJoCo quaternion (xquat, w x y z) of `body`, as
 // get_body_com(name) and data.body(name).xquat.
 inline void BodyPosXquat(const SawyerEnv& env, int body, double* out) {
