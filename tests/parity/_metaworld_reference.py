@@ -38,6 +38,8 @@ ACCEPTS: dict[str, Callable[[npt.NDArray[np.float64]], bool]] = {
     "push-v3": _planar_gap_at_least(0.15),
     "pick-place-v3": _planar_gap_at_least(0.15),
     "peg-insert-side-v3": _planar_gap_at_least(0.1),
+    "assembly-v3": _planar_gap_at_least(0.1),
+    "disassemble-v3": _planar_gap_at_least(0.1),
 }
 
 

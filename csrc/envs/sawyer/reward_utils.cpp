@@ -79,5 +79,20 @@ double RectPrismTolerance(const double* curr, const double* zero, const double* 
   return x_scale * y_scale * z_scale;
 }
 
+PyNum ClampedEffort(float a, double desired) {
+  if (!(a > 0.0f)) return PyNum{0.0, false};
+  const float d = static_cast<float>(desired);
+  if (d < a) return PyNum{desired / desired, false};
+  return PyNum{static_cast<double>(a / d), true};
+}
+
+PyNum MeanWithPyFloat(PyNum a, double b) {
+  if (a.f32) {
+    const float sum = static_cast<float>(a.value) + static_cast<float>(b);
+    return PyNum{static_cast<double>(sum / 2.0f), true};
+  }
+  return PyNum{(a.value + b) / 2.0, false};
+}
+
 }  // namespace sawyer
 }  // namespace ctpg

@@ -46,5 +46,12 @@ PyNum ClampedEffort(float a);
 // x_scale * y_scale * z_scale inside the prism spanned by zero..one, else 1.
 double RectPrismTolerance(const double* curr, const double* zero, const double* one);
 
+// Python's min(max(0, a), desired) / desired on an np.float32 action entry
+// (the comparisons and the division in float32, as NumPy 2 does them).
+PyNum ClampedEffort(float a, double desired);
+
+// (a + b) / 2 for a Python float b: float32 arithmetic when a is float32.
+PyNum MeanWithPyFloat(PyNum a, double b);
+
 }  // namespace sawyer
 }  // namespace ctpg

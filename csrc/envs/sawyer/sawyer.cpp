@@ -23,6 +23,10 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::ButtonPressTopdownTask(),
       &sawyer::WindowOpenTask(),
       &sawyer::WindowCloseTask(),
+      &sawyer::AssemblyTask(),
+      &sawyer::DisassembleTask(),
+      &sawyer::HammerTask(),
+      &sawyer::PegUnplugSideTask(),
   };
   return table;
 }

@@ -425,17 +425,18 @@ PyNum SawyerEnv::GripperCagingReward(const float* action, const double* obj,
       Norm2(obj_init[0] - init_tcp[0], obj_init[2] - init_tcp[2]) - p.xz_thresh;
   const double caging_xz = Tolerance(Norm2(tcp[0] - obj[0], tcp[2] - obj[2]), 0.0, p.xz_thresh,
                                      xz_margin, Sigmoid::kLongTail);
-  const PyNum gripper_closed = ClampedEffort(action[3]);
+  const PyNum gripper_closed = ClampedEffort(action[3], p.desired_gripper_effort);
   const double caging = HamacherProduct(caging_y, caging_xz);
   const PyNum gripping = caging > 0.97 ? gripper_closed : PyNum{0.0, false};
   PyNum out = HamacherProduct(PyNum{caging, false}, gripping);
-  if (p.high_density) {
-    if (out.f32) {
-      const float sum = static_cast<float>(out.value) + static_cast<float>(caging);
-      out.value = static_cast<double>(sum / 2.0f);
-    } else {
-      out.value = (out.value + caging) / 2.0;
-    }
+  if (p.high_density) out = MeanWithPyFloat(out, caging);
+  if (p.medium_density) {
+    const double tcp_to_obj = Dist3(obj, tcp);
+    const double tcp_to_obj_init = Dist3(obj_init, init_tcp);
+    const double reach_margin = std::abs(tcp_to_obj_init - p.object_reach_radius);
+    const double reach = Tolerance(tcp_to_obj, 0.0, p.object_reach_radius, reach_margin,
+                                   Sigmoid::kLongTail);
+    out = MeanWithPyFloat(out, reach);
   }
   return out;
 }

@@ -58,6 +58,10 @@ struct CagingParams {
   double object_reach_radius;
   double xz_thresh;
   bool high_density;
+  // The effort at which gripper_closed saturates (MetaWorld's default 1.0).
+  double desired_gripper_effort = 1.0;
+  // Averages in a reach reward on the tcp-to-object distance instead.
+  bool medium_density = false;
 };
 
 class SawyerEnv : public Env {

@@ -1,4 +1,4 @@
-// The MetaWorld v3 task table entries (the MT10 tasks).
+// The MetaWorld v3 task table entries (the MT10 tasks, then further MT50 tasks).
 #pragma once
 
 #include "envs/sawyer/task_spec.h"
@@ -16,6 +16,10 @@ const TaskSpec& DrawerCloseTask();
 const TaskSpec& ButtonPressTopdownTask();
 const TaskSpec& WindowOpenTask();
 const TaskSpec& WindowCloseTask();
+const TaskSpec& AssemblyTask();
+const TaskSpec& DisassembleTask();
+const TaskSpec& HammerTask();
+const TaskSpec& PegUnplugSideTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
