@@ -53,6 +53,8 @@ ACCEPTS: dict[str, Callable[[npt.NDArray[np.float64]], bool]] = {
     "shelf-place-v3": _planar_gap_at_least(0.1),
     "hand-insert-v3": _planar_gap_at_least(0.15),
     "basketball-v3": _planar_gap_at_least(0.15),
+    "assembly-v3": _planar_gap_at_least(0.1),
+    "disassemble-v3": _planar_gap_at_least(0.1),
 }
 
 

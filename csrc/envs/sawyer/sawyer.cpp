@@ -58,6 +58,10 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::HandInsertTask(),
       &sawyer::BinPickingTask(),
       &sawyer::BasketballTask(),
+      &sawyer::AssemblyTask(),
+      &sawyer::DisassembleTask(),
+      &sawyer::HammerTask(),
+      &sawyer::PegUnplugSideTask(),
   };
   return table;
 }

@@ -93,5 +93,22 @@ inline double ScaledDist3(const double* a, const double* b, const double* scale)
   return Norm3(d);
 }
 
+// numpy's norm of quat[0:4] - ideal[0:4] (the error of a task's _reward_quat).
+inline double QuatError(const double* quat, const double* ideal) {
+  const double d[4] = {quat[0] - ideal[0], quat[1] - ideal[1], quat[2] - ideal[2],
+                       quat[3] - ideal[3]};
+  return std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2] + d[3] * d[3]);
+}
+
+// (2.0 * grab + 6.0 * in_place) * quat of the wrench and hammer tasks, in
+// float32 when the caging reward `grab` is float32.
+inline double GrabPlaceQuatReward(PyNum grab, double in_place, double quat) {
+  if (grab.f32) {
+    const float sum = 2.0f * static_cast<float>(grab.value) + static_cast<float>(6.0 * in_place);
+    return static_cast<double>(sum * static_cast<float>(quat));
+  }
+  return (2.0 * grab.value + 6.0 * in_place) * quat;
+}
+
 }  // namespace sawyer
 }  // namespace ctpg

@@ -1,5 +1,6 @@
 // The MetaWorld v3 task table entries (the MT10 tasks first, then the rest of MT50).
 // The MetaWorld v3 task table entries.
+// The MetaWorld v3 task table entries (the MT10 tasks, then further MT50 tasks).
 #pragma once
 
 #include "envs/sawyer/task_spec.h"
@@ -52,6 +53,10 @@ const TaskSpec& ShelfPlaceTask();
 const TaskSpec& HandInsertTask();
 const TaskSpec& BinPickingTask();
 const TaskSpec& BasketballTask();
+const TaskSpec& AssemblyTask();
+const TaskSpec& DisassembleTask();
+const TaskSpec& HammerTask();
+const TaskSpec& PegUnplugSideTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
