@@ -55,6 +55,7 @@ ACCEPTS: dict[str, Callable[[npt.NDArray[np.float64]], bool]] = {
     "basketball-v3": _planar_gap_at_least(0.15),
     "assembly-v3": _planar_gap_at_least(0.1),
     "disassemble-v3": _planar_gap_at_least(0.1),
+    "box-close-v3": _planar_gap_at_least(0.25),
 }
 
 

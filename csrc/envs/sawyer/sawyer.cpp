@@ -62,6 +62,7 @@ const std::vector<const TaskSpec*>& Table() {
       &sawyer::DisassembleTask(),
       &sawyer::HammerTask(),
       &sawyer::PegUnplugSideTask(),
+      &sawyer::BoxCloseTask(),
   };
   return table;
 }

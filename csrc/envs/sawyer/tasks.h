@@ -57,6 +57,7 @@ const TaskSpec& AssemblyTask();
 const TaskSpec& DisassembleTask();
 const TaskSpec& HammerTask();
 const TaskSpec& PegUnplugSideTask();
+const TaskSpec& BoxCloseTask();
 
 }  // namespace sawyer
 }  // namespace ctpg
