@@ -266,9 +266,7 @@ def preset(name: str) -> TrainConfig:
     if name == "quick":
         return _quick()
     cheetah = name.startswith("halfcheetah")
-    # MT50 runs on MetaWorld's own envs until the native engine has all 50 tasks
-    backend: Literal["native", "python"] = "python" if name == "mt50" else "native"
-    env = EnvConfig(benchmark=name, max_episode_steps=1000 if cheetah else 200, backend=backend)
+    env = EnvConfig(benchmark=name, max_episode_steps=1000 if cheetah else 200)
     table = {  # steps per task, batch, replay capacity
         "mt10": (1_500_000, 1280, 1_000_000),
         "mt50": (1_500_000, 6400, 10_000_000),

@@ -17,7 +17,7 @@ import ctpg
 from ctpg.envs import NativeVecEnv, PythonVecEnv
 from ctpg.envs.gym_registration import GYM_IDS, register_envs
 
-NATIVE_IDS = ["ctpg/MT10", "ctpg/HalfCheetah-MT5", "ctpg/HalfCheetah-MT8"]
+NATIVE_IDS = ["ctpg/MT10", "ctpg/MT50", "ctpg/HalfCheetah-MT5", "ctpg/HalfCheetah-MT8"]
 
 
 def _actions(env: Any, step: int) -> np.ndarray:
@@ -73,14 +73,16 @@ def test_make_vec_builds_what_make_vec_env_builds(env_id: str) -> None:
 
 
 def test_mt50_builds_what_make_vec_env_builds() -> None:
-    """MT50 runs on MetaWorld's own envs (the registered default backend): one step."""
-    env = gymnasium.make_vec("ctpg/MT50", seed=0)
-    ref = ctpg.make_vec_env("mt50", backend="python", seed=0)
-    assert type(env) is PythonVecEnv and env.num_envs == 50
-    assert env.task_names == ref.task_names
-    assert _same(env.reset(seed=0), ref.reset(seed=0))
-    actions = _actions(env, 0)
-    assert _same(env.step(actions), ref.step(actions))
+    """MT50 runs on the native engine by default, and on MetaWorld's envs when asked."""
+    for backend, kind in (("native", NativeVecEnv), ("python", PythonVecEnv)):
+        options = {} if backend == "native" else {"backend": backend}
+        env = gymnasium.make_vec("ctpg/MT50", seed=0, **options)
+        ref = ctpg.make_vec_env("mt50", backend=backend, seed=0)
+        assert type(env) is kind and env.num_envs == 50
+        assert env.task_names == ref.task_names
+        assert _same(env.reset(seed=0), ref.reset(seed=0))
+        actions = _actions(env, 0)
+        assert _same(env.step(actions), ref.step(actions))
 
 
 @pytest.mark.parametrize("env_id", NATIVE_IDS)

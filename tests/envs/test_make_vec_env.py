@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import ctpg
+from ctpg.envs import NativeVecEnv
 from ctpg.envs.registry import (
     HALFCHEETAH_MT5_TASKS,
     HALFCHEETAH_MT8_TASKS,
@@ -336,13 +337,13 @@ def test_cheetah_seeding_and_bad_actions(cheetah_env: gymnasium.vector.VectorEnv
         env.step(np.zeros((5, 4), np.float32))
 
 
-def test_tasks_the_native_engine_lacks_name_the_backend() -> None:
-    with pytest.raises(ValueError, match=r"backend: the native engine has MetaWorld's MT10"):
-        ctpg.make_vec_env(["reach-v3", "assembly-v3"], backend="native")
-
-
-def test_the_mt50_preset_runs_on_metaworlds_envs() -> None:
+def test_every_mt50_task_is_native() -> None:
     from ctpg.config import preset
 
-    assert preset("mt50").env.backend == "python"
+    env = ctpg.make_vec_env("mt50", seed=0, num_threads=2)
+    assert isinstance(env, NativeVecEnv) and env.task_names == list(MT50_TASKS)
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (50, 39) and np.isfinite(obs).all()
+    assert preset("mt50").env.backend == "native"
     assert preset("mt10").env.backend == "native"
+    env.close()

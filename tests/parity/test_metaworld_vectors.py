@@ -83,7 +83,7 @@ def test_vector_metaworld_would_redraw_forever_is_rejected() -> None:
 
 
 def test_threads_and_autoresets_do_not_change_trajectories() -> None:
-    tasks = list(ref.MT10_TASKS) * 2
+    tasks = list(ref.NATIVE_TASKS)
     steps = [60] * len(tasks)  # several automatic resets with fresh goals
     runs = []
     for threads in (1, 2):

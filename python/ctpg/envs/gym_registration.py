@@ -25,9 +25,8 @@ GYM_IDS: dict[str, str] = {
 }
 """gymnasium id -> the benchmark name ``ctpg.make_vec_env`` takes."""
 
-DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {"ctpg/MT50": {"backend": "python"}}
-"""Registered defaults (the spec's kwargs; a caller's options override them): MT50 runs on
-MetaWorld's own envs until the native engine provides all 50 tasks."""
+DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {}
+"""Registered defaults per id (the spec's kwargs; a caller's options override them)."""
 
 OPTIONS = ("backend", "seed", "num_threads", "max_episode_steps", "random_goals")
 """The keyword options ``gymnasium.make_vec`` passes on to ``ctpg.make_vec_env``."""

@@ -7,7 +7,7 @@ from typing import Literal
 
 import gymnasium
 
-from ctpg.envs.native import NativeVecEnv, native_task_names
+from ctpg.envs.native import NativeVecEnv
 from ctpg.envs.python_backend import PythonVecEnv
 from ctpg.envs.registry import resolve
 
@@ -51,13 +51,6 @@ def make_vec_env(
         raise ValueError(f"random_goals: expected a bool, got {random_goals!r}")
     task_set = resolve(name_or_tasks, max_episode_steps)
     if backend == "native":
-        missing = [t for t in task_set.task_names if t not in native_task_names()]
-        if missing:
-            raise ValueError(
-                f"backend: the native engine lacks {len(missing)} task(s) "
-                f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}); they need "
-                "backend='python'"
-            )
         return NativeVecEnv(task_set, seed=seed, num_threads=num_threads, random_goals=random_goals)
     if backend == "python":
         if num_threads is not None and (

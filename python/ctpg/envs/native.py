@@ -8,7 +8,6 @@ task-vector options; it holds no per-step logic beyond one engine call.
 
 from __future__ import annotations
 
-import functools
 import os
 from typing import Any
 
@@ -29,13 +28,6 @@ from ctpg.envs._vec_common import (
     parse_reset_options,
 )
 from ctpg.envs.registry import METAWORLD, TaskSet, gymnasium_asset_dir, metaworld_asset_dir
-
-
-@functools.cache
-def native_task_names() -> frozenset[str]:
-    """The tasks this build's engine has: every HalfCheetah variant and the MetaWorld v3
-    tasks ported so far."""
-    return frozenset(_core.known_task_names())
 
 
 class NativeVecEnv(gymnasium.vector.VectorEnv):
