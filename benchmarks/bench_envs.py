@@ -4,11 +4,11 @@ One sub-env per task, stepped with random actions and automatic resets at the
 episode limit (MetaWorld 500 steps, HalfCheetah 1000). Backends:
   python    the reference envs (MetaWorld v3's / gymnasium's HalfCheetah-v5
             variants) stepped one after the other in a bare Python loop
-  mw-vec    MT10 only: MetaWorld's official vector env, as its users make it:
-            gymnasium.make_vec("Meta-World/MT10", vector_strategy="sync",
+  mw-vec    MT10 and MT50: MetaWorld's official vector env, as its users make
+            it: gymnasium.make_vec("Meta-World/MT10", vector_strategy="sync",
             seed=0, max_episode_steps=500) (a SyncVectorEnv over MetaWorld's
-            wrapper stack, one of the 50 MT10 goals per reset, same-step
-            autoreset)
+            wrapper stack, one of the benchmark's 50 goals per task per reset,
+            same-step autoreset)
   native-1  ctpg._core.VecEnv with 1 thread
   native-2  ctpg._core.VecEnv with 2 threads
   envpool   EnvPool's own MetaWorld port (HalfCheetah-v5 for the HalfCheetah
@@ -35,7 +35,12 @@ import pytest
 
 import ctpg  # noqa: F401  (loads libmujoco before _core)
 from ctpg import _core
-from ctpg.envs.registry import HALFCHEETAH_MT5_TASKS, HALFCHEETAH_MT8_TASKS, MT10_TASKS
+from ctpg.envs.registry import (
+    HALFCHEETAH_MT5_TASKS,
+    HALFCHEETAH_MT8_TASKS,
+    MT10_TASKS,
+    MT50_TASKS,
+)
 
 GYM_ASSETS = os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets")
 try:
@@ -46,6 +51,7 @@ except ImportError:  # pragma: no cover - metaworld is a dependency
     MW_ASSETS = ""
 
 MT10 = list(MT10_TASKS)
+MT50 = list(MT50_TASKS)
 MT5 = list(HALFCHEETAH_MT5_TASKS)
 MT8 = list(HALFCHEETAH_MT8_TASKS)
 BODY_GEOMS = {
@@ -70,7 +76,9 @@ TASK_SETS = {
     "halfcheetah-mt5": TaskSet("halfcheetah-mt5", MT5, 6, 1000),
     "halfcheetah-mt8": TaskSet("halfcheetah-mt8", MT8, 6, 1000),
     "mt10": TaskSet("mt10", MT10, 4, 500),
+    "mt50": TaskSet("mt50", MT50, 4, 500),
 }
+METAWORLD_VECTOR_IDS = {"mt10": "Meta-World/MT10", "mt50": "Meta-World/MT50"}
 
 
 @dataclass
@@ -176,13 +184,13 @@ def python_runner(task_set: TaskSet) -> Runner:
 
 
 def metaworld_vector_runner(task_set: TaskSet) -> Runner:
-    """MetaWorld's registered MT10 vector env (sync strategy)."""
-    if task_set.name != "mt10":
-        pytest.skip("MetaWorld's vector env: MT10 only")
+    """MetaWorld's registered MT10 / MT50 vector env (sync strategy)."""
+    if task_set.name not in METAWORLD_VECTOR_IDS:
+        pytest.skip("MetaWorld's vector env: MT10 and MT50 only")
     import metaworld  # noqa: F401  (registers the Meta-World/* ids)
 
     env = gymnasium.make_vec(
-        "Meta-World/MT10",
+        METAWORLD_VECTOR_IDS[task_set.name],
         vector_strategy="sync",
         seed=0,
         max_episode_steps=task_set.max_episode_steps,
@@ -337,7 +345,7 @@ def _ratio(base: Timing | None, value: Timing, field: str) -> str:
 
 def ratio_table(names: list[str] | None = None) -> str:
     """Markdown table. Ratios are against both Python baselines (the bare loop
-    and MetaWorld's vector env, MT10 only). CPU-s columns divide by CPU time
+    and MetaWorld's vector env, MT10 and MT50). CPU-s columns divide by CPU time
     rather than wall time, which is less sensitive to other load on the
     machine (and shows no gain from a second thread)."""
     rows = [
@@ -369,16 +377,17 @@ def ratio_table(names: list[str] | None = None) -> str:
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the target is for 2 cores")
-def test_mt10_speed_ratio() -> None:
-    """The MT10 target on 2 cores: native with 2 threads >= 8x MetaWorld's
-    Python envs stepped in a loop, measured side by side in one run."""
-    task_set = TASK_SETS["mt10"]
+@pytest.mark.parametrize("name", ["mt10", "mt50"])
+def test_speed_ratio(name: str) -> None:
+    """The target on 2 cores: native with 2 threads >= 8x MetaWorld's Python envs stepped
+    in a loop, measured side by side in one run."""
+    task_set = TASK_SETS[name]
     runners = {b: make_runner(task_set, b) for b in ("python", "mw-vec", "native-2")}
     t = measure_side_by_side({b: r.step for b, r in runners.items()})
     ratio = t["python"].wall / t["native-2"].wall
     rate = {b: runners[b].num_envs / t[b].wall for b in runners}
     print(
-        f"\nMT10 env-steps/s: python {rate['python']:,.0f}, "
+        f"\n{name} env-steps/s: python {rate['python']:,.0f}, "
         f"mw-vec {rate['mw-vec']:,.0f}, native-2 {rate['native-2']:,.0f}; "
         f"native-2 vs python {ratio:.2f}x, vs mw-vec "
         f"{t['mw-vec'].wall / t['native-2'].wall:.2f}x"

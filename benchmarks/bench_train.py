@@ -169,7 +169,11 @@ def measure(
     }
 
 
-HEADER = "| preset | device | order | compile | " + " | ".join(PHASES) + " | ms/step | steps/s | full run |"
+HEADER = (
+    "| preset | device | order | compile | "
+    + " | ".join(PHASES)
+    + " | ms/step | steps/s | full run |"
+)
 
 
 def row(r: dict[str, Any]) -> str:

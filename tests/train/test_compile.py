@@ -15,7 +15,9 @@ from ctpg.trainer import Trainer
 # TorchScript decorator, and reads .grad of non-leaf tensors while it traces
 pytestmark = [
     pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf:UserWarning"),
+    pytest.mark.filterwarnings(
+        "ignore:The .grad attribute of a Tensor that is not a leaf:UserWarning"
+    ),
 ]
 
 # Two guide updates after warm-up: every network, target and optimizer has been stepped.
@@ -58,7 +60,7 @@ def test_cuda_graphs_need_cuda(tiny: Any, device: str) -> None:
         with pytest.raises(ValueError, match="compile: 'cuda-graphs' needs CUDA"):
             tiny(compile="cuda-graphs", device="cpu")
         return
-    from ctpg.cli import config_from_args, build_parser
+    from ctpg.cli import build_parser, config_from_args
 
     args = build_parser("ctpg train").parse_args(["--preset", "quick", "--cuda-graphs"])
     with pytest.raises(ValueError, match="--cuda-graphs: only applies on CUDA"):

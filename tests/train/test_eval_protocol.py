@@ -200,19 +200,31 @@ def test_unpickled_task_vectors_reach_the_native_engine() -> None:
 
 
 @pytest.mark.slow
-def test_mt10_matches_metaworld_evaluation() -> None:
-    """MT10 as MetaWorld runs it: 50 episodes of 500 steps, goals from ``metaworld.MT10``."""
+@pytest.mark.parametrize(
+    ("benchmark", "episodes", "backends"),
+    [("mt10", METAWORLD_EPISODES, ("native",)), ("mt50", 10, ("native", "python"))],
+)
+def test_benchmark_matches_metaworld_evaluation(
+    benchmark: str, episodes: int, backends: tuple[str, ...]
+) -> None:
+    """MT10 / MT50 as MetaWorld runs them: 500-step episodes ending at the first success, goals
+    from ``metaworld.MT10`` / ``MT50`` (MT50 with 10 of the 50 episodes per task)."""
     from metaworld.evaluation import evaluation
 
-    from ctpg.envs.registry import MT10_TASKS
+    from ctpg.envs.registry import BENCHMARKS
 
+    tasks = BENCHMARKS[benchmark]
     seed = 1
-    envs = gymnasium.make_vec("Meta-World/MT10", vector_strategy="sync", seed=seed)
-    mean_success, mean_return, task_success, _ = evaluation(Experts(MT10_TASKS), envs)
+    envs = gymnasium.make_vec(f"Meta-World/{benchmark.upper()}", vector_strategy="sync", seed=seed)
+    mean_success, mean_return, task_success, _ = evaluation(Experts(tasks), envs, episodes)
     envs.close()
-    env = ctpg.make_vec_env("mt10", seed=0, max_episode_steps=METAWORLD_EPISODE_STEPS)
-    metrics = evaluate(env, Experts(MT10_TASKS), METAWORLD_EPISODES, seed, CPU, "metaworld", "mt10")
-    for task in MT10_TASKS:
-        assert metrics[f"eval/{task}/success"] == task_success[task], task
-    assert metrics["eval/success"] == pytest.approx(mean_success, rel=1e-12)
-    assert metrics["eval/return"] == pytest.approx(mean_return, rel=1e-6)
+    for backend in backends:
+        env = ctpg.make_vec_env(
+            benchmark, backend, seed=0, max_episode_steps=METAWORLD_EPISODE_STEPS
+        )
+        metrics = evaluate(env, Experts(tasks), episodes, seed, CPU, "metaworld", benchmark)
+        for task in tasks:
+            assert metrics[f"eval/{task}/success"] == task_success[task], (backend, task)
+        assert metrics["eval/success"] == pytest.approx(mean_success, rel=1e-12), backend
+        assert metrics["eval/return"] == pytest.approx(mean_return, rel=1e-6), backend
+        env.close()
