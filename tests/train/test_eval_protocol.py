@@ -201,11 +201,11 @@ def test_unpickled_task_vectors_reach_the_native_engine() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("benchmark", "episodes", "backends"),
+    ("name", "episodes", "backends"),
     [("mt10", METAWORLD_EPISODES, ("native",)), ("mt50", 10, ("native", "python"))],
 )
 def test_benchmark_matches_metaworld_evaluation(
-    benchmark: str, episodes: int, backends: tuple[str, ...]
+    name: str, episodes: int, backends: tuple[str, ...]
 ) -> None:
     """MT10 / MT50 as MetaWorld runs them: 500-step episodes ending at the first success, goals
     from ``metaworld.MT10`` / ``MT50`` (MT50 with 10 of the 50 episodes per task)."""
@@ -213,16 +213,16 @@ def test_benchmark_matches_metaworld_evaluation(
 
     from ctpg.envs.registry import BENCHMARKS
 
-    tasks = BENCHMARKS[benchmark]
+    tasks = BENCHMARKS[name]
     seed = 1
-    envs = gymnasium.make_vec(f"Meta-World/{benchmark.upper()}", vector_strategy="sync", seed=seed)
+    envs = gymnasium.make_vec(f"Meta-World/{name.upper()}", vector_strategy="sync", seed=seed)
     mean_success, mean_return, task_success, _ = evaluation(Experts(tasks), envs, episodes)
     envs.close()
     for backend in backends:
         env = ctpg.make_vec_env(
-            benchmark, backend, seed=0, max_episode_steps=METAWORLD_EPISODE_STEPS
+            name, backend, seed=0, max_episode_steps=METAWORLD_EPISODE_STEPS
         )
-        metrics = evaluate(env, Experts(tasks), episodes, seed, CPU, "metaworld", benchmark)
+        metrics = evaluate(env, Experts(tasks), episodes, seed, CPU, "metaworld", name)
         for task in tasks:
             assert metrics[f"eval/{task}/success"] == task_success[task], (backend, task)
         assert metrics["eval/success"] == pytest.approx(mean_success, rel=1e-12), backend

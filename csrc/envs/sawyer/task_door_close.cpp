@@ -18,10 +18,7 @@ void Target(const double* vec, double* out) {
 }
 
 void EditModel(SawyerEnv& env, const double* vec) {
-  env.SetBodyPos(env.id(kDoorBody), vec);
-  double target[3];
-  Target(vec, target);
-  env.SetSitePos(env.id(kGoalSite), target);
+  PlaceBodyAndGoal(env, env.id(kDoorBody), env.id(kGoalSite), vec, kGoalOffset);
 }
 
 // MetaWorld opens the door (_set_obj_xyz(-1.5708)) after the model edits.

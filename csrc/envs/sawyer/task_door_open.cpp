@@ -18,10 +18,7 @@ void Target(const double* vec, double* out) {
 }
 
 void EditModel(SawyerEnv& env, const double* vec) {
-  env.SetBodyPos(env.id(kDoorBody), vec);
-  double target[3];
-  Target(vec, target);
-  env.SetSitePos(env.id(kGoalSite), target);
+  PlaceBodyAndGoal(env, env.id(kDoorBody), env.id(kGoalSite), vec, kGoalOffset);
 }
 
 void Reset(SawyerEnv& env, const double* vec) {
@@ -29,9 +26,7 @@ void Reset(SawyerEnv& env, const double* vec) {
   s.obj_init_pos = {vec[0], vec[1], vec[2]};
   Target(vec, s.target_pos.data());
   const int joint = env.id(kDoorJoint);
-  env.data()->qpos[env.model()->jnt_qposadr[joint]] = 0.0;
-  env.data()->qvel[env.model()->jnt_dofadr[joint]] = 0.0;
-  env.Forward();
+  SetJointAndForward(env, env.model()->jnt_qposadr[joint], env.model()->jnt_dofadr[joint], 0.0);
 }
 
 void Objects(const SawyerEnv& env, double* out) {

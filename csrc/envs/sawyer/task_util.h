@@ -27,6 +27,15 @@ inline void PoseWithMatrixQuat(const double* pos, const double* xmat, double* ou
 // numpy's norm of vec[0:2] - vec[3:5] (object vs goal in the plane).
 inline double PlanarGap(const double* vec) { return Norm2(vec[0] - vec[3], vec[1] - vec[4]); }
 
+// The model edits of tasks whose random vector places one body: the body at
+// vec[0:3], the goal site at vec[0:3] + offset.
+inline void PlaceBodyAndGoal(SawyerEnv& env, int body, int goal_site, const double* vec,
+                             const double* offset) {
+  env.SetBodyPos(body, vec);
+  const double goal[3] = {vec[0] + offset[0], vec[1] + offset[1], vec[2] + offset[2]};
+  env.SetSitePos(goal_site, goal);
+}
+
 // A one-joint _set_obj_xyz (door, lock): qpos[qpos_adr] = value,
 // qvel[dof_adr] = 0, then set_state's mj_forward.
 inline void SetJointAndForward(SawyerEnv& env, int qpos_adr, int dof_adr, double value) {
