@@ -13,6 +13,9 @@ from numpy.typing import ArrayLike, NDArray
 def mujoco_version() -> str:
     """Version of the MuJoCo library this extension is linked against."""
 
+def known_task_names() -> list[str]:
+    """Names of the tasks this build's engine has (HalfCheetah variants, MetaWorld tasks)."""
+
 def simulate_xml(xml: str, num_steps: int) -> NDArray[np.float64]:
     """Compile an MJCF string in C++, step it num_steps times, return qpos ++ qvel."""
 

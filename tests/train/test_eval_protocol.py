@@ -219,9 +219,7 @@ def test_benchmark_matches_metaworld_evaluation(
     mean_success, mean_return, task_success, _ = evaluation(Experts(tasks), envs, episodes)
     envs.close()
     for backend in backends:
-        env = ctpg.make_vec_env(
-            name, backend, seed=0, max_episode_steps=METAWORLD_EPISODE_STEPS
-        )
+        env = ctpg.make_vec_env(name, backend, seed=0, max_episode_steps=METAWORLD_EPISODE_STEPS)
         metrics = evaluate(env, Experts(tasks), episodes, seed, CPU, "metaworld", name)
         for task in tasks:
             assert metrics[f"eval/{task}/success"] == task_success[task], (backend, task)
