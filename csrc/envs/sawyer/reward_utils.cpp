@@ -61,12 +61,6 @@ PyNum AddPyFloat(PyNum a, double b) {
   return PyNum{a.value + b, false};
 }
 
-PyNum ClampedEffort(float a) {
-  if (!(a > 0.0f)) return PyNum{0.0, false};
-  if (1.0f < a) return PyNum{1.0, false};
-  return PyNum{static_cast<double>(a), true};
-}
-
 double RectPrismTolerance(const double* curr, const double* zero, const double* one) {
   for (int i = 0; i < 3; ++i) {
     const bool in_range = one[i] >= zero[i] ? (zero[i] <= curr[i] && curr[i] <= one[i])

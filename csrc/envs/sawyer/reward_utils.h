@@ -17,6 +17,8 @@ double Norm2(double x, double y);
 double Norm3(const double* v);
 // |a - b| for 3-vectors.
 double Dist3(const double* a, const double* b);
+// numpy's norm of vec[0:2] - vec[3:5] (object vs goal in the plane).
+inline double PlanarGap(const double* vec) { return Norm2(vec[0] - vec[3], vec[1] - vec[4]); }
 
 // 1 inside [lower, upper], a sigmoid of the distance / margin outside
 // (value 0.1 at distance == margin). margin == 0 gives a step.
@@ -40,15 +42,15 @@ inline double HamacherProduct(double a, double b) {
 // a + b for a Python float b: float32 arithmetic when a is float32.
 PyNum AddPyFloat(PyNum a, double b);
 
-// Python's min(max(0, a), 1) on an np.float32 action entry.
-PyNum ClampedEffort(float a);
-
 // x_scale * y_scale * z_scale inside the prism spanned by zero..one, else 1.
 double RectPrismTolerance(const double* curr, const double* zero, const double* one);
 
 // Python's min(max(0, a), desired) / desired on an np.float32 action entry
 // (NumPy compares and divides in float32).
 PyNum ScaledEffort(float a, double desired);
+
+// Python's min(max(0, a), 1) on an np.float32 action entry.
+inline PyNum ClampedEffort(float a) { return ScaledEffort(a, 1.0); }
 
 // (a + b) / 2 for a Python float b: float32 arithmetic when a is float32.
 PyNum MeanWithPyFloat(PyNum a, double b);

@@ -99,6 +99,12 @@ void ResetMocapWelds(mjModel* m) {
   }
 }
 
+// Whether MetaWorld's reset keeps `vec` (its rejection loops would redraw it).
+bool Accepts(const TaskSpec& spec, const double* vec) {
+  if (spec.min_planar_gap > 0.0 && PlanarGap(vec) < spec.min_planar_gap) return false;
+  return spec.accept == nullptr || spec.accept(vec);
+}
+
 constexpr int kStateSpec = mjSTATE_INTEGRATION;
 
 // SawyerXYZEnv._reset_hand from mj_resetData: 50 x (mocap to hand_init_pos,
@@ -168,9 +174,9 @@ void MjStepAfterForward(const mjModel* m, mjData* d) {
 }  // namespace
 
 std::shared_ptr<const TaskModel> LoadTaskModel(const TaskSpec& spec, const std::string& asset_dir) {
-  if (!spec.edit_model || !spec.reset || !spec.objects || !spec.reward) {
+  if (!spec.reset || !spec.objects || !spec.reward) {
     throw std::logic_error(std::string("task table entry ") + spec.name +
-                           " lacks one of edit_model, reset, objects, reward");
+                           " lacks one of reset, objects, reward");
   }
   auto task = std::make_shared<TaskModel>();
   task->spec = &spec;
@@ -243,7 +249,7 @@ void SawyerEnv::CheckTaskVector(const double* vec) const {
           ", " + std::to_string(spec_.vec_high[i]) + "]");
     }
   }
-  if (spec_.accept != nullptr && !spec_.accept(vec)) {
+  if (!Accepts(spec_, vec)) {
     throw std::invalid_argument("task_vector: " + name_ +
                                 " rejects this vector (object and goal too close)");
   }
@@ -264,7 +270,7 @@ void SawyerEnv::DrawTaskVector(Rng& rng) {
     for (int i = 0; i < spec_.vec_dim; ++i) {
       vec_[i] = rng.Uniform(spec_.vec_low[i], spec_.vec_high[i]);
     }
-  } while (spec_.accept != nullptr && !spec_.accept(vec_.data()));
+  } while (!Accepts(spec_, vec_.data()));
 }
 
 void SawyerEnv::TcpCenter(double* out) const {
@@ -325,7 +331,7 @@ void SawyerEnv::Reset(Rng& rng, float* obs) {
   forward_current_ = false;
   if (!frozen_) DrawTaskVector(rng);
   curr_path_length_ = 0;
-  spec_.edit_model(*this, vec_.data());
+  if (spec_.edit_model != nullptr) spec_.edit_model(*this, vec_.data());
   if (!task_->presettled.empty()) {
     // The last settling substep runs with this env's edited model, so that
     // kinematics read before the next forward see the edits, as in MetaWorld.

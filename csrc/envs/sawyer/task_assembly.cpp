@@ -15,8 +15,6 @@ enum Id { kPegBody, kPegTopSite, kHandleSite, kNutSite, kNutBody };
 constexpr double kHandleLength = 0.02;  // WRENCH_HANDLE_LENGTH
 constexpr double kIdealQuat[4] = {0.707, 0.0, 0.0, 0.707};
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.1); }
-
 // Observed wrench pose: the handle site and the nut body's MuJoCo quaternion.
 void Objects(const SawyerEnv& env, double* out) {
   const double* pos = env.site_xpos(env.id(kHandleSite));
@@ -137,7 +135,7 @@ const TaskSpec& AssemblyTask() {
       .goal_low = {-0.1, 0.75, 0.1},
       .goal_high = {0.1, 0.85, 0.1},
       .ids = kIds,
-      .accept = Accept,
+      .min_planar_gap = 0.1,
       .edit_model = AssemblyEditModel,
       .reset = AssemblyReset,
       .objects = Objects,
@@ -160,7 +158,7 @@ const TaskSpec& DisassembleTask() {
       .goal_high = {0.1 + 0.0, 0.75 + 0.0, 0.1701 + 0.005},
       .ids = kIds,
       .settle_depends_on_vector = true,
-      .accept = Accept,
+      .min_planar_gap = 0.1,
       .edit_model = DisassembleEditModel,
       .reset = DisassembleReset,
       .objects = Objects,

@@ -14,8 +14,6 @@ constexpr double kBallZ = static_cast<double>(0.03f);
 // The Python source keeps hand_init_pos in float32.
 constexpr Vec3 kHandInit = {0.0, static_cast<double>(0.6f), static_cast<double>(0.2f)};
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
 void EditModel(SawyerEnv& env, const double* vec) { env.SetBodyPos(env.id(kBasketBody), vec + 3); }
 
 // _target_pos aliases the goal site's xpos, read after _set_obj_xyz's forward.
@@ -71,7 +69,7 @@ const TaskSpec& BasketballTask() {
       .goal_low = {-0.1 + 0.0, 0.85 + -0.083, 0.0 + 0.2499},
       .goal_high = {0.1 + 0.0, (0.9 + 1e-7) + -0.083, 0.0 + 0.2501},
       .ids = {{{mjOBJ_BODY, "bsktball"}, {mjOBJ_BODY, "basket_goal"}, {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
+      .min_planar_gap = 0.15,
       .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,

@@ -16,8 +16,6 @@ constexpr double kTargetRadius = 0.05;
 constexpr int kInitSet = 0;
 constexpr int kInitValue = 1;
 
-void EditModel(SawyerEnv& /*env*/, const double* /*vec*/) {}
-
 // The cube keeps its settled height; the goal is the target bin's position
 // (the vector's goal entries are unused). _target_to_obj_init is set at the
 // first step.
@@ -92,7 +90,6 @@ const TaskSpec& BinPickingTask() {
       .goal_low = {0.1199, 0.699, -0.001},
       .goal_high = {0.1201, 0.701, 0.001},
       .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_BODY, "bin_goal"}}},
-      .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,
       .reward = Reward,

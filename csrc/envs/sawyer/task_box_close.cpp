@@ -15,8 +15,6 @@ constexpr double kIdealQuat[4] = {0.707, 0.0, 0.0, 0.707};
 // init_config's obj_init_pos is float32; its height is kept.
 constexpr double kLidHeight = static_cast<double>(0.02f);
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.25); }
-
 // The box moves to the goal's (x, y) at its current height (that of the XML:
 // MetaWorld reads it back from the box's frame).
 void EditModel(SawyerEnv& env, const double* vec) {
@@ -99,7 +97,7 @@ const TaskSpec& BoxCloseTask() {
       .goal_high = {0.1, 0.8, 0.133},
       .ids = {{{mjOBJ_BODY, "boxbody"}, {mjOBJ_SITE, "goal"}, {mjOBJ_BODY, "top_link"}}},
       .settle_depends_on_vector = true,
-      .accept = Accept,
+      .min_planar_gap = 0.25,
       .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,

@@ -144,8 +144,6 @@ constexpr std::array<NamedId, kMaxTaskIds> kCoffeeIds = {{{mjOBJ_BODY, "coffee_m
                                                           {mjOBJ_BODY, "obj"},
                                                           {mjOBJ_GEOM, "mug"}}};
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
 }  // namespace
 
 const TaskSpec& CoffeeButtonTask() {
@@ -178,7 +176,7 @@ const TaskSpec& CoffeePullTask() {
       .goal_low = {-0.1, 0.55, -0.001},
       .goal_high = {0.1, 0.65, 0.001},
       .ids = kCoffeeIds,
-      .accept = Accept,
+      .min_planar_gap = 0.15,
       .edit_model = PullEditModel,
       .reset = MugReset,
       .objects = MugObjects,
@@ -198,7 +196,7 @@ const TaskSpec& CoffeePushTask() {
       .goal_low = {-0.05, 0.7, -0.001},
       .goal_high = {0.05, 0.75, 0.001},
       .ids = kCoffeeIds,
-      .accept = Accept,
+      .min_planar_gap = 0.15,
       .edit_model = PushEditModel,
       .reset = MugReset,
       .objects = MugObjects,

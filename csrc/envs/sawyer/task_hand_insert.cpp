@@ -13,8 +13,6 @@ constexpr double kObjZ = 0.05;  // init_config's obj_init_pos[-1]
 // The Python source keeps hand_init_pos in float32.
 constexpr Vec3 kHandInit = {0.0, static_cast<double>(0.6f), static_cast<double>(0.2f)};
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
 void EditModel(SawyerEnv& env, const double* vec) { env.SetSitePos(env.id(kGoalSite), vec + 3); }
 
 void Reset(SawyerEnv& env, const double* vec) {
@@ -63,7 +61,7 @@ const TaskSpec& HandInsertTask() {
       .goal_low = {-0.04, 0.8, -0.0201},
       .goal_high = {0.04, 0.88, -0.0199},
       .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
+      .min_planar_gap = 0.15,
       .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,

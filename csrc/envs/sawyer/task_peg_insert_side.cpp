@@ -11,8 +11,6 @@ enum Id { kBoxBody, kGoalSite, kPegGraspSite, kPegHeadSite, kBrc1, kTlc1, kBrc2,
 constexpr double kTargetRadius = 0.07;
 constexpr double kGoalOffset[3] = {0.03, 0.0, 0.13};
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.1); }
-
 void Target(const double* vec, double* out) {
   for (int i = 0; i < 3; ++i) out[i] = vec[3 + i] + kGoalOffset[i];
 }
@@ -87,7 +85,7 @@ const TaskSpec& PegInsertSideTask() {
       .goal_low = {-0.35 + 0.03, 0.4 + 0.0, -0.001 + 0.13},
       .goal_high = {-0.25 + 0.03, 0.7 + 0.0, 0.001 + 0.13},
       .ids = {{{mjOBJ_BODY, "box"}, {mjOBJ_SITE, "goal"}, {mjOBJ_SITE, "pegGrasp"}, {mjOBJ_SITE, "pegHead"}, {mjOBJ_SITE, "bottom_right_corner_collision_box_1"}, {mjOBJ_SITE, "top_left_corner_collision_box_1"}, {mjOBJ_SITE, "bottom_right_corner_collision_box_2"}, {mjOBJ_SITE, "top_left_corner_collision_box_2"}}},
-      .accept = Accept,
+      .min_planar_gap = 0.1,
       .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,

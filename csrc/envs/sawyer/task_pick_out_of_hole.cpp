@@ -15,8 +15,6 @@ enum Id { kObjBody, kGoalSite };
 // base class's 0.05, for the reward of 10.
 constexpr double kSuccessRewardRadius = 0.05;
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
 void EditModel(SawyerEnv& env, const double* vec) { env.SetSitePos(env.id(kGoalSite), vec + 3); }
 
 void Reset(SawyerEnv& env, const double* vec) {
@@ -79,7 +77,7 @@ const TaskSpec& PickOutOfHoleTask() {
       .goal_low = {-0.1, 0.5, 0.15},
       .goal_high = {0.1, 0.6, 0.3},
       .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
+      .min_planar_gap = 0.15,
       .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,

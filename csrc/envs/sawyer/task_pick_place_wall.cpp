@@ -11,8 +11,6 @@ enum Id { kObjGeom, kGoalSite };
 constexpr double kTargetRadius = 0.05;
 constexpr double kInPlaceScaling[3] = {1.0, 1.0, 3.0};
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
 void EditModel(SawyerEnv& env, const double* vec) { env.SetSitePos(env.id(kGoalSite), vec + 3); }
 
 void Reset(SawyerEnv& env, const double* vec) {
@@ -76,7 +74,7 @@ const TaskSpec& PickPlaceWallTask() {
       .goal_low = {-0.05, 0.85, 0.05},
       .goal_high = {0.05, 0.9, 0.3},
       .ids = {{{mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
+      .min_planar_gap = 0.15,
       .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,

@@ -9,11 +9,6 @@ namespace {
 enum Id { kObjBody, kObjGeom, kGoalSite };
 constexpr double kTargetRadius = 0.05;
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
-// The goal site only moves a marker; it is written after settling below.
-void EditModel(SawyerEnv& /*env*/, const double* /*vec*/) {}
-
 void Reset(SawyerEnv& env, const double* vec) {
   TaskState& s = env.state();
   const double obj_z = env.body_xpos(env.id(kObjBody))[2];
@@ -66,8 +61,7 @@ const TaskSpec& PushTask() {
       .goal_low = {-0.1, 0.8, 0.01},
       .goal_high = {0.1, 0.9, 0.02},
       .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
-      .edit_model = EditModel,
+      .min_planar_gap = 0.15,
       .reset = Reset,
       .objects = Objects,
       .reward = Reward,

@@ -15,10 +15,6 @@ constexpr double kTargetRadius = 0.05;
 // The Python source keeps hand_init_pos in float32.
 constexpr Vec3 kHandInit = {0.0, static_cast<double>(0.6f), static_cast<double>(0.2f)};
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
-void EditModel(SawyerEnv& /*env*/, const double* /*vec*/) {}
-
 // adjust_initObjPos keeps only the settled objGeom height (read before any
 // forward); object and target take the vector's x, y at that height.
 void Reset(SawyerEnv& env, const double* vec) {
@@ -102,8 +98,7 @@ const TaskSpec& PushBackTask() {
       .goal_low = {-0.1, 0.6, 0.0199},
       .goal_high = {0.1, 0.7, 0.0201},
       .ids = {{{mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
-      .edit_model = EditModel,
+      .min_planar_gap = 0.15,
       .reset = Reset,
       .objects = Objects,
       .reward = Reward,

@@ -10,10 +10,6 @@ namespace {
 enum Id { kObjGeom, kGoalSite };
 constexpr double kTargetRadius = 0.05;
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
-void EditModel(SawyerEnv& /*env*/, const double* /*vec*/) {}
-
 // adjust_initObjPos keeps only the settled objGeom height (read before any
 // forward); object and target take the vector's x, y at that height.
 void Reset(SawyerEnv& env, const double* vec) {
@@ -79,8 +75,7 @@ const TaskSpec& PushWallTask() {
       .goal_low = {-0.05, 0.85, 0.01},
       .goal_high = {0.05, 0.9, 0.02},
       .ids = {{{mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
-      .edit_model = EditModel,
+      .min_planar_gap = 0.15,
       .reset = Reset,
       .objects = Objects,
       .reward = Reward,

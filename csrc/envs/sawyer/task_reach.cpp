@@ -8,8 +8,6 @@ namespace {
 
 enum Id { kObjBody, kObjGeom, kGoalSite };
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
 void EditModel(SawyerEnv& env, const double* vec) { env.SetSitePos(env.id(kGoalSite), vec + 3); }
 
 void Reset(SawyerEnv& env, const double* vec) {
@@ -48,7 +46,7 @@ const TaskSpec& ReachTask() {
       .goal_low = {-0.1, 0.8, 0.05},
       .goal_high = {0.1, 0.9, 0.3},
       .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
+      .min_planar_gap = 0.15,
       .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,

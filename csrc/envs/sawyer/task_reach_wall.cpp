@@ -9,10 +9,6 @@ namespace {
 
 enum Id { kObjBody, kObjGeom, kGoalSite };
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
-void EditModel(SawyerEnv& /*env*/, const double* /*vec*/) {}
-
 void Reset(SawyerEnv& env, const double* vec) {
   TaskState& s = env.state();
   s.target_pos = {vec[3], vec[4], vec[5]};
@@ -52,8 +48,7 @@ const TaskSpec& ReachWallTask() {
       .goal_low = {-0.05, 0.85, 0.05},
       .goal_high = {0.05, 0.9, 0.3},
       .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
-      .edit_model = EditModel,
+      .min_planar_gap = 0.15,
       .reset = Reset,
       .objects = Objects,
       .reward = Reward,

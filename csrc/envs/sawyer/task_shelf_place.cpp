@@ -14,8 +14,6 @@ constexpr double kTargetRadius = 0.05;
 // The Python source keeps hand_init_pos in float32.
 constexpr Vec3 kHandInit = {0.0, static_cast<double>(0.6f), static_cast<double>(0.2f)};
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.1); }
-
 // base_shelf_pos = goal_pos - [0, 0, 0, 0, 0, 0.3]; the shelf body goes there.
 void EditModel(SawyerEnv& env, const double* vec) {
   const double shelf[3] = {vec[3] - 0.0, vec[4] - 0.0, vec[5] - 0.3};
@@ -102,7 +100,7 @@ const TaskSpec& ShelfPlaceTask() {
       .goal_low = {-0.1, 0.8, 0.299},
       .goal_high = {0.1, 0.9, 0.301},
       .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_BODY, "shelf"}, {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
+      .min_planar_gap = 0.1,
       .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,

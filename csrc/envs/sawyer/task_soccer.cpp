@@ -13,8 +13,6 @@ enum Id { kBallBody, kObjGeom, kGoalBody, kGoalSite };
 constexpr double kTargetRadius = 0.07;
 constexpr double kBallZ = 0.03;  // init_config obj_init_pos[-1]
 
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.15); }
-
 // MetaWorld moves the goal body after settling; the next reset settles with
 // it already moved, so the edit belongs before settling.
 void EditModel(SawyerEnv& env, const double* vec) {
@@ -84,7 +82,7 @@ const TaskSpec& SoccerTask() {
                {mjOBJ_GEOM, "objGeom"},
                {mjOBJ_BODY, "goal_whole"},
                {mjOBJ_SITE, "goal"}}},
-      .accept = Accept,
+      .min_planar_gap = 0.15,
       .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,

@@ -88,9 +88,13 @@ struct TaskSpec {
   // cached one substep before the end of settling (the last substep runs with
   // the env's edited model). False for every MT10 task (parity-tested).
   bool settle_depends_on_vector = false;
-  // MetaWorld's rejection loop condition: false means redraw (nullptr: none).
+  // MetaWorld's common rejection loop: redraw while the object (vec[0:2]) and
+  // the goal (vec[3:5]) are closer than this in the plane (0: no such loop).
+  double min_planar_gap = 0.0;
+  // Any other rejection loop condition: false means redraw (nullptr: none).
   bool (*accept)(const double* vec) = nullptr;
-  // Model edits from the vector (body_pos / site_pos), before settling.
+  // Model edits from the vector (body_pos / site_pos), before settling
+  // (nullptr: the task edits nothing before settling).
   void (*edit_model)(SawyerEnv& env, const double* vec) = nullptr;
   // The rest of reset_model after settling (state edits, TaskState).
   void (*reset)(SawyerEnv& env, const double* vec) = nullptr;

@@ -22,11 +22,6 @@ constexpr std::array<NamedId, kMaxTaskIds> kIds = {{{mjOBJ_BODY, "stick"},
                                                     {mjOBJ_SITE, "stick_end"}}};
 
 // MetaWorld's rejection loop: stick and goal at least 0.1 apart in the plane.
-bool Accept(const double* vec) { return !(PlanarGap(vec) < 0.1); }
-
-// The goal site only moves a marker; it is written after settling.
-void EditModel(SawyerEnv& /*env*/, const double* /*vec*/) {}
-
 // The tasks' _set_obj_xyz: qpos[16:18] = slide, qvel[16:18] = 0 (numpy's
 // slice ends at nv = 17, so only qvel[16]; qvel[15] keeps its value).
 void SetThermosSlide(SawyerEnv& env, double x, double y) {
@@ -196,8 +191,7 @@ const TaskSpec& StickPushTask() {
       .goal_low = {0.399, 0.55, 0.1319},
       .goal_high = {0.401, 0.6, 0.1321},
       .ids = kIds,
-      .accept = Accept,
-      .edit_model = EditModel,
+      .min_planar_gap = 0.1,
       .reset = PushReset,
       .objects = PushObjects,
       .reward = PushReward,
@@ -217,8 +211,7 @@ const TaskSpec& StickPullTask() {
       .goal_low = {0.35, 0.45, 0.0199},
       .goal_high = {0.45, 0.55, 0.0201},
       .ids = kIds,
-      .accept = Accept,
-      .edit_model = EditModel,
+      .min_planar_gap = 0.1,
       .reset = PullReset,
       .objects = PullObjects,
       .reward = PullReward,

@@ -14,9 +14,6 @@ constexpr Vec3 kGoal = {0.0, 0.84, 0.02};  // self.goal: the target, whatever th
 // MetaWorld redraws while the block starts within 0.15 of the fixed goal.
 bool Accept(const double* vec) { return !(Norm2(vec[0] - kGoal[0], vec[1] - kGoal[1]) < 0.15); }
 
-// MetaWorld writes the fixed goal to the goal site, the value it has already.
-void EditModel(SawyerEnv& /*env*/, const double* /*vec*/) {}
-
 void Reset(SawyerEnv& env, const double* vec) {
   TaskState& s = env.state();
   s.target_pos = kGoal;
@@ -65,7 +62,6 @@ const TaskSpec& SweepIntoTask() {
       .goal_high = {0.001, 0.8401, 0.0201},
       .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}}},
       .accept = Accept,
-      .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,
       .reward = Reward,

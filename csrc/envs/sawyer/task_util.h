@@ -24,9 +24,6 @@ inline void PoseWithMatrixQuat(const double* pos, const double* xmat, double* ou
   QuatFromMatrix(xmat, out + 3);
 }
 
-// numpy's norm of vec[0:2] - vec[3:5] (object vs goal in the plane).
-inline double PlanarGap(const double* vec) { return Norm2(vec[0] - vec[3], vec[1] - vec[4]); }
-
 // The model edits of tasks whose random vector places one body: the body at
 // vec[0:3], the goal site at vec[0:3] + offset.
 inline void PlaceBodyAndGoal(SawyerEnv& env, int body, int goal_site, const double* vec,
