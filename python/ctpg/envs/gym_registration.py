@@ -25,9 +25,6 @@ GYM_IDS: dict[str, str] = {
 }
 """gymnasium id -> the benchmark name ``ctpg.make_vec_env`` takes."""
 
-DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {}
-"""Registered defaults per id (the spec's kwargs; a caller's options override them)."""
-
 OPTIONS = ("backend", "seed", "num_threads", "max_episode_steps", "random_goals")
 """The keyword options ``gymnasium.make_vec`` passes on to ``ctpg.make_vec_env``."""
 
@@ -64,5 +61,4 @@ def register_envs() -> None:
         gymnasium.register(
             id=env_id,
             vector_entry_point=partial(make_registered, benchmark),
-            kwargs=dict(DEFAULT_OPTIONS.get(env_id, {})),
         )
