@@ -35,7 +35,7 @@ import pytest
 
 import ctpg  # noqa: F401  (loads libmujoco before _core)
 from ctpg import _core
-from ctpg.envs.registry import (
+from ctpg.tasks import (
     HALFCHEETAH_MT5_TASKS,
     HALFCHEETAH_MT8_TASKS,
     MT10_TASKS,

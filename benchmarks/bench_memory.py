@@ -20,7 +20,7 @@ CHILD = r"""
 import json, sys
 import numpy as np
 import ctpg
-from ctpg.envs.registry import BENCHMARKS
+from ctpg.tasks import BENCHMARKS
 
 def status(key):
     with open("/proc/self/status") as f:

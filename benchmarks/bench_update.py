@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ctpg.algo.agent import Agent
-from ctpg.algo.config import BASES, AgentConfig, NetConfig
+from ctpg.config import BASES, AgentConfig, NetConfig
 from ctpg.nets.policy import TanhGaussianActor, squashed_log_prob
 
 T, D, A, PER, HIDDEN = 10, 39, 4, 128, (400, 400, 400)

@@ -29,7 +29,7 @@ import statistics
 from pathlib import Path
 
 from ctpg.config import load_yaml
-from ctpg.logging import read_metrics
+from ctpg.metrics import read_metrics
 from ctpg.plot import guide_choice_shares, plot_methods, task_names
 from ctpg.sweep import (
     Resources,

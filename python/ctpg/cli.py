@@ -20,13 +20,16 @@ from typing import Any
 
 import torch
 
-from ctpg.algo.config import BASES, COMPARE_BOOTSTRAPS, FILTER_GATES, SHARINGS
 from ctpg.config import (
     BACKENDS,
+    BASES,
+    COMPARE_BOOTSTRAPS,
     DEVICES,
     EVAL_PROTOCOLS,
+    FILTER_GATES,
     PRESETS,
     REPLAY_KINDS,
+    SHARINGS,
     UPDATE_ORDERS,
     TrainConfig,
     load_yaml,

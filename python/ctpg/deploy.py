@@ -21,11 +21,11 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from ctpg.algo.modules import AgentNets
+from ctpg.algo.networks import AgentNets
 from ctpg.checkpoint import load_checkpoint
 from ctpg.config import load_yaml
-from ctpg.envs.registry import resolve
 from ctpg.nets.policy import TanhGaussianActor
+from ctpg.tasks import resolve
 
 CONFIG_FILE = "config.yaml"
 """Name under which an exported file carries the run's config.yaml (``_extra_files``)."""

@@ -34,7 +34,7 @@ import torch
 
 from ctpg.config import EVAL_PROTOCOLS
 from ctpg.envs import _metaworld
-from ctpg.envs.registry import BENCHMARKS, metaworld_protocol_problem
+from ctpg.tasks import BENCHMARKS, metaworld_protocol_problem
 
 METAWORLD_EPISODES = 50
 """Episodes per task of MetaWorld's evaluation (``num_episodes`` of ``evaluation``)."""

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ctpg.logging import read_metrics
+from ctpg.metrics import read_metrics
 
 GUIDE_RATES = (
     ("guide/own_rate", "own-task rate"),

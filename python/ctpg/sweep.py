@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ctpg.algo.config import BASES, SHARINGS
 from ctpg.checkpoint import has_checkpoint
-from ctpg.config import PRESETS, TrainConfig
-from ctpg.logging import read_metrics
+from ctpg.config import BASES, PRESETS, SHARINGS, TrainConfig
+from ctpg.metrics import read_metrics
 
 METHOD_LABELS = {"none": "", "qmp": " w/ QMP", "ctpg": " w/ CTPG"}
 LOG_FILE = "train.log"

@@ -25,7 +25,7 @@ import torch
 
 from ctpg.checkpoint import has_checkpoint, load_latest, save_checkpoint
 from ctpg.config import TrainConfig, dump_yaml
-from ctpg.logging import MetricsLogger
+from ctpg.metrics import MetricsLogger
 from ctpg.progress import Progress
 from ctpg.trainer import Trainer
 
@@ -87,6 +87,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
                 if trainer.eval_due():
                     trainer.check_finite()
                     row = trainer.evaluate()
+                    trainer.refresh_block_gate()
                     logger.write_row(trainer.step, row)
                     display.evaluated(trainer.step, row)
                     if cfg.checkpoint:

@@ -2,7 +2,7 @@
 
 ``Trainer`` owns the training and evaluation environments, the agent, the per-task replay
 and the guide scheduler. ``ctpg.train`` calls its methods in order; each is one step of
-ALGORITHM.md:
+the algorithm (docs/algorithm.md):
 
 - ``collect()``: one transition for every task (section 3.1). The scheduler says which envs
   choose a behaviour task now; those ask the guide (with the policy-filter gate once
@@ -18,9 +18,11 @@ ALGORITHM.md:
   ``guide.update_every`` steps one guide update on ``guide.batch_size`` K-step segments
   shared equally by the tasks that are not blocked.
 - ``evaluate()``: deterministic control policies on the evaluation envs under the run's
-  ``eval_protocol`` (``ctpg.evaluate``), then the guide-block gate is recomputed from the
-  temperatures; returns the metrics row, with both sides of the policy-filter gate measured
-  on replay states (``guide/gate_*``).
+  ``eval_protocol`` (``ctpg.evaluate``); returns the metrics row, with both sides of the
+  policy-filter gate measured on replay states (``guide/gate_*``). It changes nothing that
+  training reads.
+- ``refresh_block_gate()``: the guide-block gate recomputed from the temperatures (section
+  3.4), after every evaluation.
 - ``state_dict()`` / ``load_state_dict()``: everything a checkpoint restores.
 """
 
@@ -33,179 +35,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from ctpg._core import GuideScheduler
+from ctpg.algo.agent import Agent
 from ctpg.checkpoint import restore_rng, rng_state
 from ctpg.config import TrainConfig
-from ctpg.evaluate import METAWORLD_EPISODE_STEPS, evaluate
+from ctpg.evaluate import evaluate
+from ctpg.metrics import Averages, DeviceAverages, GuideStats
 from ctpg.replay import TorchReplay
+from ctpg.run_envs import derived_seed, evaluation_seed, make_env, make_eval_env
 
-EVAL_SEED_OFFSET = 1_000_003
 GATE_PROBE_STATES = 256  # guide-decision states per task at which evaluations probe the gate
-
-
-def derived_seed(*parts: int) -> int:
-    """A 31-bit seed mixed from integers (for env resets after a resume)."""
-    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0] & 0x7FFFFFFF)
-
-
-def make_env(cfg: TrainConfig, seed: int, max_episode_steps: int | None = None) -> Any:
-    """The vector env of ``cfg.env`` (one sub-env per task); ``max_episode_steps`` overrides
-    the configured episode length."""
-    import ctpg
-
-    env_cfg = cfg.env
-    return ctpg.make_vec_env(
-        env_cfg.name_or_tasks,
-        backend=env_cfg.backend,
-        seed=seed,
-        num_threads=env_cfg.num_threads or None,
-        max_episode_steps=max_episode_steps or env_cfg.max_episode_steps,
-        random_goals=env_cfg.random_goals,
-    )
-
-
-def evaluation_seed(cfg: TrainConfig) -> int:
-    """The seed the evaluation envs of the ``paper`` protocol are reset with."""
-    return cfg.seed + EVAL_SEED_OFFSET
-
-
-def make_eval_env(cfg: TrainConfig, train_env: Any) -> Any:
-    """The evaluation env: under the paper protocol the training env's twin (its own seed;
-    with fixed goals, reset to the trained goals); under MetaWorld's, with MetaWorld's
-    500-step episodes (every evaluation episode is reset to its own goal)."""
-    seed = evaluation_seed(cfg)
-    if cfg.eval_protocol == "metaworld":
-        return make_env(cfg, seed, max_episode_steps=METAWORLD_EPISODE_STEPS)
-    eval_env = make_env(cfg, seed)
-    if not cfg.env.random_goals:  # fixed goals: evaluate on the goals that are trained
-        vectors = train_env.task_vectors()
-        if any(len(v) for v in vectors):
-            eval_env.reset(options={"task_vectors": vectors})
-    return eval_env
-
-
-class Averages:
-    """Running means of named scalars between two reads."""
-
-    def __init__(self) -> None:
-        self.sums: dict[str, float] = {}
-        self.counts: dict[str, int] = {}
-
-    def add(self, metrics: dict[str, float]) -> None:
-        for key, value in metrics.items():
-            self.sums[key] = self.sums.get(key, 0.0) + float(value)
-            self.counts[key] = self.counts.get(key, 0) + 1
-
-    def pop(self) -> dict[str, float]:
-        means = {key: total / self.counts[key] for key, total in self.sums.items()}
-        self.sums, self.counts = {}, {}
-        return means
-
-
-class DeviceAverages:
-    """Running means of the update's metrics kept on the training device: adding them
-    never waits for the device; ``pop`` and ``check`` read them (one sync each), at
-    evaluation time. Also remembers the first step at which a metric was non-finite."""
-
-    def __init__(self, device: torch.device) -> None:
-        self.sums: dict[tuple[str, ...], torch.Tensor] = {}  # per set of keys
-        self.counts: dict[tuple[str, ...], int] = {}
-        self.bad: dict[tuple[str, ...], torch.Tensor] = {}  # which keys were ever non-finite
-        self.first_bad_step = torch.full((), -1, dtype=torch.int64, device=device)
-
-    def add(self, metrics: dict[str, torch.Tensor], step: int) -> None:
-        keys = tuple(metrics)
-        values = torch.stack(list(metrics.values())).double()  # sums as Python's floats
-        finite = torch.isfinite(values)
-        self.sums[keys] = self.sums.get(keys, 0) + values
-        self.counts[keys] = self.counts.get(keys, 0) + 1
-        self.bad[keys] = self.bad.get(keys, torch.zeros_like(finite)) | ~finite
-        first = (self.first_bad_step < 0) & ~finite.all()
-        self.first_bad_step = torch.where(first, step, self.first_bad_step)
-
-    def latest(self, metrics: dict[str, torch.Tensor]) -> dict[str, float]:
-        """``metrics`` read to the host (for the occasional TensorBoard row)."""
-        if not metrics:
-            return {}
-        values = torch.stack(list(metrics.values())).tolist()
-        return dict(zip(metrics, values, strict=True))
-
-    def check(self) -> None:
-        """``FloatingPointError`` naming the metrics that were non-finite, and the first
-        step at which one was."""
-        step = int(self.first_bad_step)
-        if step < 0:
-            return
-        names = [
-            k
-            for keys, bad in self.bad.items()
-            for k, b in zip(keys, bad.tolist(), strict=True)
-            if b
-        ]
-        raise FloatingPointError(
-            f"training: non-finite {', '.join(names)} at step {step}; the run stops (its last "
-            "checkpoint is intact)"
-        )
-
-    def pop(self) -> dict[str, float]:
-        """Means since the previous pop."""
-        means: dict[str, float] = {}
-        for keys, total in self.sums.items():
-            mean = (total / self.counts[keys]).tolist()
-            means.update(zip(keys, mean, strict=True))
-        self.sums, self.counts = {}, {}
-        return means
-
-
-class GuideStats:
-    """Guide decisions since the last evaluation: which behaviour task each task chose
-    (``guide/choice/<task>/<behaviour>``, shares per task), how often each behaviour task
-    was chosen overall, the own-task rate, and while the policy-filter gate acts, its mask
-    rate, empty-mask rate and own-task pass rate."""
-
-    def __init__(self, task_names: list[str]) -> None:
-        self.names = task_names
-        n = len(task_names)
-        self.pairs = np.zeros((n, n), dtype=np.int64)
-        self.masked = 0.0
-        self.gated = 0
-        self.empty = 0
-        self.own_pass = 0
-
-    def record(self, env_ids: np.ndarray, chosen: np.ndarray, info: dict[str, Any]) -> None:
-        np.add.at(self.pairs, (env_ids, chosen), 1)
-        own_pass = info.get("own_pass")
-        if own_pass is None:
-            return
-        mask_np = info["mask"].detach().cpu().numpy().astype(bool)
-        self.masked += float((~mask_np).sum()) / mask_np.shape[-1]
-        self.gated += mask_np.shape[0]
-        self.empty += int(info["empty"].sum().item())
-        self.own_pass += int(own_pass.sum().item())
-
-    def pop(self, blocked: np.ndarray) -> dict[str, float]:
-        chosen = self.pairs.sum(0)
-        total = max(int(chosen.sum()), 1)
-        out = {
-            f"guide/chosen/{n}": float(c) / total for n, c in zip(self.names, chosen, strict=True)
-        }
-        for i, name in enumerate(self.names):
-            row = max(int(self.pairs[i].sum()), 1)
-            for j, other in enumerate(self.names):
-                out[f"guide/choice/{name}/{other}"] = float(self.pairs[i, j]) / row
-        out["guide/decisions"] = float(self.pairs.sum())
-        out["guide/own_rate"] = float(np.trace(self.pairs)) / total
-        gated = max(self.gated, 1)
-        out["guide/gated_decisions"] = float(self.gated)
-        out["guide/mask_rate"] = self.masked / gated
-        out["guide/empty_mask_rate"] = self.empty / gated
-        out["guide/own_pass_rate"] = self.own_pass / gated
-        out["guide/blocked"] = float(blocked.sum())
-        out.update(
-            {f"guide/blocked/{n}": float(b) for n, b in zip(self.names, blocked, strict=True)}
-        )
-        self.pairs[:] = 0
-        self.masked, self.gated, self.empty, self.own_pass = 0.0, 0, 0, 0
-        return out
 
 
 class Trainer:
@@ -215,9 +54,6 @@ class Trainer:
     """In the "reference" update order, step the environments while the update runs."""
 
     def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
-        import ctpg
-        from ctpg.algo.agent import Agent
-
         self.cfg, self.device = cfg, device
         self.rng = np.random.default_rng(cfg.seed)
         torch.manual_seed(cfg.seed)
@@ -237,7 +73,7 @@ class Trainer:
         self.replay = TorchReplay(
             cfg.replay, n, obs_dim, self.action_low.size, guide.guide_step, cfg.seed, device
         )
-        self.scheduler = ctpg.GuideScheduler(num_envs=n, guide_step=guide.guide_step)
+        self.scheduler = GuideScheduler(num_envs=n, guide_step=guide.guide_step)
         self.batch_per_task = max(cfg.batch_size // n, 1)
         probe_batches = -(-GATE_PROBE_STATES * n // max(guide.batch_size, 1))
         self.probe: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=probe_batches)
@@ -410,7 +246,9 @@ class Trainer:
         return self.step % self.cfg.eval_every == 0 or self.step == self.cfg.steps
 
     def evaluate(self) -> dict[str, float]:
-        """Evaluate, recompute the guide-block gate, and return the metrics row."""
+        """Evaluate the deterministic control policies and return the metrics row (with the
+        guide's statistics since the previous row). Changes nothing the training reads: the
+        guide-block gate moves only in ``refresh_block_gate``."""
         start = time.perf_counter()
         cfg = self.cfg
         metaworld = cfg.eval_protocol == "metaworld"
@@ -429,14 +267,21 @@ class Trainer:
         if self.use_guide:
             metrics.update(self.guide_stats.pop(self.blocked))
             metrics.update(self.probe_gate())
-            if self.cfg.agent.guide.block_gate:
-                self.blocked = self.agent.blocked_tasks().cpu().numpy().astype(bool)
-            self.scheduler.set_blocked(self.blocked)
         metrics.update(self.train_stats.pop())
         metrics.update(self.losses.pop())
         metrics.update(self.perf())
         metrics["perf/eval_seconds"] = time.perf_counter() - start
         return metrics
+
+    def refresh_block_gate(self) -> None:
+        """Guide-block gate (docs/algorithm.md, section 3.4): recompute the blocked tasks from
+        the temperatures; each env takes its new flag at its next episode start. The loop
+        calls this after every evaluation (no-op without the guide)."""
+        if not self.use_guide:
+            return
+        if self.cfg.agent.guide.block_gate:
+            self.blocked = self.agent.blocked_tasks().cpu().numpy().astype(bool)
+        self.scheduler.set_blocked(self.blocked)
 
     def probe_gate(self) -> dict[str, float]:
         """Both sides of the policy-filter gate at the first states of the latest guide

@@ -41,7 +41,7 @@ import numpy as np
 from ctpg.cli import _positive
 from ctpg.config import TrainConfig
 from ctpg.envs.render import EnvRenderer, headless_gl_problem
-from ctpg.trainer import evaluation_seed
+from ctpg.run_envs import evaluation_seed, make_env
 
 Act = Callable[[np.ndarray], np.ndarray]
 """Observations float32 [T, obs_dim] of every task -> actions float32 [T, action_dim]."""
@@ -147,7 +147,6 @@ def policy_frames(
 def video_env(cfg: TrainConfig) -> Any:
     """The run's environments (its backend, tasks and goal setting; with fixed goals the
     trained goals), with episodes one step longer than the run's."""
-    from ctpg.trainer import make_env
 
     return make_env(cfg, cfg.seed, max_episode_steps=cfg.env.max_episode_steps + 1)
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ctpg.algo.agent import Agent
-from ctpg.algo.config import BASES, SHARINGS, AgentConfig, GuideConfig, NetConfig, SACConfig
+from ctpg.config import BASES, SHARINGS, AgentConfig, GuideConfig, NetConfig, SACConfig
 
 T, D, A, B, K = 3, 5, 2, 4, 3
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig, SACConfig
+from ctpg.config import AgentConfig, GuideConfig, NetConfig, SACConfig
 
 
 @pytest.mark.parametrize(

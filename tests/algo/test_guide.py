@@ -7,10 +7,10 @@ import math
 import pytest
 import torch
 
-from ctpg.algo import guide as G
-from ctpg.algo import sac as S
+from ctpg.algo import guide_loss as G
+from ctpg.algo import sac_loss as S
 from ctpg.algo.agent import Agent
-from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig, SACConfig
+from ctpg.config import AgentConfig, GuideConfig, NetConfig, SACConfig
 
 GAMMA = 0.5
 
@@ -137,7 +137,6 @@ def test_guide_temperature_moves_towards_target_entropy() -> None:
 
 
 def test_agent_guide_targets_match_hand_computation() -> None:
-    from ctpg.algo.update import _guide_targets
 
     torch.manual_seed(0)
     agent = _agent(filter_gate="off", guide_step=3)
@@ -156,7 +155,7 @@ def test_agent_guide_targets_match_hand_computation() -> None:
         "behaviour": torch.tensor([0, 1, 2]),
         "task": torch.tensor([1, 2, 3]),
     }
-    target = _guide_targets(agent, agent._prepare(seg))["target"]
+    target = agent.updates.guide_targets(agent._prepare(seg))["target"]
     g, s = agent.cfg.sac.gamma, agent.cfg.sac.reward_scale
 
     def value(obs: torch.Tensor, task: int) -> float:
@@ -178,7 +177,6 @@ def test_soft_comparison_target_carries_control_entropy(bootstrap: str) -> None:
     """sum_k gamma^k (r_k - alpha_i log pi_i(a~_k|s_k)) plus gamma^K times the bootstrap at
     s_K: the guide's mixture of min-twin comparison targets ("guide", the reference), or
     the own policy's soft value from the target control critics ("own")."""
-    from ctpg.algo.update import _guide_targets
 
     torch.manual_seed(0)
     agent = _agent(guide_step=2, compare_bootstrap=bootstrap)
@@ -197,7 +195,7 @@ def test_soft_comparison_target_carries_control_entropy(bootstrap: str) -> None:
         "task": torch.tensor([0, 2]),
     }
     torch.manual_seed(5)
-    out = _guide_targets(agent, agent._prepare(seg))["compare_target"]
+    out = agent.updates.guide_targets(agent._prepare(seg))["compare_target"]
     torch.manual_seed(5)
     s_k, task0 = seg["next_obs"][:, 1], torch.tensor([0, 2])
     with torch.no_grad():
@@ -365,6 +363,6 @@ def test_temperature_losses_take_the_gradient_through_exp() -> None:
 
 def test_temperature_gradients_are_clipped_like_every_group() -> None:
     agent = _agent()
-    norm = agent._apply("alpha", 1e6 * agent.log_alpha.exp())
+    norm = agent.updates.apply("alpha", 1e6 * agent.log_alpha.exp())
     assert float(norm) > 1e5
     assert float(agent.log_alpha.grad.norm()) <= agent.cfg.sac.grad_clip + 1e-6

@@ -6,9 +6,9 @@ import math
 
 import torch
 
-from ctpg.algo import sac as S
+from ctpg.algo import sac_loss as S
 from ctpg.algo.agent import Agent
-from ctpg.algo.config import AgentConfig, NetConfig, SACConfig
+from ctpg.config import AgentConfig, NetConfig, SACConfig
 
 T, D, A, B = 3, 4, 2, 8
 
@@ -41,13 +41,13 @@ def test_temperature_update_direction_and_cap() -> None:
     log_prob = torch.tensor([10.0, -10.0, float(A)])  # entropy -A = target for task 2
     before = agent.log_alpha.detach().clone()
     loss = S.alpha_loss(agent.log_alpha, log_prob, task, agent.target_entropy)["per_task"]
-    agent._apply("alpha", loss)
+    agent.updates.apply("alpha", loss)
     after = agent.log_alpha.detach()
     assert after[0] > before[0] and after[1] < before[1]
     torch.testing.assert_close(after[2], before[2])  # exactly at target: no move
     for _ in range(3000):  # keep pushing task 0 up: it must stop at alpha = 1
         loss = S.alpha_loss(agent.log_alpha, log_prob, task, agent.target_entropy)["per_task"]
-        agent._apply("alpha", loss)
+        agent.updates.apply("alpha", loss)
         S.cap_log_temperature(agent.log_alpha.data, 1.0)
     assert agent.log_alpha[0].item() == 0.0
 
@@ -110,9 +110,9 @@ def test_paco_one_task_embedding_shared_and_trained_by_actor_and_critic() -> Non
     assert embedding is not None
     readers = [nets.actor.net, *nets.critic.q, *nets.critic_target.q]
     assert all(net.embedding is embedding for net in readers)
-    grouped = [id(p) for name in ("actor", "critic") for p in agent.param_groups[name]]
+    grouped = [id(p) for name in ("actor", "critic") for p in agent.updates.param_groups[name]]
     assert id(embedding.weight) not in grouped
-    assert agent.param_groups["task_embedding"] == [embedding.weight]
+    assert agent.updates.param_groups["task_embedding"] == [embedding.weight]
     assert embedding.weight.requires_grad
     batch = {k: v for k, v in _batch().items()}
     # Gradient of the actor loss alone: only through the actor's own use of w.

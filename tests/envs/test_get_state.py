@@ -17,7 +17,7 @@ import pytest
 import ctpg
 from ctpg import _core
 from ctpg.envs._vec_common import STATE_KEYS
-from ctpg.envs.registry import gymnasium_asset_dir, metaworld_asset_dir
+from ctpg.tasks import gymnasium_asset_dir, metaworld_asset_dir
 
 # Tasks whose reset edits body_pos (drawer, window, box) and site_pos (the goal marker).
 METAWORLD = ["reach-v3", "drawer-close-v3", "window-open-v3", "peg-insert-side-v3"]

@@ -11,7 +11,7 @@ import pytest
 
 import ctpg
 from ctpg.envs import NativeVecEnv
-from ctpg.envs.registry import (
+from ctpg.tasks import (
     HALFCHEETAH_MT5_TASKS,
     HALFCHEETAH_MT8_TASKS,
     MT10_TASKS,

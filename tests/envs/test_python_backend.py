@@ -9,7 +9,7 @@ from gymnasium.envs.mujoco.half_cheetah_v5 import HalfCheetahEnv
 
 import ctpg
 from ctpg.envs import _cheetah
-from ctpg.envs.registry import CHEETAH_VARIANTS, HALFCHEETAH_MT5_TASKS, HALFCHEETAH_MT8_TASKS
+from ctpg.tasks import CHEETAH_VARIANTS, HALFCHEETAH_MT5_TASKS, HALFCHEETAH_MT8_TASKS
 
 STANDARD_GRAVITY = -9.81
 PUSH_VECTOR = np.array([0.05, 0.62, 0.02, -0.05, 0.88, 0.015])

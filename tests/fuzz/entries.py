@@ -18,7 +18,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ctpg import _core
-from ctpg.envs.registry import gymnasium_asset_dir, metaworld_asset_dir
+from ctpg.tasks import gymnasium_asset_dir, metaworld_asset_dir
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from ctpg.algo.config import BASES, NetConfig
+from ctpg.config import BASES, NetConfig
 from ctpg.nets.backbones import MultiHeadNet, PacoNet, SingleNet, TaskEmbedding, build_task_net
 from ctpg.nets.layers import BatchedLinear, TaskGroups
 from ctpg.nets.soft_modular import SoftModularNet

@@ -7,7 +7,7 @@ import torch
 from torch.distributions import Normal, TransformedDistribution
 from torch.distributions.transforms import TanhTransform
 
-from ctpg.algo.config import BASES, NetConfig
+from ctpg.config import BASES, NetConfig
 from ctpg.nets import GuideActor, TanhGaussianActor, TwinCritic, TwinGuideCritic
 from ctpg.nets.policy import squashed_log_prob
 

@@ -62,7 +62,7 @@ ACCEPTS: dict[str, Callable[[npt.NDArray[np.float64]], bool]] = {
 def native_metaworld_tasks() -> tuple[str, ...]:
     """The MetaWorld tasks of the native engine, in MT50 order."""
     from ctpg import _core
-    from ctpg.envs.registry import MT50_TASKS
+    from ctpg.tasks import MT50_TASKS
 
     known = set(_core.known_task_names())
     return tuple(task for task in MT50_TASKS if task in known)

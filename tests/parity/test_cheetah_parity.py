@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import ctpg
-from ctpg.envs.registry import HALFCHEETAH_MT5_TASKS, HALFCHEETAH_MT8_TASKS
+from ctpg.tasks import HALFCHEETAH_MT5_TASKS, HALFCHEETAH_MT8_TASKS
 
 EPISODE = 1000
 TOLERANCE = {"rtol": 1e-6, "atol": 1e-6}

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig
-from ctpg.config import EnvConfig, ReplayConfig, TrainConfig
+from ctpg.config import AgentConfig, EnvConfig, GuideConfig, NetConfig, ReplayConfig, TrainConfig
 
 CHEETAHS = ("halfcheetah-gravity-1.0", "halfcheetah-gravity-0.5")
 

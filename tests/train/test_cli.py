@@ -11,7 +11,7 @@ import torch
 
 from ctpg import cli
 from ctpg.config import load_yaml
-from ctpg.logging import read_metrics
+from ctpg.metrics import read_metrics
 from ctpg.train import resolve_device
 
 TINY = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ctpg
-from ctpg.logging import read_metrics
+from ctpg.metrics import read_metrics
 
 
 def _metrics(run_dir) -> list[dict[str, str]]:

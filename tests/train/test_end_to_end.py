@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import ctpg
-from ctpg.algo.config import BASES, SHARINGS
 from ctpg.checkpoint import load_checkpoint
-from ctpg.logging import read_metrics
+from ctpg.config import BASES, SHARINGS
+from ctpg.metrics import read_metrics
 
 
 def _check_run(run_dir: Path, steps: int, task_names: tuple[str, ...]) -> list[dict[str, str]]:

@@ -25,8 +25,9 @@ from ctpg.checkpoint import load_latest
 from ctpg.config import load_yaml, preset
 from ctpg.envs import _metaworld
 from ctpg.evaluate import METAWORLD_EPISODE_STEPS, METAWORLD_EPISODES, evaluate
-from ctpg.logging import read_metrics
-from ctpg.trainer import Trainer, make_env, make_eval_env
+from ctpg.metrics import read_metrics
+from ctpg.run_envs import make_env, make_eval_env
+from ctpg.trainer import Trainer
 
 TASKS = ("reach-v3", "button-press-topdown-v3", "push-v3")
 STEPS = 60  # the experts need 36-75 steps on these tasks, depending on the goal
@@ -211,7 +212,7 @@ def test_benchmark_matches_metaworld_evaluation(
     from ``metaworld.MT10`` / ``MT50`` (MT50 with 10 of the 50 episodes per task)."""
     from metaworld.evaluation import evaluation
 
-    from ctpg.envs.registry import BENCHMARKS
+    from ctpg.tasks import BENCHMARKS
 
     tasks = BENCHMARKS[name]
     seed = 1

@@ -14,9 +14,8 @@ import torch
 import ctpg
 from ctpg import cli
 from ctpg.algo.agent import Agent
-from ctpg.algo.config import BASES
 from ctpg.checkpoint import load_checkpoint
-from ctpg.config import load_yaml
+from ctpg.config import BASES, load_yaml
 from ctpg.deploy import (
     CONFIG_FILE,
     TORCHSCRIPT_NOTICE,

@@ -19,7 +19,7 @@ import ctpg
 from ctpg import checkpoint as ckpt
 from ctpg.algo.agent import Agent
 from ctpg.config import dump_yaml
-from ctpg.logging import read_metrics
+from ctpg.metrics import read_metrics
 from ctpg.trainer import Trainer
 
 

@@ -25,7 +25,7 @@ import pytest
 
 import ctpg
 from ctpg.config import preset
-from ctpg.logging import read_metrics
+from ctpg.metrics import read_metrics
 
 SEEDS = (0, 1, 2)
 LEARNED = ("reach-v3", "drawer-close-v3")

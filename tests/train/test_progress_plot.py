@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ctpg.logging import MetricsLogger
+from ctpg.metrics import MetricsLogger
 from ctpg.plot import plot_paths
 from ctpg.progress import Progress
 
@@ -69,7 +69,7 @@ def _method_run(run_dir: Path, offset: float, guided: bool) -> Path:
 
 
 def test_mean_band_and_guide_shares(tmp_path: Path) -> None:
-    from ctpg.logging import read_metrics
+    from ctpg.metrics import read_metrics
     from ctpg.plot import guide_choice_shares, mean_band
 
     runs = [

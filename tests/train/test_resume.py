@@ -10,7 +10,7 @@ import torch
 
 import ctpg
 from ctpg.checkpoint import load_checkpoint
-from ctpg.logging import read_metrics
+from ctpg.metrics import read_metrics
 from ctpg.trainer import Trainer
 
 

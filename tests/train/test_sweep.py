@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ctpg import cli
-from ctpg.logging import read_metrics
+from ctpg.metrics import read_metrics
 from ctpg.sweep import Trial, trials
 
 TINY = [

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import ctpg
-from ctpg.logging import read_metrics
+from ctpg.metrics import read_metrics
 from ctpg.trainer import Trainer
 
 

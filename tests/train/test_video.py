@@ -25,10 +25,18 @@ import pytest
 
 import ctpg
 from ctpg import cli, video
-from ctpg.algo.config import AgentConfig, GuideConfig, NetConfig
-from ctpg.config import EnvConfig, ReplayConfig, TrainConfig, dump_yaml, preset
+from ctpg.config import (
+    AgentConfig,
+    EnvConfig,
+    GuideConfig,
+    NetConfig,
+    ReplayConfig,
+    TrainConfig,
+    dump_yaml,
+    preset,
+)
 from ctpg.envs import _cheetah, _metaworld, render
-from ctpg.logging import read_metrics
+from ctpg.metrics import read_metrics
 
 GL_PROBLEM = render.headless_gl_problem()
 needs_gl = pytest.mark.skipif(GL_PROBLEM is not None, reason=f"no headless OpenGL: {GL_PROBLEM}")

@@ -1,28 +1,25 @@
 """The learner: control policies (multi-task SAC), the CTPG guide and QMP behind one class.
 
-The Agent owns every network, target network, temperature and optimizer.
-Loss functions (``sac.py``, ``guide.py``) return dicts of named tensors; all
-optimizer steps go through ``Agent._apply``. Sampling uses the global torch
+The Agent owns every network, target network and temperature (``AgentNets``) and its
+``Updates`` (``ctpg.algo.updates``: the optimizers and the two update steps). Loss functions
+(``sac_loss``, ``guide_loss``) return dicts of named tensors; all optimizer steps go through
+``Updates.apply``. Sampling uses the global torch
 RNG, so results are reproducible given ``torch.manual_seed`` on CPU.
 """
 
 from __future__ import annotations
 
-import copy
-import math
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ctpg.algo import guide as G
-from ctpg.algo import sac as S
-from ctpg.algo.config import AgentConfig
-from ctpg.algo.modules import AgentNets
-from ctpg.algo.pcgrad import pcgrad_gradients
+from ctpg.algo import guide_loss as G
+from ctpg.algo.networks import AgentNets
 from ctpg.algo.qmp import qmp_select
-from ctpg.algo.update import guide_update, sac_update
+from ctpg.algo.updates import Updates
+from ctpg.config import AgentConfig
 
 _LONG_KEYS = ("task", "index", "behaviour")
 _BOOL_KEYS = ("terminated", "truncated", "valid")
@@ -49,60 +46,22 @@ class Agent:
             num_tasks, cfg.guide.target_entropy_ratio
         )
         self.nets = AgentNets(cfg, num_tasks, obs_dim, action_dim).to(self.device)
-        self.shared_params = self.nets.shared_parameters()
-        self.param_groups = self._param_groups()
-        self.optimizers = {
-            name: torch.optim.Adam(params, lr=cfg.sac.lr, fused=True)
-            for name, params in self.param_groups.items()
-        }
-        self.target_pairs = self._target_pairs()
-        self.num_updates = 0
-        self.num_guide_updates = 0
-        self.masked = torch.zeros(num_tasks, dtype=torch.bool, device=self.device)
+        self.updates = Updates(cfg, self.nets, self.target_entropy, self.guide_target_entropy)
 
-    def _param_groups(self) -> dict[str, list[nn.Parameter]]:
-        nets = self.nets
-        shared = {id(p) for p in self.shared_params}
+    @property
+    def num_updates(self) -> int:
+        """Control updates so far."""
+        return self.updates.num_updates
 
-        def own(module: nn.Module) -> list[nn.Parameter]:
-            return [p for p in module.parameters() if id(p) not in shared]
+    @property
+    def num_guide_updates(self) -> int:
+        """Guide updates so far (the policy-filter gate waits for enough of them)."""
+        return self.updates.num_guide_updates
 
-        groups = {
-            "actor": own(nets.actor),
-            "critic": own(nets.critic),
-            "alpha": [nets.log_alpha],
-        }
-        if self.shared_params:
-            groups["task_embedding"] = list(self.shared_params)
-        if nets.guide is not None:
-            groups["guide_actor"] = list(nets.guide.actor.parameters())
-            groups["guide_critic"] = list(nets.guide.critic.parameters())
-            groups["compare_critic"] = list(nets.guide.compare.parameters())
-            groups["beta"] = [nets.guide.log_beta]
-        return groups
-
-    def _target_pairs(self) -> dict[str, tuple[list[Tensor], list[Tensor]]]:
-        nets = self.nets
-        modules: dict[str, tuple[nn.Module, nn.Module]] = {
-            "critic": (nets.critic_target, nets.critic)
-        }
-        if nets.guide is not None:
-            modules["guide_critic"] = (nets.guide.critic_target, nets.guide.critic)
-            modules["compare_critic"] = (nets.guide.compare_target, nets.guide.compare)
-        pairs: dict[str, tuple[list[Tensor], list[Tensor]]] = {}
-        for key, (target, online) in modules.items():
-            kept: list[tuple[Tensor, Tensor]] = [
-                (t, o)
-                for t, o in zip(target.parameters(), online.parameters(), strict=True)
-                if t is not o  # PaCo's task embedding is shared, not averaged
-            ]
-            pairs[key] = ([t for t, _ in kept], [o for _, o in kept])
-        return pairs
-
-    def soft_update(self, name: str) -> None:
-        """Polyak-average the target of ``name`` towards its online network."""
-        target, online = self.target_pairs[name]
-        S.polyak(target, online, self.cfg.sac.tau)
+    @property
+    def masked(self) -> Tensor:
+        """Tasks masked out of the latest control update as extreme, bool [T]."""
+        return self.updates.masked
 
     @property
     def uses_guide(self) -> bool:
@@ -118,51 +77,6 @@ class Agent:
     def log_beta(self) -> nn.Parameter:
         """Per-task log temperatures of the guide policies, [T] (ctpg only)."""
         return self.nets.require_guide().log_beta
-
-    # ------------------------------------------------------------ optimizers
-    def _apply(self, name: str, per_task: Tensor, pcgrad: bool = False) -> Tensor:
-        """The one place where gradients are formed, clipped and applied.
-
-        ``per_task`` holds terms whose sum is the loss; with ``pcgrad`` the terms are
-        per-task losses combined by gradient surgery. The actor and critic losses also
-        form the gradient of the shared parameters (PaCo's task embedding): it is added to
-        what they already hold and clipped together with the group, as the reference
-        clips its task encoder with each network; ``step_shared`` applies it. Every group,
-        temperatures included, is clipped to ``grad_clip``. Returns the gradient norm
-        before clipping.
-        """
-        params = self.param_groups[name]
-        shared = self.shared_params if name in ("actor", "critic") else []
-        every = params + shared
-        if pcgrad:
-            grads = pcgrad_gradients(per_task, every)
-        else:
-            raw = torch.autograd.grad(per_task.sum(), every, allow_unused=True)
-            grads = [
-                torch.zeros_like(p) if g is None else g for g, p in zip(raw, every, strict=True)
-            ]
-        for p, g in zip(params, grads, strict=False):
-            p.grad = g
-        for p, g in zip(shared, grads[len(params) :], strict=True):
-            p.grad = g if p.grad is None else p.grad + g
-        clip = self.cfg.sac.grad_clip
-        norm = torch.nn.utils.clip_grad_norm_(every, math.inf if clip is None else clip)
-        self.optimizers[name].step()
-        return norm.detach()
-
-    def step_shared(self) -> None:
-        """Clip and apply the gradient the actor and critic losses left in the shared
-        parameters, then clear it (no-op without shared parameters)."""
-        if not self.shared_params:
-            return
-        for p in self.shared_params:
-            if p.grad is None:
-                p.grad = torch.zeros_like(p)
-        clip = self.cfg.sac.grad_clip
-        torch.nn.utils.clip_grad_norm_(self.shared_params, math.inf if clip is None else clip)
-        self.optimizers["task_embedding"].step()
-        for p in self.shared_params:
-            p.grad = None
 
     # ------------------------------------------------------------- acting
     def _to(self, x: Any, dtype: torch.dtype) -> Tensor:
@@ -289,7 +203,7 @@ class Agent:
         replay priorities). Nothing is read back to the host (PaCo's extreme-task reset
         aside), so on CUDA the call returns while the GPU still works.
         """
-        return sac_update(self, self._prepare(batch), step)
+        return self.updates.control(self._prepare(batch), step)
 
     def update_guide(self, segments: dict[str, Tensor], step: int) -> dict[str, Tensor]:
         """One update of the guide actor, critics and temperatures on K-step segments;
@@ -298,7 +212,7 @@ class Agent:
             raise ValueError(
                 f"sharing: update_guide needs sharing='ctpg', got {self.cfg.sharing!r}"
             )
-        return guide_update(self, self._prepare(segments), step)
+        return self.updates.guide(self._prepare(segments), step)
 
     def reset_extreme_tasks(self, reset: Tensor) -> None:
         """PaCo: re-initialise the shared composition vectors of ``reset`` tasks."""
@@ -308,19 +222,9 @@ class Agent:
     # ----------------------------------------------------------- state
     def state_dict(self) -> dict[str, Any]:
         """Networks, targets, temperatures, optimizers and counters."""
-        return {
-            "nets": self.nets.state_dict(),
-            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
-            "num_updates": self.num_updates,
-            "num_guide_updates": self.num_guide_updates,
-            "masked": self.masked.clone(),
-        }
+        return {"nets": self.nets.state_dict(), **self.updates.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what ``state_dict`` returned (optimizer states are copied, never aliased)."""
         self.nets.load_state_dict(state["nets"])
-        for key, opt in self.optimizers.items():
-            opt.load_state_dict(copy.deepcopy(state["optimizers"][key]))
-        self.num_updates = int(state["num_updates"])
-        self.num_guide_updates = int(state["num_guide_updates"])
-        self.masked = state["masked"].to(self.device)
+        self.updates.load_state_dict(state)

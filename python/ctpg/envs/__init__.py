@@ -3,7 +3,7 @@
 from ctpg.envs.make import make_vec_env
 from ctpg.envs.native import NativeVecEnv
 from ctpg.envs.python_backend import PythonVecEnv
-from ctpg.envs.registry import BENCHMARKS, TaskSet, resolve
+from ctpg.tasks import BENCHMARKS, TaskSet, resolve
 
 __all__ = [
     "BENCHMARKS",

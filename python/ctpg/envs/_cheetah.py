@@ -18,7 +18,7 @@ import mujoco
 import numpy as np
 from gymnasium.envs.mujoco.half_cheetah_v5 import HalfCheetahEnv
 
-from ctpg.envs.registry import CHEETAH_VARIANTS, CheetahVariant, gymnasium_asset_dir
+from ctpg.tasks import CHEETAH_VARIANTS, CheetahVariant, gymnasium_asset_dir
 
 
 def standard_xml_path() -> str:

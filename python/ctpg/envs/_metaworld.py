@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ctpg.envs.registry import BENCHMARKS
+from ctpg.tasks import BENCHMARKS
 
 
 class _Redrawn(Exception):

@@ -11,7 +11,7 @@ from gymnasium.spaces import Box
 from gymnasium.vector.utils import batch_space
 
 from ctpg.envs import _metaworld
-from ctpg.envs.registry import TaskSet
+from ctpg.tasks import TaskSet
 
 VECTOR_METADATA: dict[str, Any] = {
     "autoreset_mode": gymnasium.vector.AutoresetMode.SAME_STEP,

@@ -15,7 +15,7 @@ from typing import Any
 import gymnasium
 
 from ctpg.envs.make import make_vec_env
-from ctpg.envs.registry import resolve
+from ctpg.tasks import resolve
 
 GYM_IDS: dict[str, str] = {
     "ctpg/MT10": "mt10",

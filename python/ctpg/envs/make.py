@@ -9,7 +9,7 @@ import gymnasium
 
 from ctpg.envs.native import NativeVecEnv
 from ctpg.envs.python_backend import PythonVecEnv
-from ctpg.envs.registry import resolve
+from ctpg.tasks import resolve
 
 Backend = Literal["native", "python"]
 

@@ -27,7 +27,7 @@ from ctpg.envs._vec_common import (
     init_spaces,
     parse_reset_options,
 )
-from ctpg.envs.registry import METAWORLD, TaskSet, gymnasium_asset_dir, metaworld_asset_dir
+from ctpg.tasks import METAWORLD, TaskSet, gymnasium_asset_dir, metaworld_asset_dir
 
 
 class NativeVecEnv(gymnasium.vector.VectorEnv):

@@ -25,7 +25,7 @@ from ctpg.envs._vec_common import (
     parse_reset_options,
     state_arrays,
 )
-from ctpg.envs.registry import METAWORLD, TaskSet
+from ctpg.tasks import METAWORLD, TaskSet
 
 
 def env_rng(seed: int, index: int) -> np.random.Generator:

@@ -29,7 +29,7 @@ import mujoco
 import numpy as np
 
 from ctpg.envs._vec_common import STATE_KEYS, state_arrays
-from ctpg.envs.registry import METAWORLD, family_of
+from ctpg.tasks import METAWORLD, family_of
 
 INSTALL_HINT = (
     "headless rendering needs EGL (Debian/Ubuntu: apt-get install libegl1 libegl-mesa0; "

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ctpg.algo.config import NetConfig
+from ctpg.config import NetConfig
 from ctpg.nets.layers import BatchedLinear, BatchedMLP, CompositionalLinear, TaskGroups, mlp
 from ctpg.nets.soft_modular import SoftModularNet
 from ctpg.nets.task_net import TaskNet

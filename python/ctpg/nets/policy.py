@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ctpg.algo.config import NetConfig
+from ctpg.config import NetConfig
 from ctpg.nets.backbones import TaskEmbedding, build_task_net
 from ctpg.nets.task_net import TaskNet
 

@@ -24,7 +24,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ctpg.algo.config import NetConfig
+from ctpg.config import NetConfig
 from ctpg.nets.layers import linear, mlp, xavier_stack
 from ctpg.nets.task_net import TaskNet
 

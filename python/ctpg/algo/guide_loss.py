@@ -17,7 +17,7 @@ import math
 import torch
 from torch import Tensor
 
-from ctpg.nets.guide import GuideActor, TwinGuideCritic
+from ctpg.nets.guide_policy import GuideActor, TwinGuideCritic
 from ctpg.nets.policy import TanhGaussianActor, TwinCritic, squashed_log_prob
 
 

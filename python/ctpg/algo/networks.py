@@ -10,9 +10,9 @@ from typing import TypeVar
 import torch
 from torch import nn
 
-from ctpg.algo.config import AgentConfig
+from ctpg.config import AgentConfig
 from ctpg.nets.backbones import TaskEmbedding
-from ctpg.nets.guide import GuideActor, TwinGuideCritic
+from ctpg.nets.guide_policy import GuideActor, TwinGuideCritic
 from ctpg.nets.policy import TanhGaussianActor, TwinCritic
 
 M = TypeVar("M", bound=nn.Module)

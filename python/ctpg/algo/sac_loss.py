@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 import torch
 from torch import Tensor
 
-from ctpg.algo.config import SACConfig
+from ctpg.config import SACConfig
 from ctpg.nets.policy import TanhGaussianActor, TwinCritic
 
 

@@ -10,19 +10,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ctpg.config.checks import check
+
 BASES = ("mtsac", "mhsac", "sm", "paco", "pcgrad", "single")
 SHARINGS = ("none", "ctpg", "qmp")
 FILTER_GATES = ("on", "reference", "off")
 COMPARE_BOOTSTRAPS = ("own", "guide")
 
 
-def _check(ok: bool, name: str, message: str) -> None:
-    if not ok:
-        raise ValueError(f"{name}: {message}")
-
-
 def _positive_int(value: object, name: str) -> None:
-    _check(
+    check(
         isinstance(value, int) and not isinstance(value, bool) and value > 0,
         name,
         f"expected a positive int, got {value!r}",
@@ -31,7 +28,7 @@ def _positive_int(value: object, name: str) -> None:
 
 def _unit_interval(value: float, name: str, *, closed_low: bool = True) -> None:
     low_ok = value >= 0.0 if closed_low else value > 0.0
-    _check(low_ok and value <= 1.0, name, f"expected a value in [0, 1], got {value!r}")
+    check(low_ok and value <= 1.0, name, f"expected a value in [0, 1], got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -68,15 +65,15 @@ class NetConfig:
     """PaCo: width of the compositional hidden layers."""
 
     def __post_init__(self) -> None:
-        _check(self.base in BASES, "base", f"expected one of {BASES}, got {self.base!r}")
-        _check(
+        check(self.base in BASES, "base", f"expected one of {BASES}, got {self.base!r}")
+        check(
             isinstance(self.hidden, tuple) and len(self.hidden) > 0,
             "hidden",
             f"expected a non-empty tuple of positive ints, got {self.hidden!r}",
         )
         for width in self.hidden:
             _positive_int(width, "hidden")
-        _check(
+        check(
             self.log_std_min < self.log_std_max,
             "log_std_min",
             f"must be below log_std_max ({self.log_std_min} >= {self.log_std_max})",
@@ -93,7 +90,7 @@ class NetConfig:
             "paco_width",
         ):
             _positive_int(getattr(self, name), name)
-        _check(self.sm_layers >= 2, "sm_layers", f"expected >= 2, got {self.sm_layers}")
+        check(self.sm_layers >= 2, "sm_layers", f"expected >= 2, got {self.sm_layers}")
 
 
 @dataclass(frozen=True)
@@ -130,31 +127,31 @@ class SACConfig:
 
     def __post_init__(self) -> None:
         _unit_interval(self.gamma, "gamma")
-        _check(self.lr > 0, "lr", f"expected > 0, got {self.lr}")
-        _check(0.0 < self.tau <= 1.0, "tau", f"expected a value in (0, 1], got {self.tau}")
-        _check(self.reward_scale > 0, "reward_scale", f"expected > 0, got {self.reward_scale}")
-        _check(self.alpha_init > 0, "alpha_init", f"expected > 0, got {self.alpha_init}")
-        _check(self.alpha_max > 0, "alpha_max", f"expected > 0, got {self.alpha_max}")
-        _check(
+        check(self.lr > 0, "lr", f"expected > 0, got {self.lr}")
+        check(0.0 < self.tau <= 1.0, "tau", f"expected a value in (0, 1], got {self.tau}")
+        check(self.reward_scale > 0, "reward_scale", f"expected > 0, got {self.reward_scale}")
+        check(self.alpha_init > 0, "alpha_init", f"expected > 0, got {self.alpha_init}")
+        check(self.alpha_max > 0, "alpha_max", f"expected > 0, got {self.alpha_max}")
+        check(
             self.alpha_init <= self.alpha_max,
             "alpha_init",
             f"must not exceed alpha_max ({self.alpha_init} > {self.alpha_max})",
         )
         if self.loss_mask_after is not None:
-            _check(
+            check(
                 self.loss_mask_after >= 0,
                 "loss_mask_after",
                 f"expected >= 0 or None, got {self.loss_mask_after}",
             )
-        _check(
+        check(
             self.loss_mask_threshold > 0,
             "loss_mask_threshold",
             f"expected > 0, got {self.loss_mask_threshold}",
         )
         if self.grad_clip is not None:
-            _check(self.grad_clip > 0, "grad_clip", f"expected > 0 or None, got {self.grad_clip}")
+            check(self.grad_clip > 0, "grad_clip", f"expected > 0 or None, got {self.grad_clip}")
         if self.target_entropy is not None:
-            _check(
+            check(
                 math.isfinite(self.target_entropy),
                 "target_entropy",
                 f"expected a finite value or None, got {self.target_entropy}",
@@ -209,26 +206,26 @@ class GuideConfig:
     def __post_init__(self) -> None:
         for name in ("guide_step", "update_every", "batch_size", "filter_samples"):
             _positive_int(getattr(self, name), name)
-        _check(
+        check(
             self.filter_gate in FILTER_GATES,
             "filter_gate",
             f"expected one of {FILTER_GATES}, got {self.filter_gate!r}",
         )
-        _check(
+        check(
             self.compare_bootstrap in COMPARE_BOOTSTRAPS,
             "compare_bootstrap",
             f"expected one of {COMPARE_BOOTSTRAPS}, got {self.compare_bootstrap!r}",
         )
-        _check(self.filter_after >= 0, "filter_after", f"expected >= 0, got {self.filter_after}")
-        _check(
+        check(self.filter_after >= 0, "filter_after", f"expected >= 0, got {self.filter_after}")
+        check(
             self.filter_min_updates >= 0,
             "filter_min_updates",
             f"expected >= 0, got {self.filter_min_updates}",
         )
         _unit_interval(self.target_entropy_ratio, "target_entropy_ratio")
-        _check(self.beta_init > 0, "beta_init", f"expected > 0, got {self.beta_init}")
-        _check(self.beta_max > 0, "beta_max", f"expected > 0, got {self.beta_max}")
-        _check(
+        check(self.beta_init > 0, "beta_init", f"expected > 0, got {self.beta_init}")
+        check(self.beta_max > 0, "beta_max", f"expected > 0, got {self.beta_max}")
+        check(
             self.beta_init <= self.beta_max,
             "beta_init",
             f"must not exceed beta_max ({self.beta_init} > {self.beta_max})",
@@ -249,9 +246,9 @@ class AgentConfig:
     """Explicit policy sharing: none (base method), ctpg (guide) or qmp (Q-switch mixture)."""
 
     def __post_init__(self) -> None:
-        _check(isinstance(self.net, NetConfig), "net", "expected a NetConfig")
-        _check(isinstance(self.sac, SACConfig), "sac", "expected a SACConfig")
-        _check(isinstance(self.guide, GuideConfig), "guide", "expected a GuideConfig")
-        _check(
+        check(isinstance(self.net, NetConfig), "net", "expected a NetConfig")
+        check(isinstance(self.sac, SACConfig), "sac", "expected a SACConfig")
+        check(isinstance(self.guide, GuideConfig), "guide", "expected a GuideConfig")
+        check(
             self.sharing in SHARINGS, "sharing", f"expected one of {SHARINGS}, got {self.sharing!r}"
         )

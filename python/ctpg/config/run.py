@@ -1,0 +1,185 @@
+"""The run's configuration: ``TrainConfig(env: EnvConfig, replay: ReplayConfig, agent:
+AgentConfig, ...)``, frozen dataclasses with a docstring per field.
+
+Every field is validated in ``__post_init__``; a bad value raises ``ValueError`` naming the
+field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ctpg.config.agent import AgentConfig
+from ctpg.config.checks import check
+from ctpg.tasks import BENCHMARKS, metaworld_protocol_problem
+
+BACKENDS = ("native", "python")
+REPLAY_KINDS = ("uniform", "prioritized")
+DEVICES = ("auto", "cpu", "cuda")
+COMPILE_MODES = ("off", "on", "cuda-graphs")
+EVAL_PROTOCOLS = ("paper", "metaworld")
+UPDATE_ORDERS = ("store-first", "reference")
+PRESETS = ("mt10", "mt50", "halfcheetah-mt5", "halfcheetah-mt8", "quick")
+
+QUICK_TASKS = ("reach-v3", "drawer-close-v3", "button-press-topdown-v3")
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """Which tasks are trained and how their environments run."""
+
+    benchmark: str = "mt10"
+    """Benchmark name given to ``ctpg.make_vec_env`` ("mt10", "mt50", "halfcheetah-mt5",
+    "halfcheetah-mt8"), or "custom" when ``tasks`` lists the task names."""
+    tasks: tuple[str, ...] = ()
+    """Explicit task names (one environment per task); used when ``benchmark`` is "custom"."""
+    backend: Literal["native", "python"] = "native"
+    """"native" (the C++ engine) or "python" (MetaWorld's / gymnasium's own environments)."""
+    max_episode_steps: int = 200
+    """Episode length limit; an episode that reaches it is truncated."""
+    num_threads: int = 0
+    """Worker threads of the native engine; 0 lets the engine pick (one per core)."""
+    random_goals: bool = True
+    """MetaWorld: draw fresh object and goal positions at every reset."""
+
+    def __post_init__(self) -> None:
+        check(bool(self.benchmark), "env.benchmark", "must be a non-empty name")
+        custom = self.benchmark == "custom"
+        check(
+            custom == bool(self.tasks),
+            "env.tasks",
+            "give task names exactly when env.benchmark is 'custom'",
+        )
+        check(self.backend in BACKENDS, "env.backend", f"must be one of {BACKENDS}")
+        check(self.max_episode_steps >= 1, "env.max_episode_steps", "must be >= 1")
+        check(self.num_threads >= 0, "env.num_threads", "must be >= 0 (0 = automatic)")
+
+    @property
+    def name_or_tasks(self) -> str | list[str]:
+        """The first argument of ``ctpg.make_vec_env``."""
+        return list(self.tasks) if self.benchmark == "custom" else self.benchmark
+
+
+@dataclass(frozen=True)
+class ReplayConfig:
+    """Per-task replay storage of the control and guide updates."""
+
+    capacity: int = 1_000_000
+    """Transitions kept over all tasks (split equally: capacity // num_tasks per task)."""
+    kind: str = "uniform"
+    """"uniform" or "prioritized" (per-task sum-tree with TD-error priorities)."""
+    alpha: float = 0.6
+    """Prioritized replay: sampling probability proportional to priority ** alpha."""
+    beta: float = 0.4
+    """Prioritized replay: importance-weight exponent."""
+
+    def __post_init__(self) -> None:
+        check(self.capacity >= 1, "replay.capacity", "must be >= 1")
+        check(self.kind in REPLAY_KINDS, "replay.kind", f"must be one of {REPLAY_KINDS}")
+        check(0.0 <= self.alpha <= 1.0, "replay.alpha", "must lie in [0, 1]")
+        check(0.0 <= self.beta <= 1.0, "replay.beta", "must lie in [0, 1]")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run: environments, replay, agent and the loop's schedule."""
+
+    name: str = "mt10"
+    """Run name (the preset it came from); the default run directory is runs/<name>-..."""
+    seed: int = 0
+    """Seeds torch, numpy, Python's random, the environments and the replay sampler."""
+    steps: int = 1_500_000
+    """Training steps; one step is one transition for every task."""
+    batch_size: int = 1280
+    """Control batch over all tasks (batch_size // num_tasks rows per task). The guide
+    batch is ``agent.guide.batch_size``; the presets and ``--batch-size`` set both to this
+    value, as the reference draws both with one replay batch size."""
+    warmup_steps: int = 1500
+    """Steps collected before the first update. The untrained policies (and guide) act
+    during them, as in the reference; there are no uniform random actions."""
+    eval_every: int = 10_000
+    """Training steps between evaluations (a checkpoint follows every evaluation)."""
+    eval_episodes: int = 32
+    """Deterministic evaluation episodes per task (the paper's 32; MetaWorld's own evaluation
+    runs 50, what ``--eval-protocol metaworld`` sets unless ``--eval-episodes`` is given)."""
+    eval_protocol: Literal["paper", "metaworld"] = "paper"
+    """"paper": episodes of ``env.max_episode_steps`` on the evaluation envs' own goals,
+    success = success at any step (ALGORITHM.md section 5). "metaworld" (MetaWorld tasks
+    only): MetaWorld 3.x's own evaluation: 500-step episodes that end at the first success,
+    on goals drawn from the task vectors the MetaWorld benchmark built with ``seed`` holds
+    (``ctpg.evaluate``). The metric names are the same."""
+    update_order: Literal["store-first", "reference"] = "store-first"
+    """"store-first": act, step the environments, store the step's transitions, update (the
+    update of step t may sample transition t). "reference": the authors' order, act,
+    update, step, store; the environments step in the engine's threads while the update
+    runs (``step_async`` / ``step_wait``), which gives what stepping after it gives."""
+    log_every: int = 1000
+    """Training steps between loss/throughput scalars written to TensorBoard."""
+    checkpoint: bool = True
+    """Write a checkpoint (networks, optimizers, replay, RNG states) after every evaluation."""
+    video_every: int = 0
+    """Training steps between videos of the deterministic policies (one episode per task,
+    ``<run_dir>/videos/step-<step>.mp4`` and TensorBoard ``video/policy``; ``ctpg.video``);
+    0 records none. Needs the ``video`` extra and a headless OpenGL."""
+    device: str = "auto"
+    """"auto" (CUDA when present), "cpu" or "cuda"."""
+    tf32: bool = False
+    """On CUDA, let float32 matrix products and convolutions use TF32 tensor cores (faster,
+    about 10 bits of mantissa in the products). Off by default: the results then match
+    float32 on any GPU."""
+    compile: Literal["off", "on", "cuda-graphs"] = "off"
+    """"on": ``torch.compile`` every network (actor, critics and their targets, the guide's
+    networks) once at start; the first updates wait for the compilation. "cuda-graphs"
+    (CUDA only): the same with ``mode="reduce-overhead"``, which replays each network's
+    kernels as a CUDA graph. Results agree with eager ("off") to float32 rounding
+    (``tests/train/test_compile.py``), not bit for bit."""
+    torch_threads: int = 0
+    """CPU threads of torch (``torch.set_num_threads``); 0 keeps torch's default. On a
+    machine shared with the environment threads, 1 avoids oversubscription."""
+    run_dir: str = ""
+    """Run directory; empty means runs/<name>-<base>-<sharing>-s<seed>."""
+    env: EnvConfig = field(default_factory=EnvConfig)
+    """Environment settings."""
+    replay: ReplayConfig = field(default_factory=ReplayConfig)
+    """Replay settings."""
+    agent: AgentConfig = field(default_factory=AgentConfig)
+    """Networks, SAC, guide and sharing method."""
+
+    def __post_init__(self) -> None:
+        check(bool(self.name), "name", "must be non-empty")
+        check(self.seed >= 0, "seed", "must be >= 0")
+        check(self.steps >= 1, "steps", "must be >= 1")
+        check(self.batch_size >= 1, "batch_size", "must be >= 1")
+        check(self.warmup_steps >= 1, "warmup_steps", "must be >= 1")
+        check(self.eval_every >= 1, "eval_every", "must be >= 1")
+        check(self.eval_episodes >= 1, "eval_episodes", "must be >= 1")
+        check(
+            self.update_order in UPDATE_ORDERS,
+            "update_order",
+            f"must be one of {UPDATE_ORDERS}",
+        )
+        check(
+            self.eval_protocol in EVAL_PROTOCOLS,
+            "eval_protocol",
+            f"must be one of {EVAL_PROTOCOLS}",
+        )
+        if self.eval_protocol == "metaworld":
+            _check_metaworld_protocol(self.env)
+        check(self.log_every >= 1, "log_every", "must be >= 1")
+        check(self.device in DEVICES, "device", f"must be one of {DEVICES}")
+        check(self.compile in COMPILE_MODES, "compile", f"must be one of {COMPILE_MODES}")
+        check(
+            self.compile != "cuda-graphs" or self.device != "cpu",
+            "compile",
+            "'cuda-graphs' needs CUDA, got device='cpu'",
+        )
+        check(self.torch_threads >= 0, "torch_threads", "must be >= 0 (0 = torch default)")
+        check(self.video_every >= 0, "video_every", "must be >= 0 (0 = no videos)")
+
+
+def _check_metaworld_protocol(env: EnvConfig) -> None:
+    """MetaWorld's own evaluation needs MetaWorld tasks, each once."""
+    tasks = env.tasks if env.benchmark == "custom" else BENCHMARKS.get(env.benchmark, ())
+    problem = metaworld_protocol_problem(tasks)
+    check(problem is None, "eval_protocol", f"{problem} (env.benchmark {env.benchmark!r})")
