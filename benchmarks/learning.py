@@ -28,6 +28,7 @@ import importlib.util
 import statistics
 from pathlib import Path
 
+from ctpg.cli.train import config_from_argv
 from ctpg.config import load_yaml
 from ctpg.metrics import read_metrics
 from ctpg.plot import guide_choice_shares, plot_methods, task_names
@@ -39,6 +40,7 @@ from ctpg.sweep import (
     run_trials,
     summarize_run,
     summary_cells,
+    target_steps,
     trials,
 )
 
@@ -194,7 +196,8 @@ def main() -> None:
         args.runner is None and importlib.util.find_spec("ray") is not None
     )
     runner = ray_runner(resources) if use_ray else local_runner(args.workers)
-    status = run_trials(grid, options, run_dirs, runner)
+    targets = target_steps(grid, options, run_dirs, config_from_argv)
+    status = run_trials(grid, options, run_dirs, runner, targets)
     failed = [t.name for t, s in status.items() if s == "failed"]
     if failed:
         raise SystemExit(f"failed runs: {', '.join(failed)} (see train.log in each run directory)")

@@ -15,7 +15,6 @@ The grid, the runs and the summaries are plain functions (``trials``, ``run_tria
 
 from __future__ import annotations
 
-import argparse
 import csv
 import itertools
 import os
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ctpg.checkpoint import has_checkpoint
-from ctpg.config import BASES, PRESETS, SHARINGS, TrainConfig
+from ctpg.config import TrainConfig
 from ctpg.metrics import read_metrics
 
 METHOD_LABELS = {"none": "", "qmp": " w/ QMP", "ctpg": " w/ CTPG"}
@@ -70,24 +69,21 @@ def trials(
     return [Trial(preset, base, sharing, seed) for seed, preset, base, sharing in grid]
 
 
-def train_config(trial: Trial, options: Sequence[str], run_dir: Path) -> TrainConfig:
-    """The config ``ctpg train`` would run for this trial; ValueError names a bad option."""
-    from ctpg.cli import build_parser, config_from_args
-
-    parser = build_parser("ctpg sweep")
-    try:
-        args = parser.parse_args([*trial.options(), *options, "--run-dir", str(run_dir)])
-    except SystemExit:
-        raise ValueError(f"options {' '.join(options)!r} are not ctpg train options") from None
-    return config_from_args(args)[0]
+Configure = Callable[[list[str]], TrainConfig]
+"""Resolves ``ctpg train`` options into the config a run would train (``ValueError``
+naming a bad option): ``ctpg.cli.train.config_from_argv``."""
 
 
 def target_steps(
-    grid: Sequence[Trial], options: Sequence[str], run_dirs: dict[Trial, Path]
+    grid: Sequence[Trial],
+    options: Sequence[str],
+    run_dirs: dict[Trial, Path],
+    configure: Configure,
 ) -> dict[Trial, int]:
     """The steps each trial trains for; checks the options of every trial (ValueError
     naming a bad one)."""
-    return {t: train_config(t, options, run_dirs[t]).steps for t in grid}
+    argv = {t: [*t.options(), *options, "--run-dir", str(run_dirs[t])] for t in grid}
+    return {t: configure(argv[t]).steps for t in grid}
 
 
 def finished(run_dir: Path, steps: int) -> bool:
@@ -167,9 +163,7 @@ def ray_runner(resources: Resources, address: str | None = None) -> Runner:
 
 def _python_path() -> str:
     """PYTHONPATH that finds this ctpg first."""
-    import ctpg
-
-    root = str(Path(ctpg.__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parent.parent)
     return os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
 
 
@@ -190,13 +184,11 @@ def run_trials(
     options: Sequence[str],
     run_dirs: dict[Trial, Path],
     runner: Runner,
+    targets: dict[Trial, int],
     report: Callable[[str], None] = print,
-    targets: dict[Trial, int] | None = None,
 ) -> dict[Trial, str]:
     """Run every unfinished trial; returns each trial's status: finished, skipped (already
-    finished) or failed. ``targets`` are ``target_steps`` (computed here when not given,
-    which checks the options of every trial before any starts)."""
-    targets = targets if targets is not None else target_steps(grid, options, run_dirs)
+    finished) or failed. ``targets`` are the ``target_steps`` of the trials."""
     status: dict[Trial, str] = {}
     jobs: list[tuple[list[str], str]] = []
     todo: list[Trial] = []
@@ -303,66 +295,3 @@ def write_summary(
         lines += ["", "Failed: " + ", ".join(failed) + f" (see each run's {LOG_FILE})."]
     md_path.write_text("\n".join(lines) + "\n")
     return csv_path, md_path
-
-
-def build_parser(prog: str = "ctpg sweep") -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog=prog,
-        allow_abbrev=False,  # --seed must not pass for --seeds
-        description="Run a grid of training runs as Ray tasks. Options that are not listed "
-        "here are ctpg train options given to every run (e.g. --steps 20000 --eval-every 5000).",
-    )
-    p.add_argument("--preset", nargs="+", choices=PRESETS, default=["mt10"])
-    p.add_argument("--base", nargs="+", choices=BASES, default=["mhsac"])
-    p.add_argument("--sharing", nargs="+", choices=SHARINGS, default=list(SHARINGS))
-    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4], metavar="SEED")
-    p.add_argument("--out", required=True, help="folder for the run directories and summaries")
-    p.add_argument("--address", help="Ray cluster to join (default: start local Ray)")
-    p.add_argument(
-        "--cpus-per-run", type=float, default=1.0, help="CPU cores per trial (default 1)"
-    )
-    p.add_argument(
-        "--gpus-per-run", type=float, default=0.0, help="GPUs per trial, fractions allowed"
-    )
-    return p
-
-
-def sweep_main(argv: list[str] | None = None, prog: str = "ctpg sweep") -> int:
-    """Parse ``argv``, run the grid, write the summaries; 1 when a trial failed."""
-    parser = build_parser(prog)
-    args, options = parser.parse_known_args(argv)
-    options = [o for o in options if o != "--"]
-    for name in ("--run-dir", "--resume", "--seed"):
-        if name in options:
-            parser.error(f"{name}: set by the sweep for each trial")
-    if not 0 < args.cpus_per_run or args.gpus_per_run < 0:
-        parser.error("--cpus-per-run must be > 0 and --gpus-per-run >= 0")
-    out = Path(args.out)
-    grid = trials(args.preset, args.base, args.sharing, args.seeds)
-    run_dirs = {t: out / t.name for t in grid}
-    resources = Resources(args.cpus_per_run, args.gpus_per_run)
-    options = [*options, *resources.options(options)]
-    try:
-        targets = target_steps(grid, options, run_dirs)
-    except ValueError as error:
-        parser.error(str(error))
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        print(f'{prog}: needs Ray, which is not installed: pip install "ctpg[sweep]"')
-        return 2
-    out.mkdir(parents=True, exist_ok=True)
-    print(f"{len(grid)} trials into {out}", flush=True)
-    runner = ray_runner(resources, args.address)
-    status = run_trials(grid, options, run_dirs, runner, _flushed_print, targets)
-    for path in write_summary(out, status, run_dirs):
-        print(path)
-    return 1 if "failed" in status.values() else 0
-
-
-def _flushed_print(line: str) -> None:
-    print(line, flush=True)
-
-
-if __name__ == "__main__":
-    sys.exit(sweep_main())

@@ -22,6 +22,7 @@ import torch
 import ctpg
 from ctpg import cli
 from ctpg.checkpoint import load_latest
+from ctpg.cli import train as cli_train
 from ctpg.config import load_yaml, preset
 from ctpg.envs import _metaworld
 from ctpg.evaluate import METAWORLD_EPISODE_STEPS, METAWORLD_EPISODES, evaluate
@@ -157,7 +158,7 @@ def test_option_maps_to_config_and_is_fixed_on_resume() -> None:
     assert parse("--eval-protocol", "paper", "--preset", "quick").eval_episodes == 1
     args = cli.build_parser().parse_args(["--eval-protocol", "metaworld"])
     with pytest.raises(ValueError, match="--eval-protocol.*'paper'.*'metaworld'"):
-        cli._check_unchanged(args, default)
+        cli_train._check_unchanged(args, cli_train._given(args), default)
 
 
 def test_eval_env_runs_metaworld_episode_length() -> None:

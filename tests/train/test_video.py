@@ -25,6 +25,7 @@ import pytest
 
 import ctpg
 from ctpg import cli, video
+from ctpg.cli import video as cli_video
 from ctpg.config import (
     AgentConfig,
     EnvConfig,
@@ -231,7 +232,7 @@ def test_video_command_draws_the_evaluation_episodes(
     metaworld_run: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = [str(metaworld_run), "--episodes", "2", "--width", str(W), "--height", str(H)]
-    assert video.main(argv) == 0
+    assert cli_video.main(argv) == 0
     out = capsys.readouterr().out
     path = metaworld_run / "videos" / "eval.mp4"
     frames = _read(path)
@@ -267,7 +268,7 @@ def test_video_command_draws_the_evaluation_episodes(
 def test_video_command_shows_the_chosen_tasks(metaworld_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "two.mp4"
     argv = [str(metaworld_run), "--tasks", "drawer-close-v3", "--out", str(out)]
-    assert video.main([*argv, "--width", "32", "--height", "32", "--fps", "10"]) == 0
+    assert cli_video.main([*argv, "--width", "32", "--height", "32", "--fps", "10"]) == 0
     frames = _read(out)
     assert len(frames) == 7 and frames[0].shape == (32, 32, 3)
     assert not out.with_suffix(".tmp.mp4").exists()
@@ -300,14 +301,14 @@ def test_video_command_names_a_bad_argument(
     metaworld_run: Path, capsys: pytest.CaptureFixture[str], argv: list[str], named: str
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        video.main([str(metaworld_run), *argv])
+        cli_video.main([str(metaworld_run), *argv])
     assert exit_info.value.code == 2
     assert named in capsys.readouterr().err
 
 
 def test_video_command_needs_a_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        video.main([str(tmp_path)])
+        cli_video.main([str(tmp_path)])
     assert "RUN_DIR: no run in" in capsys.readouterr().err
 
 
@@ -315,7 +316,7 @@ def test_video_command_says_what_to_install(
     metaworld_run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # as if not installed
-    assert video.main([str(metaworld_run)]) == 1
+    assert cli_video.main([str(metaworld_run)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert 'pip install "ctpg[video]"' in err and "imageio-ffmpeg" in err

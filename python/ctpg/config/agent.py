@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ctpg.config.checks import check
+from ctpg.config.options import option
 
 BASES = ("mtsac", "mhsac", "sm", "paco", "pcgrad", "single")
 SHARINGS = ("none", "ctpg", "qmp")
@@ -35,9 +37,9 @@ def _unit_interval(value: float, name: str, *, closed_low: bool = True) -> None:
 class NetConfig:
     """Architecture of the control (and guide) networks."""
 
-    base: str = "mtsac"
+    base: str = field(default="mtsac", metadata=option("--base", choices=BASES))
     """Base method: one of mtsac, mhsac, sm, paco, pcgrad, single (ALGORITHM.md 2)."""
-    hidden: tuple[int, ...] = (400, 400, 400)
+    hidden: tuple[int, ...] = field(default=(400, 400, 400), metadata=option("--hidden"))
     """Hidden layer widths of the MLP backbones (mtsac, mhsac, pcgrad, single) and of the
     guide networks, whatever the base method."""
     log_std_min: float = -20.0
@@ -99,7 +101,7 @@ class SACConfig:
 
     gamma: float = 0.99
     """Discount factor."""
-    lr: float = 1e-4
+    lr: float = field(default=1e-4, metadata=option("--lr"))
     """Adam learning rate of actor, critics and temperatures."""
     tau: float = 0.01
     """Polyak coefficient of the target critics (fraction of the online weights per update)."""
@@ -127,7 +129,11 @@ class SACConfig:
 
     def __post_init__(self) -> None:
         _unit_interval(self.gamma, "gamma")
-        check(self.lr > 0, "lr", f"expected > 0, got {self.lr}")
+        check(
+            self.lr > 0 and math.isfinite(self.lr),
+            "lr",
+            f"expected a finite value > 0, got {self.lr}",
+        )
         check(0.0 < self.tau <= 1.0, "tau", f"expected a value in (0, 1], got {self.tau}")
         check(self.reward_scale > 0, "reward_scale", f"expected > 0, got {self.reward_scale}")
         check(self.alpha_init > 0, "alpha_init", f"expected > 0, got {self.alpha_init}")
@@ -160,9 +166,12 @@ class SACConfig:
 
 @dataclass(frozen=True)
 class GuideConfig:
-    """The CTPG guide (ALGORITHM.md 3); ignored unless sharing == "ctpg"."""
+    """The CTPG guide (docs/algorithm.md, section 3); ignored unless sharing == "ctpg"."""
 
-    guide_step: int = 10
+    OPTION_REQUIRES: ClassVar[tuple[str, str]] = ("agent.sharing", "ctpg")
+    """Every guide option only applies with ``--sharing ctpg``."""
+
+    guide_step: int = field(default=10, metadata=option("--guide-step"))
     """K: a behaviour task is kept for K environment steps; segments are K transitions long."""
     update_every: int = 10
     """Train the guide every this many training steps."""
@@ -170,7 +179,7 @@ class GuideConfig:
     """Segments per guide update, shared equally by the tasks that are not blocked. The
     training presets and ``--batch-size`` set it to the control batch size, as the
     reference draws both batches with the replay's one batch size."""
-    filter_gate: str = "on"
+    filter_gate: str = field(default="on", metadata=option("--filter-gate", choices=FILTER_GATES))
     """Policy-filter gate (ALGORITHM.md 3.3): "on" samples the guide only among the tasks
     whose comparison value reaches the own policy's value V_i(s) (an empty mask falls back
     to the own task); "reference" computes the mask but samples from the unmasked guide,
@@ -185,16 +194,18 @@ class GuideConfig:
     one every 10 steps), so short runs wait for the same amount of training."""
     filter_samples: int = 5
     """Actions sampled from the own policy to estimate V_i(s) for the filter gate."""
-    compare_bootstrap: str = "own"
+    compare_bootstrap: str = field(
+        default="own", metadata=option("--compare-bootstrap", choices=COMPARE_BOOTSTRAPS)
+    )
     """What the comparison critic's K-step target bootstraps from at s_K: "own" (default)
     the own policy's soft value V_i(s_K), so that Qc_i(s, j) is the value of following
     pi_j for K steps and pi_i after, the quantity the gate compares with V_i(s); "guide"
     the guide's mixture sum_j Pi_i(j|s_K) Qc(s_K, j), as the reference. With "guide" the
     own task's comparison value is not an estimate of V_i(s) and needs several thousand
     updates to reach its scale (README: "Where ctpg differs from the authors' code")."""
-    block_gate: bool = True
+    block_gate: bool = field(default=True, metadata=option("--block-gate"))
     """Guide-block gate: tasks with log alpha above the mean are not guided."""
-    hindsight: bool = True
+    hindsight: bool = field(default=True, metadata=option("--hindsight"))
     """Relabel each segment's behaviour task with the most likely control policy."""
     target_entropy_ratio: float = 0.98
     """Guide target entropy as a fraction of log T."""
@@ -242,7 +253,7 @@ class AgentConfig:
     """Control-policy SAC settings."""
     guide: GuideConfig = field(default_factory=GuideConfig)
     """Guide settings (used when sharing == "ctpg")."""
-    sharing: str = "none"
+    sharing: str = field(default="none", metadata=option("--sharing", choices=SHARINGS))
     """Explicit policy sharing: none (base method), ctpg (guide) or qmp (Q-switch mixture)."""
 
     def __post_init__(self) -> None:

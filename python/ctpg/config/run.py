@@ -12,6 +12,7 @@ from typing import Literal
 
 from ctpg.config.agent import AgentConfig
 from ctpg.config.checks import check
+from ctpg.config.options import option
 from ctpg.tasks import BENCHMARKS, metaworld_protocol_problem
 
 BACKENDS = ("native", "python")
@@ -38,7 +39,12 @@ class EnvConfig:
     """"native" (the C++ engine) or "python" (MetaWorld's / gymnasium's own environments)."""
     max_episode_steps: int = 200
     """Episode length limit; an episode that reaches it is truncated."""
-    num_threads: int = 0
+    num_threads: int = field(
+        default=0,
+        metadata=option(
+            "--num-threads", on_resume="may change", requires=("env.backend", "native")
+        ),
+    )
     """Worker threads of the native engine; 0 lets the engine pick (one per core)."""
     random_goals: bool = True
     """MetaWorld: draw fresh object and goal positions at every reset."""
@@ -67,7 +73,7 @@ class ReplayConfig:
 
     capacity: int = 1_000_000
     """Transitions kept over all tasks (split equally: capacity // num_tasks per task)."""
-    kind: str = "uniform"
+    kind: str = field(default="uniform", metadata=option("--replay", choices=REPLAY_KINDS))
     """"uniform" or "prioritized" (per-task sum-tree with TD-error priorities)."""
     alpha: float = 0.6
     """Prioritized replay: sampling probability proportional to priority ** alpha."""
@@ -85,13 +91,13 @@ class ReplayConfig:
 class TrainConfig:
     """One training run: environments, replay, agent and the loop's schedule."""
 
-    name: str = "mt10"
+    name: str = field(default="mt10", metadata=option(cli=False))
     """Run name (the preset it came from); the default run directory is runs/<name>-..."""
     seed: int = 0
     """Seeds torch, numpy, Python's random, the environments and the replay sampler."""
-    steps: int = 1_500_000
+    steps: int = field(default=1_500_000, metadata=option(on_resume="may change"))
     """Training steps; one step is one transition for every task."""
-    batch_size: int = 1280
+    batch_size: int = field(default=1280, metadata=option(also=("agent.guide.batch_size",)))
     """Control batch over all tasks (batch_size // num_tasks rows per task). The guide
     batch is ``agent.guide.batch_size``; the presets and ``--batch-size`` set both to this
     value, as the reference draws both with one replay batch size."""
@@ -118,26 +124,28 @@ class TrainConfig:
     """Training steps between loss/throughput scalars written to TensorBoard."""
     checkpoint: bool = True
     """Write a checkpoint (networks, optimizers, replay, RNG states) after every evaluation."""
-    video_every: int = 0
+    video_every: int = field(default=0, metadata=option(on_resume="may change"))
     """Training steps between videos of the deterministic policies (one episode per task,
     ``<run_dir>/videos/step-<step>.mp4`` and TensorBoard ``video/policy``; ``ctpg.video``);
     0 records none. Needs the ``video`` extra and a headless OpenGL."""
-    device: str = "auto"
+    device: str = field(default="auto", metadata=option(choices=DEVICES, on_resume="may change"))
     """"auto" (CUDA when present), "cpu" or "cuda"."""
-    tf32: bool = False
+    tf32: bool = field(default=False, metadata=option(on_resume="may change"))
     """On CUDA, let float32 matrix products and convolutions use TF32 tensor cores (faster,
     about 10 bits of mantissa in the products). Off by default: the results then match
     float32 on any GPU."""
-    compile: Literal["off", "on", "cuda-graphs"] = "off"
+    compile: Literal["off", "on", "cuda-graphs"] = field(
+        default="off", metadata=option(const="on", on_resume="may change")
+    )
     """"on": ``torch.compile`` every network (actor, critics and their targets, the guide's
     networks) once at start; the first updates wait for the compilation. "cuda-graphs"
     (CUDA only): the same with ``mode="reduce-overhead"``, which replays each network's
     kernels as a CUDA graph. Results agree with eager ("off") to float32 rounding
     (``tests/train/test_compile.py``), not bit for bit."""
-    torch_threads: int = 0
+    torch_threads: int = field(default=0, metadata=option(on_resume="may change"))
     """CPU threads of torch (``torch.set_num_threads``); 0 keeps torch's default. On a
     machine shared with the environment threads, 1 avoids oversubscription."""
-    run_dir: str = ""
+    run_dir: str = field(default="", metadata=option(on_resume="may change"))
     """Run directory; empty means runs/<name>-<base>-<sharing>-s<seed>."""
     env: EnvConfig = field(default_factory=EnvConfig)
     """Environment settings."""

@@ -17,9 +17,7 @@ grouped by method (preset, base, sharing from their config.yaml) with their seed
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -254,30 +252,3 @@ def plot_paths(
     groups, default_metric = group_runs(runs)
     out = Path(out_dir) if out_dir else Path(paths[0]) / "plots"
     return plot_methods(groups, out, metric or default_metric)
-
-
-def main(argv: list[str] | None = None, prog: str = "python -m ctpg.plot") -> int:
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Figures of runs, grouped by method over seeds."
-    )
-    parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="run directories or folders of them"
-    )
-    parser.add_argument("--out", help="output folder (default <first PATH>/plots)")
-    parser.add_argument(
-        "--metric",
-        choices=["success", "return"],
-        help="headline metric (default: return for HalfCheetah runs, else success)",
-    )
-    args = parser.parse_args(argv)
-    try:
-        paths = plot_paths(args.paths, args.out, args.metric)
-    except ValueError as error:
-        parser.error(str(error))
-    for path in paths:
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

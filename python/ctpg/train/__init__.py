@@ -23,11 +23,13 @@ from typing import Any
 
 import torch
 
-from ctpg.checkpoint import has_checkpoint, load_latest, save_checkpoint
+from ctpg.checkpoint import load_latest, save_checkpoint
 from ctpg.config import TrainConfig, dump_yaml
 from ctpg.metrics import MetricsLogger
 from ctpg.progress import Progress
+from ctpg.rundir import run_dir_of
 from ctpg.trainer import Trainer
+from ctpg.video import TrainingVideo
 
 
 def resolve_device(name: str) -> torch.device:
@@ -39,27 +41,13 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def default_run_dir(cfg: TrainConfig) -> Path:
-    """runs/<name>-<base>-<sharing>-s<seed>."""
-    agent = cfg.agent
-    return Path("runs") / f"{cfg.name}-{agent.net.base}-{agent.sharing}-s{cfg.seed}"
-
-
-def run_dir_of(cfg: TrainConfig) -> Path:
-    """The run directory a config writes to."""
-    return Path(cfg.run_dir) if cfg.run_dir else default_run_dir(cfg)
-
-
 def start_run(cfg: TrainConfig, resume: bool) -> Path:
     """Check the run directory against ``resume`` and write config.yaml."""
-    run_dir = run_dir_of(cfg)
-    if resume and not has_checkpoint(run_dir):
-        raise ValueError(f"resume: no checkpoint to resume from in {run_dir}")
-    if not resume and has_checkpoint(run_dir):
-        raise ValueError(f"run_dir: {run_dir} already holds a run; resume it or pick another")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    dump_yaml(cfg, run_dir / "config.yaml")
-    return run_dir
+    run = run_dir_of(cfg)
+    run.check_start(resume)
+    run.path.mkdir(parents=True, exist_ok=True)
+    dump_yaml(cfg, run.config)
+    return run.path
 
 
 def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) -> Path:
@@ -102,13 +90,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
     return run_dir
 
 
-def _training_video(cfg: TrainConfig, run_dir: Path) -> Any:
+def _training_video(cfg: TrainConfig, run_dir: Path) -> TrainingVideo | None:
     """The recorder of ``cfg.video_every`` (``ctpg.video.TrainingVideo``), or None."""
-    if not cfg.video_every:
-        return None
-    from ctpg.video import TrainingVideo
-
-    return TrainingVideo(cfg, run_dir)
+    return TrainingVideo(cfg, run_dir) if cfg.video_every else None
 
 
 class _CallableModule(types.ModuleType):
@@ -119,8 +103,3 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
-
-if __name__ == "__main__":
-    from ctpg.cli import train_main
-
-    sys.exit(train_main())

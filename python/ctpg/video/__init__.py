@@ -22,14 +22,12 @@ Writing needs ``imageio-ffmpeg`` (its ffmpeg encodes the mp4 files) and ``Pillow
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import itertools
 import math
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +36,6 @@ from typing import Any
 
 import numpy as np
 
-from ctpg.cli import _positive
 from ctpg.config import TrainConfig
 from ctpg.envs.render import EnvRenderer, headless_gl_problem
 from ctpg.run_envs import evaluation_seed, make_env
@@ -324,112 +321,3 @@ class TrainingVideo:
         """Frees the renderer and the environments."""
         self.renderer.close()
         self.env.close()
-
-
-# ----------------------------------------------------------------------------- command line
-
-
-def _even_pixels(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected an even number of pixels, got {text!r}"
-        ) from None
-    if value < 16 or value > 4096 or value % 2:
-        raise argparse.ArgumentTypeError(
-            f"expected an even number of pixels in [16, 4096] (H.264 frames have even sizes), "
-            f"got {value}"
-        )
-    return value
-
-
-def build_parser(prog: str = "python -m ctpg.video") -> argparse.ArgumentParser:
-    """The options of ``python -m ctpg.video``."""
-    p = argparse.ArgumentParser(
-        prog=prog,
-        description="Write a video of a run's deterministic policies: every task's episode "
-        "drawn from its full model, the tasks tiled in one frame.",
-    )
-    p.add_argument("run_dir", metavar="RUN_DIR", help="run directory (config.yaml, checkpoints/)")
-    p.add_argument("--episodes", type=_positive, default=1, help="episodes per task (default 1)")
-    p.add_argument("--out", help="mp4 file to write (default RUN_DIR/videos/eval.mp4)")
-    p.add_argument(
-        "--tasks", nargs="+", metavar="TASK", help="tasks to show (default: every task of the run)"
-    )
-    p.add_argument(
-        "--width", type=_even_pixels, default=DEFAULT_WIDTH, help="pixels per task (default 320)"
-    )
-    p.add_argument(
-        "--height", type=_even_pixels, default=DEFAULT_HEIGHT, help="pixels per task (default 240)"
-    )
-    p.add_argument("--fps", type=_positive, default=DEFAULT_FPS, help="frames per second (30)")
-    return p
-
-
-def _check_paths(args: argparse.Namespace) -> tuple[Path, Path]:
-    run_dir = Path(args.run_dir)
-    if not (run_dir / "config.yaml").is_file():
-        raise ValueError(f"RUN_DIR: no run in {run_dir} (config.yaml is missing)")
-    out = Path(args.out) if args.out else run_dir / "videos" / "eval.mp4"
-    if out.suffix != ".mp4":
-        raise ValueError(f"--out: expected a file name ending in .mp4, got {out}")
-    if out.is_dir() or (args.out and not out.parent.is_dir()):
-        raise ValueError(f"--out: {out} is a folder or lies in a folder that does not exist")
-    return run_dir, out
-
-
-def _shown(tasks: list[str] | None, task_names: list[str]) -> list[int]:
-    if not tasks:
-        return list(range(len(task_names)))
-    unknown = [t for t in tasks if t not in task_names]
-    if unknown:
-        raise ValueError(f"--tasks: {unknown} are not tasks of the run; its tasks: {task_names}")
-    return [task_names.index(t) for t in dict.fromkeys(tasks)]
-
-
-def main(argv: list[str] | None = None, prog: str = "python -m ctpg.video") -> int:
-    """Parse ``argv``, write the video, print the episodes' scores and the file."""
-    parser = build_parser(prog)
-    args = parser.parse_args(argv)
-    try:
-        run_dir, out = _check_paths(args)
-        from ctpg.config import load_yaml
-        from ctpg.deploy import load_policy
-
-        cfg = load_yaml(run_dir / "config.yaml")
-        policy = load_policy(run_dir)
-        shown = _shown(args.tasks, policy.task_names)
-    except ValueError as error:
-        parser.error(str(error))
-    problem = video_problem()
-    if problem is not None:
-        print(f"{prog}: error: {problem}", file=sys.stderr)
-        return 1
-    act = policy_act(policy)
-    env = video_env(cfg)
-    names = [policy.task_names[i] for i in shown]
-    scores = Scores()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with EnvRenderer(names, args.width, args.height) as renderer:
-            seed = evaluation_seed(cfg)
-            steps = cfg.env.max_episode_steps
-            frames = policy_frames(env, act, renderer, shown, args.episodes, steps, seed, scores)
-            count, first = write_mp4(out, frames, args.fps)
-    finally:
-        env.close()
-    for k, (returns, success) in enumerate(zip(scores.returns, scores.success, strict=True)):
-        for i in shown:
-            flag = "success" if success[i] else "no success"
-            print(f"episode {k + 1} {policy.task_names[i]}: return {returns[i]:.1f}, {flag}")
-    height, width = first.shape[:2]
-    print(
-        f"{count} frames of {width} x {height} (policy of step {policy.checkpoint_step}) "
-        f"written to {out}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
