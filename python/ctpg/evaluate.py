@@ -4,7 +4,7 @@ Every task's environment runs episodes with the mean action of its own control p
 the guide is not used. Both protocols report the same metrics (``eval_metrics``); which one
 ran is ``eval_protocol`` in the run's config.yaml.
 
-``paper`` (ALGORITHM.md section 5, the default): ``episodes`` episodes per task of the env's
+``paper`` (docs/algorithm.md, section 5, the default): ``episodes`` episodes per task of the env's
 own length, on the env's own goals; a MetaWorld episode counts as a success when the
 environment reported success at any of its steps; the return is the undiscounted sum of raw
 rewards of the whole episode. The evaluation environments are a separate instance from the

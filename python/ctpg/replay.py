@@ -1,6 +1,6 @@
 """Torch-facing wrapper of the C++ per-task replay buffer.
 
-``TorchReplay`` owns a ``ctpg.ReplayBuffer`` and turns the numpy dicts it samples into
+``TorchReplay`` owns a ``ReplayBuffer`` and turns the numpy dicts it samples into
 tensors on the training device. On CUDA the host arrays are copied into pinned memory and
 moved with ``non_blocking=True`` so that the copy overlaps with queued GPU work; on CPU the
 tensors share memory with the sampled numpy arrays (no copy).
@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ctpg._core import ReplayBuffer
 from ctpg.config import ReplayConfig
 
 
@@ -41,13 +42,11 @@ class TorchReplay:
         seed: int,
         device: torch.device,
     ) -> None:
-        import ctpg
-
         self.num_tasks = num_tasks
         self.device = device
         self.prioritized = cfg.kind == "prioritized"
         capacity = max(cfg.capacity // num_tasks, 1)
-        self.buffer = ctpg.ReplayBuffer(
+        self.buffer = ReplayBuffer(
             num_tasks=num_tasks,
             capacity_per_task=capacity,
             obs_dim=obs_dim,
@@ -107,6 +106,4 @@ class TorchReplay:
 
     def load(self, path: str | Path) -> None:
         """Replace the buffer by the one saved at ``path``."""
-        import ctpg
-
-        self.buffer = ctpg.ReplayBuffer.load(path)
+        self.buffer = ReplayBuffer.load(path)

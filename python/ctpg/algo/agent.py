@@ -26,7 +26,7 @@ _BOOL_KEYS = ("terminated", "truncated", "valid")
 
 
 class Agent:
-    """Multi-task SAC control policies plus optional CTPG guide (see ALGORITHM.md)."""
+    """Multi-task SAC control policies plus optional CTPG guide (see docs/algorithm.md)."""
 
     def __init__(
         self, cfg: AgentConfig, num_tasks: int, obs_dim: int, action_dim: int, device: torch.device
@@ -102,7 +102,8 @@ class Agent:
 
     @torch.no_grad()
     def gate_values(self, obs: Tensor, task: Tensor) -> tuple[Tensor, Tensor]:
-        """Both sides of the policy-filter gate at obs[n] for task[n] (ALGORITHM.md 3.3).
+        """Both sides of the policy-filter gate at obs[n] for task[n] (docs/algorithm.md,
+        section 3.3).
 
         Returns (comparison values [N, T]: the mean of the two comparison critics for
         every candidate task j, own-policy values V_i(s) [N]: the mean over

@@ -5,7 +5,7 @@ one task starting at a guide decision. A step k belongs to the segment while
 the episode is alive (no termination or truncation at an earlier step) and
 the replay marks it ``valid``. The K-step target bootstraps from the next
 observation of the segment's last included step e, discounted by gamma^(e+1):
-when the segment ran its full K steps that is s_K (ALGORITHM.md 3.2); when the
+when the segment ran its full K steps that is s_K (docs/algorithm.md, section 3.2); when the
 episode was truncated at e it is the true final observation (a time limit is
 not a terminal state); when it terminated at e there is no bootstrap.
 """

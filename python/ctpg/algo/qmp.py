@@ -1,4 +1,4 @@
-"""QMP baseline: Q-switch mixture of policies (Zhang et al. 2023; ALGORITHM.md 4).
+"""QMP baseline: Q-switch mixture of policies (Zhang et al. 2023; docs/algorithm.md, section 4).
 
 For task i at state s every control policy pi_j proposes a_j ~ pi_j(.|s) (one
 forward over all tasks) and the executed action is argmax_j min_q Q_i(s, a_j)

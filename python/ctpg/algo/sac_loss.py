@@ -1,4 +1,4 @@
-"""Multi-task soft actor-critic losses for the control policies (ALGORITHM.md 2).
+"""Multi-task soft actor-critic losses for the control policies (docs/algorithm.md, section 2).
 
 Each loss returns a dict of named tensors; ``per_task`` is the [T] vector of
 per-task mean losses before task weighting. ``combine`` applies the task

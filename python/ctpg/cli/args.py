@@ -18,6 +18,17 @@ def positive(text: str) -> int:
     return value
 
 
+def non_negative(text: str) -> int:
+    """An integer >= 0 (every integer field of the config is a count, a size or a step)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
 def even_pixels(text: str) -> int:
     """An even number of pixels in [16, 4096] (H.264 frames have even sizes)."""
     try:

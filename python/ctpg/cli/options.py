@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from ctpg.cli.args import non_negative
 from ctpg.config import TrainConfig
 from ctpg.config.options import OPTION_KEY
 
@@ -163,13 +164,15 @@ def _base_type(kind: Any) -> Any:
 def _parser_of(kind: Any) -> Any:
     """argparse ``type`` of a field: its scalar type, with "none" for an optional one."""
     scalar = _base_type(kind)
+    if scalar is int:  # every integer field is a count, a size or a step (finer bounds: the
+        scalar = non_negative  # config's own validation)
     if not _optional(kind):
         return scalar
 
     def parse(text: str) -> Any:
         return None if text.lower() == _NONE else scalar(text)
 
-    parse.__name__ = f"{scalar.__name__} or none"
+    parse.__name__ = f"{getattr(scalar, '__name__', 'value')} or none"
     return parse
 
 

@@ -38,7 +38,7 @@ class NetConfig:
     """Architecture of the control (and guide) networks."""
 
     base: str = field(default="mtsac", metadata=option("--base", choices=BASES))
-    """Base method: one of mtsac, mhsac, sm, paco, pcgrad, single (ALGORITHM.md 2)."""
+    """Base method: one of mtsac, mhsac, sm, paco, pcgrad, single (docs/algorithm.md, section 2)."""
     hidden: tuple[int, ...] = field(default=(400, 400, 400), metadata=option("--hidden"))
     """Hidden layer widths of the MLP backbones (mtsac, mhsac, pcgrad, single) and of the
     guide networks, whatever the base method."""
@@ -180,8 +180,8 @@ class GuideConfig:
     training presets and ``--batch-size`` set it to the control batch size, as the
     reference draws both batches with the replay's one batch size."""
     filter_gate: str = field(default="on", metadata=option("--filter-gate", choices=FILTER_GATES))
-    """Policy-filter gate (ALGORITHM.md 3.3): "on" samples the guide only among the tasks
-    whose comparison value reaches the own policy's value V_i(s) (an empty mask falls back
+    """Policy-filter gate (docs/algorithm.md, section 3.3): "on" samples the guide only among
+    the tasks whose comparison value reaches the own policy's value V_i(s) (an empty mask falls back
     to the own task); "reference" computes the mask but samples from the unmasked guide,
     falling back to the own task only when every task is masked (what the published code
     does); "off" never masks."""
@@ -202,7 +202,7 @@ class GuideConfig:
     pi_j for K steps and pi_i after, the quantity the gate compares with V_i(s); "guide"
     the guide's mixture sum_j Pi_i(j|s_K) Qc(s_K, j), as the reference. With "guide" the
     own task's comparison value is not an estimate of V_i(s) and needs several thousand
-    updates to reach its scale (README: "Where ctpg differs from the authors' code")."""
+    updates to reach its scale (docs/learner.md: "Where ctpg differs from the authors' code")."""
     block_gate: bool = field(default=True, metadata=option("--block-gate"))
     """Guide-block gate: tasks with log alpha above the mean are not guided."""
     hindsight: bool = field(default=True, metadata=option("--hindsight"))

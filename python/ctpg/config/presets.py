@@ -33,7 +33,7 @@ def _paper(name: str, env: EnvConfig, steps: int, batch: int, capacity: int) -> 
 
 
 def _quick() -> TrainConfig:
-    """Three MetaWorld tasks with fixed goals, small networks (see README "Training")."""
+    """Three MetaWorld tasks with fixed goals, small networks (docs/training.md)."""
     net = NetConfig(
         base="mhsac",
         hidden=(64, 64),
@@ -68,7 +68,7 @@ def _quick() -> TrainConfig:
 
 
 def preset(name: str) -> TrainConfig:
-    """The configuration of a named preset (ALGORITHM.md section 5, or ``quick``)."""
+    """The configuration of a named preset (docs/algorithm.md, section 5, or ``quick``)."""
     check(name in PRESETS, "preset", f"unknown preset {name!r}; choose one of {PRESETS}")
     if name == "quick":
         return _quick()

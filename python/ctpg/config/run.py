@@ -111,7 +111,7 @@ class TrainConfig:
     runs 50, what ``--eval-protocol metaworld`` sets unless ``--eval-episodes`` is given)."""
     eval_protocol: Literal["paper", "metaworld"] = "paper"
     """"paper": episodes of ``env.max_episode_steps`` on the evaluation envs' own goals,
-    success = success at any step (ALGORITHM.md section 5). "metaworld" (MetaWorld tasks
+    success = success at any step (docs/algorithm.md, section 5). "metaworld" (MetaWorld tasks
     only): MetaWorld 3.x's own evaluation: 500-step episodes that end at the first success,
     on goals drawn from the task vectors the MetaWorld benchmark built with ``seed`` holds
     (``ctpg.evaluate``). The metric names are the same."""

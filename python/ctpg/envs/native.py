@@ -14,7 +14,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 
-from ctpg import _core
+import ctpg._core as _core
 from ctpg.envs import _metaworld
 from ctpg.envs._vec_common import (
     STATE_KEYS,

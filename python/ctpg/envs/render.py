@@ -28,6 +28,7 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from ctpg.envs import _cheetah
 from ctpg.envs._vec_common import STATE_KEYS, state_arrays
 from ctpg.tasks import METAWORLD, family_of
 
@@ -179,8 +180,6 @@ def full_model(task: str) -> mujoco.MjModel:
         model = env.model
         env.close()
         return model
-    from ctpg.envs import _cheetah
-
     return _cheetah.variant_model(task)
 
 

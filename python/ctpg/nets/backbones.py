@@ -1,4 +1,4 @@
-"""Task-conditioned backbones of the base methods (ALGORITHM.md 2).
+"""Task-conditioned backbones of the base methods (docs/algorithm.md, section 2).
 
 Every backbone maps ``(x [N, in], task [N]) -> [N, out]`` (row n computed for
 task[n]) and ``forward_all(x [N, in]) -> [N, T, out]`` (every row for every

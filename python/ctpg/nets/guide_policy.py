@@ -1,4 +1,4 @@
-"""Guide networks (ALGORITHM.md 3): multi-head MLPs over obs ++ one-hot(i).
+"""Guide networks (docs/algorithm.md, section 3): multi-head MLPs over obs ++ one-hot(i).
 
 Head i has T outputs (one per candidate behaviour task j). The guide networks
 do not depend on the base method; they use the control networks' widths.

@@ -21,6 +21,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ctpg.config import load_yaml
 from ctpg.metrics import read_metrics
 
 GUIDE_RATES = (
@@ -224,8 +225,6 @@ def _method_of(run: Path) -> tuple[str, int, str]:
     folder name when it has none."""
     if not (run / "config.yaml").is_file():
         return "", 0, run.name
-    from ctpg.config import load_yaml
-
     cfg = load_yaml(run / "config.yaml")
     rank = list(_SHARING_LABELS).index(cfg.agent.sharing)
     return cfg.name, rank, cfg.agent.net.base + _SHARING_LABELS[cfg.agent.sharing]
