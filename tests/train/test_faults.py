@@ -155,12 +155,13 @@ def test_cli_reports_a_non_finite_run_without_a_traceback(
     tiny, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from ctpg import cli
+    from ctpg.cli import train as cli_train
 
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise FloatingPointError("training: non-finite loss/critic at step 7")
 
-    monkeypatch.setattr(sys.modules["ctpg.train"], "train", fail)
-    monkeypatch.setattr(cli, "config_from_args", lambda args: (tiny(), False))
+    monkeypatch.setattr(cli_train, "train", fail)
+    monkeypatch.setattr(cli_train, "config_from_args", lambda args: (tiny(), False))
     assert cli.main(["train"]) == 1
     assert "non-finite loss/critic at step 7" in capsys.readouterr().err
 
@@ -179,7 +180,7 @@ def test_kill_9_at_random_moments_then_resume(tiny, tmp_path: Path) -> None:
     time; it ends with every evaluation row exactly once, and no kill loses more than the
     evaluation interval in progress."""
     every = 50
-    cfg = tiny(steps=1200, eval_every=every, log_every=every)
+    cfg = tiny(steps=8000, eval_every=every, log_every=every)  # long enough to be killed
     config = tmp_path / "config.yaml"
     dump_yaml(cfg, config)
     run_dir = Path(cfg.run_dir)

@@ -155,7 +155,7 @@ def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train"
     args = parser.parse_args(argv)
     try:
         cfg, resume = config_from_args(args)
-        run_dir_of(cfg).check_start(resume)
+        _check_start(cfg, resume)
     except ValueError as error:
         refuse(parser, error)
     try:
@@ -167,6 +167,15 @@ def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train"
         _write_figures(run_dir, prog)
     print(f"run written to {run_dir}")
     return 0
+
+
+def _check_start(cfg: TrainConfig, resume: bool) -> None:
+    """The run directory fits ``--resume``; the message names the option."""
+    try:
+        run_dir_of(cfg).check_start(resume)
+    except ValueError as error:
+        field, _, rest = str(error).partition(": ")
+        raise ValueError(f"--{field.replace('_', '-')}: {rest}") from None
 
 
 def _write_figures(run_dir: Path, prog: str) -> None:
