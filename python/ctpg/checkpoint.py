@@ -19,7 +19,6 @@ import hashlib
 import io
 import os
 import random
-import re
 import struct
 import sys
 from collections.abc import Callable
@@ -29,20 +28,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from ctpg.rundir import CHECKPOINT_NAME, REPLAY_NAME, RunDir, checkpoint_name, replay_name
+
 KEEP = 2  # checkpoints kept on disk
 _MAGIC = b"CTPGCKPT"
 _HEADER = struct.Struct("<8sQ32s")  # magic, payload bytes, sha256 of the payload
-_NAME = re.compile(r"checkpoint-(\d{10})\.pt")
-_REPLAY = re.compile(r"replay-(\d{10})\.bin")
-
-
-def _replay_name(step: int) -> str:
-    return f"replay-{step:010d}.bin"
 
 
 def checkpoint_step(path: Path) -> int:
     """The training step of a checkpoint file (from its name)."""
-    match = _NAME.fullmatch(path.name)
+    match = CHECKPOINT_NAME.fullmatch(path.name)
     if match is None:
         raise ValueError(f"path: {path} is not named checkpoint-<step>.pt")
     return int(match.group(1))
@@ -50,21 +45,17 @@ def checkpoint_step(path: Path) -> int:
 
 def checkpoint_dir(run_dir: str | Path) -> Path:
     """The folder holding a run's checkpoint files."""
-    return Path(run_dir) / "checkpoints"
+    return RunDir(run_dir).checkpoints
 
 
 def checkpoints(run_dir: str | Path) -> list[Path]:
     """The run's checkpoint files, newest first."""
-    folder = checkpoint_dir(run_dir)
-    if not folder.is_dir():
-        return []
-    found = [p for p in folder.iterdir() if _NAME.fullmatch(p.name)]
-    return sorted(found, key=lambda p: p.name, reverse=True)
+    return RunDir(run_dir).checkpoint_files()
 
 
 def has_checkpoint(run_dir: str | Path) -> bool:
     """Whether ``run_dir`` holds a checkpoint to resume from."""
-    return bool(checkpoints(run_dir))
+    return RunDir(run_dir).has_checkpoint()
 
 
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -90,12 +81,12 @@ def save_checkpoint(run_dir: str | Path, state: dict[str, Any], replay: Any, ste
     is raised with the path that could not be written."""
     folder = checkpoint_dir(run_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    replay_name = _replay_name(step)
+    replay_file = replay_name(step)
     buffer = io.BytesIO()
-    torch.save({**state, "replay_file": replay_name}, buffer)
+    torch.save({**state, "replay_file": replay_file}, buffer)
     payload = buffer.getvalue()
     header = _HEADER.pack(_MAGIC, len(payload), hashlib.sha256(payload).digest())
-    path = folder / f"checkpoint-{step:010d}.pt"
+    path = folder / checkpoint_name(step)
 
     def write_state(tmp: Path) -> None:
         with tmp.open("wb") as f:
@@ -103,7 +94,7 @@ def save_checkpoint(run_dir: str | Path, state: dict[str, Any], replay: Any, ste
             f.write(payload)
 
     try:
-        _write_atomic(folder / replay_name, replay.save)
+        _write_atomic(folder / replay_file, replay.save)
         _write_atomic(path, write_state)
     except OSError as error:
         raise OSError(
@@ -119,9 +110,9 @@ def _prune(run_dir: str | Path) -> None:
     """Delete all but the newest ``KEEP`` checkpoints, the replay files they do not name
     and any temporary file left by an interrupted write."""
     kept = checkpoints(run_dir)[:KEEP]
-    keep = {p.name for p in kept} | {_replay_name(checkpoint_step(p)) for p in kept}
+    keep = {p.name for p in kept} | {replay_name(checkpoint_step(p)) for p in kept}
     for old in checkpoint_dir(run_dir).iterdir():
-        ours = _NAME.fullmatch(old.name) or _REPLAY.fullmatch(old.name)
+        ours = CHECKPOINT_NAME.fullmatch(old.name) or REPLAY_NAME.fullmatch(old.name)
         if (ours and old.name not in keep) or old.name.endswith(".tmp"):
             old.unlink(missing_ok=True)
 
