@@ -60,8 +60,8 @@ py::array_t<T, py::array::c_style> Native(const py::array& a, const char* name) 
 // A Python int or numpy integer within [lo, hi]; bool is refused (True is not
 // a seed or a count), as are floats and strings.
 inline int64_t Integer(const py::handle& obj, const char* name, int64_t lo, int64_t hi) {
-  const bool is_bool = PyBool_Check(obj.ptr()) ||
-                       py::isinstance(obj, py::module_::import("numpy").attr("bool_"));
+  const bool is_bool =
+      PyBool_Check(obj.ptr()) || py::isinstance(obj, py::module_::import("numpy").attr("bool_"));
   if (is_bool || !PyIndex_Check(obj.ptr())) {
     throw std::invalid_argument(std::string(name) + " must be an int, got " +
                                 std::string(py::repr(obj)) + " of type " +
@@ -283,7 +283,9 @@ class PooledArrays {
     data_ = static_cast<char*>(block->p);
   }
   template <typename T>
-  T* Data(size_t i) const { return reinterpret_cast<T*>(data_ + specs_[i].offset); }
+  T* Data(size_t i) const {
+    return reinterpret_cast<T*>(data_ + specs_[i].offset);
+  }
   py::array Array(size_t i) const {
     return py::array(specs_[i].dtype, specs_[i].shape, data_ + specs_[i].offset, base_);
   }

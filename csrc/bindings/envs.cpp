@@ -104,30 +104,34 @@ FloatArray Reset(VecEnv& env, const py::object& seed) {
 
 py::tuple Step(VecEnv& env, const py::object& actions, const py::object& with_info_arg) {
   const bool with_info = args::Boolean(with_info_arg, "with_info");
-  py::array a = CheckedArray<float>(actions, "actions", {env.num_envs(), env.action_dim()},
-                                    "float32");
+  py::array a =
+      CheckedArray<float>(actions, "actions", {env.num_envs(), env.action_dim()}, "float32");
   const py::ssize_t n = env.num_envs();
   FloatArray obs({n, static_cast<py::ssize_t>(env.obs_dim())});
   FloatArray reward(n);
   BoolArray terminated(n), truncated(n), success(n);
   FloatArray final_obs({n, static_cast<py::ssize_t>(env.obs_dim())});
   DoubleArray info({with_info ? n : 0, static_cast<py::ssize_t>(env.info_dim())});
-  const VecStepBuffers out{obs.mutable_data(),       reward.mutable_data(),
-                           terminated.mutable_data(), truncated.mutable_data(),
-                           success.mutable_data(),    final_obs.mutable_data(),
+  const VecStepBuffers out{obs.mutable_data(),
+                           reward.mutable_data(),
+                           terminated.mutable_data(),
+                           truncated.mutable_data(),
+                           success.mutable_data(),
+                           final_obs.mutable_data(),
                            with_info ? info.mutable_data() : nullptr};
   const float* act = static_cast<const float*>(a.data());
   {
     py::gil_scoped_release release;
     env.Step(act, out);
   }
-  if (with_info) return py::make_tuple(obs, reward, terminated, truncated, success, final_obs, info);
+  if (with_info)
+    return py::make_tuple(obs, reward, terminated, truncated, success, final_obs, info);
   return py::make_tuple(obs, reward, terminated, truncated, success, final_obs);
 }
 
 void StepAsync(VecEnv& env, const py::object& actions, const py::object& with_info) {
-  py::array a = CheckedArray<float>(actions, "actions", {env.num_envs(), env.action_dim()},
-                                    "float32");
+  py::array a =
+      CheckedArray<float>(actions, "actions", {env.num_envs(), env.action_dim()}, "float32");
   env.StepAsync(static_cast<const float*>(a.data()), args::Boolean(with_info, "with_info"));
 }
 
@@ -161,7 +165,8 @@ py::tuple StepWait(VecEnv& env) {
 void FreezeTaskVectors(VecEnv& env, const py::object& vectors_arg) {
   const std::vector<int> dims = env.task_vector_dims();
   const std::vector<py::object> vectors = args::List(
-      vectors_arg, "vectors", [](const py::handle& v, const char*) { return py::reinterpret_borrow<py::object>(v); });
+      vectors_arg, "vectors",
+      [](const py::handle& v, const char*) { return py::reinterpret_borrow<py::object>(v); });
   if (static_cast<int>(vectors.size()) != env.num_envs()) {
     throw std::invalid_argument("vectors: expected " + std::to_string(env.num_envs()) +
                                 " entries (one per env), got " + std::to_string(vectors.size()));

@@ -33,9 +33,9 @@ std::vector<int64_t> BatchPerTask(const py::handle& obj, int64_t num_tasks) {
   return std::vector<int64_t>(v.data(), v.data() + num_tasks);
 }
 
-void Add(ReplayBuffer& rb, const py::handle& obs, const py::handle& action, const py::handle& reward,
-         const py::handle& next_obs, const py::handle& terminated, const py::handle& truncated,
-         const py::handle& behaviour, const py::handle& guide_begin) {
+void Add(ReplayBuffer& rb, const py::handle& obs, const py::handle& action,
+         const py::handle& reward, const py::handle& next_obs, const py::handle& terminated,
+         const py::handle& truncated, const py::handle& behaviour, const py::handle& guide_begin) {
   const ReplayConfig& c = rb.config();
   const py::ssize_t T = c.num_tasks, D = c.obs_dim, A = c.action_dim;
   auto o = args::Float32(obs, "obs", {T, D});
@@ -48,7 +48,12 @@ void Add(ReplayBuffer& rb, const py::handle& obs, const py::handle& action, cons
   py::array_t<bool, py::array::c_style> g;
   if (!behaviour.is_none()) b = args::Int64(behaviour, "behaviour", {T});
   if (!guide_begin.is_none()) g = args::Bool(guide_begin, "guide_begin", {T});
-  AddBatch batch{o.data(), a.data(), r.data(), n.data(), te.data(), tr.data(),
+  AddBatch batch{o.data(),
+                 a.data(),
+                 r.data(),
+                 n.data(),
+                 te.data(),
+                 tr.data(),
                  behaviour.is_none() ? nullptr : b.data(),
                  guide_begin.is_none() ? nullptr : g.data()};
   py::gil_scoped_release release;
@@ -66,11 +71,10 @@ py::dict Sample(ReplayBuffer& rb, const py::handle& batch_per_task) {
                task = out.Declare<int64_t>({B}), index = out.Declare<int64_t>({B}),
                weight = out.Declare<float>({B});
   out.Allocate("sample: " + std::to_string(B) + " rows (batch_per_task)");
-  const TransitionOut ptrs{out.Data<float>(obs),       out.Data<float>(action),
-                           out.Data<float>(reward),    out.Data<float>(next_obs),
-                           out.Data<bool>(terminated), out.Data<bool>(truncated),
-                           out.Data<int64_t>(task),    out.Data<int64_t>(index),
-                           out.Data<float>(weight)};
+  const TransitionOut ptrs{
+      out.Data<float>(obs),      out.Data<float>(action),    out.Data<float>(reward),
+      out.Data<float>(next_obs), out.Data<bool>(terminated), out.Data<bool>(truncated),
+      out.Data<int64_t>(task),   out.Data<int64_t>(index),   out.Data<float>(weight)};
   {
     py::gil_scoped_release release;
     rb.Sample(counts, ptrs);
@@ -94,11 +98,11 @@ py::dict SampleSegments(ReplayBuffer& rb, const py::handle& batch_per_task) {
                valid = out.Declare<bool>({B, K}), behaviour = out.Declare<int64_t>({B}),
                task = out.Declare<int64_t>({B}), index = out.Declare<int64_t>({B});
   out.Allocate("sample_segments: " + std::to_string(B) + " segments (batch_per_task)");
-  const SegmentOut ptrs{out.Data<float>(obs),        out.Data<float>(action),
-                        out.Data<float>(reward),     out.Data<float>(next_obs),
-                        out.Data<bool>(terminated),  out.Data<bool>(truncated),
-                        out.Data<bool>(valid),       out.Data<int64_t>(behaviour),
-                        out.Data<int64_t>(task),     out.Data<int64_t>(index)};
+  const SegmentOut ptrs{out.Data<float>(obs),       out.Data<float>(action),
+                        out.Data<float>(reward),    out.Data<float>(next_obs),
+                        out.Data<bool>(terminated), out.Data<bool>(truncated),
+                        out.Data<bool>(valid),      out.Data<int64_t>(behaviour),
+                        out.Data<int64_t>(task),    out.Data<int64_t>(index)};
   {
     py::gil_scoped_release release;
     rb.SampleSegments(counts, ptrs);
@@ -179,8 +183,8 @@ std::unique_ptr<ReplayBuffer> Make(const py::object& num_tasks, const py::object
   } catch (const std::bad_alloc&) {
     args::ThrowMemoryError("ReplayBuffer(num_tasks=" + std::to_string(c.num_tasks) +
                            ", capacity_per_task=" + std::to_string(c.capacity_per_task) +
-                           ", obs_dim=" + std::to_string(c.obs_dim) + ", action_dim=" +
-                           std::to_string(c.action_dim) + ")");
+                           ", obs_dim=" + std::to_string(c.obs_dim) +
+                           ", action_dim=" + std::to_string(c.action_dim) + ")");
   }
 }
 
@@ -194,45 +198,50 @@ void BindReplay(py::module_& m) {
       .def("add", &Add, py::arg("obs"), py::arg("action"), py::arg("reward"), py::arg("next_obs"),
            py::arg("terminated"), py::arg("truncated"), py::arg("behaviour") = py::none(),
            py::arg("guide_begin") = py::none(), docs::kAdd)
-      .def("sizes",
-           [](const ReplayBuffer& rb) {
-             const std::vector<int64_t> sizes = rb.Sizes();
-             return py::array_t<int64_t>(static_cast<py::ssize_t>(sizes.size()), sizes.data());
-           },
-           "Stored rows per task, int64 [num_tasks].")
+      .def(
+          "sizes",
+          [](const ReplayBuffer& rb) {
+            const std::vector<int64_t> sizes = rb.Sizes();
+            return py::array_t<int64_t>(static_cast<py::ssize_t>(sizes.size()), sizes.data());
+          },
+          "Stored rows per task, int64 [num_tasks].")
       .def("sample", &Sample, py::arg("batch_per_task"), docs::kSample)
       .def("sample_segments", &SampleSegments, py::arg("batch_per_task"), docs::kSampleSegments)
       .def("update_priorities", &UpdatePriorities, py::arg("task"), py::arg("index"),
            py::arg("priority"), "Set the priorities of sampled rows (prioritized buffers).")
-      .def("save",
-           [](const ReplayBuffer& rb, const py::handle& path) {
-             const std::string p = PathArg(path);
-             py::gil_scoped_release release;
-             rb.Save(p);
-           },
-           py::arg("path"), "Write contents and sampler state to one checksummed file.")
-      .def_static("load",
-                  [](const py::handle& path) {
-                    const std::string p = PathArg(path);
-                    py::gil_scoped_release release;
-                    return ReplayBuffer::Load(p);
-                  },
-                  py::arg("path"), "Read a buffer written by save().")
+      .def(
+          "save",
+          [](const ReplayBuffer& rb, const py::handle& path) {
+            const std::string p = PathArg(path);
+            py::gil_scoped_release release;
+            rb.Save(p);
+          },
+          py::arg("path"), "Write contents and sampler state to one checksummed file.")
+      .def_static(
+          "load",
+          [](const py::handle& path) {
+            const std::string p = PathArg(path);
+            py::gil_scoped_release release;
+            return ReplayBuffer::Load(p);
+          },
+          py::arg("path"), "Read a buffer written by save().")
       .def_property_readonly("nbytes", &ReplayBuffer::NBytes,
                              "Bytes of storage: rings, side tables, start index, sum-trees.")
-      .def_property_readonly("num_tasks", [](const ReplayBuffer& rb) { return rb.config().num_tasks; })
+      .def_property_readonly("num_tasks",
+                             [](const ReplayBuffer& rb) { return rb.config().num_tasks; })
       .def_property_readonly("capacity_per_task",
                              [](const ReplayBuffer& rb) { return rb.config().capacity_per_task; })
       .def_property_readonly("obs_dim", [](const ReplayBuffer& rb) { return rb.config().obs_dim; })
-      .def_property_readonly("action_dim", [](const ReplayBuffer& rb) { return rb.config().action_dim; })
-      .def_property_readonly("guide_step", [](const ReplayBuffer& rb) { return rb.config().guide_step; })
+      .def_property_readonly("action_dim",
+                             [](const ReplayBuffer& rb) { return rb.config().action_dim; })
+      .def_property_readonly("guide_step",
+                             [](const ReplayBuffer& rb) { return rb.config().guide_step; })
       .def_property_readonly("prioritized",
                              [](const ReplayBuffer& rb) { return rb.config().prioritized; })
       .def_property_readonly("alpha", [](const ReplayBuffer& rb) { return rb.config().alpha; })
-      .def_property("beta", [](const ReplayBuffer& rb) { return rb.config().beta; },
-                    [](ReplayBuffer& rb, const py::handle& beta) {
-                      rb.set_beta(args::Real(beta, "beta"));
-                    });
+      .def_property(
+          "beta", [](const ReplayBuffer& rb) { return rb.config().beta; },
+          [](ReplayBuffer& rb, const py::handle& beta) { rb.set_beta(args::Real(beta, "beta")); });
 }
 
 }  // namespace ctpg

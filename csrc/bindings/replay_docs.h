@@ -3,7 +3,8 @@
 
 namespace ctpg::docs {
 
-inline constexpr char kReplayBuffer[] = R"(Per-task replay with K-step guide segments and optional priorities.
+inline constexpr char kReplayBuffer[] =
+    R"(Per-task replay with K-step guide segments and optional priorities.
 
 ReplayBuffer(num_tasks, capacity_per_task, obs_dim, action_dim, guide_step=10,
              prioritized=False, alpha=0.6, beta=0.4, seed=0)
@@ -71,7 +72,8 @@ float32, finite), terminated [T] and truncated [T] (bool). behaviour [T] int
 [T] bool (default False) marks rows where a guide decision was made
 (GuideScheduler.begin_step()).)";
 
-inline constexpr char kSample[] = R"(Sample transitions; batch_per_task is an int or an int array [T].
+inline constexpr char kSample[] =
+    R"(Sample transitions; batch_per_task is an int or an int array [T].
 
 Returns a dict: obs [B, D], action [B, A], reward [B], next_obs [B, D] float32;
 terminated [B], truncated [B] bool; task [B], index [B] (slot) int64;

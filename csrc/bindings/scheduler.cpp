@@ -120,36 +120,43 @@ void BindScheduler(py::module_& m) {
   py::class_<GuideScheduler>(m, "GuideScheduler", kSchedulerDoc)
       .def(py::init(&Make), py::arg("num_envs"), py::arg("guide_step"),
            py::arg("task_of_env") = py::none())
-      .def("begin_step", [](GuideScheduler& g) { return ToBoolArray(g.BeginStep()); },
-           "bool [N]: envs that must choose a behaviour task at this step.")
-      .def("set_behaviour",
-           [](GuideScheduler& g, const py::handle& env_ids, const py::handle& tasks) {
-             py::ssize_t n = 0;
-             args::Vector(env_ids, "env_ids", &n);
-             args::CheckLengthLike(tasks, "tasks", n, "entry of env_ids");
-             g.SetBehaviour(IntVector(env_ids, "env_ids", n), IntVector(tasks, "tasks", n));
-           },
-           py::arg("env_ids"), py::arg("tasks"), "Record the chosen tasks of deciding envs.")
-      .def("behaviour", [](const GuideScheduler& g) { return ToArray(g.Behaviour()); },
-           "int64 [N]: the task whose policy acts for each env at this step.")
-      .def("boundary", [](const GuideScheduler& g) { return ToBoolArray(g.Boundary()); },
-           "bool [N]: envs whose step starts a guide_step window, blocked envs included "
-           "(the replay's guide_begin).")
-      .def("end_step",
-           [](GuideScheduler& g, const py::handle& done) {
-             g.EndStep(BoolVector(done, "done", g.num_envs()));
-           },
-           py::arg("done"), "Finish the step; done = terminated | truncated.")
-      .def("set_blocked",
-           [](GuideScheduler& g, const py::handle& blocked) {
-             g.SetBlocked(BoolVector(blocked, "blocked", g.num_envs()));
-           },
-           py::arg("blocked"), "Block envs from their next episode start on.")
+      .def(
+          "begin_step", [](GuideScheduler& g) { return ToBoolArray(g.BeginStep()); },
+          "bool [N]: envs that must choose a behaviour task at this step.")
+      .def(
+          "set_behaviour",
+          [](GuideScheduler& g, const py::handle& env_ids, const py::handle& tasks) {
+            py::ssize_t n = 0;
+            args::Vector(env_ids, "env_ids", &n);
+            args::CheckLengthLike(tasks, "tasks", n, "entry of env_ids");
+            g.SetBehaviour(IntVector(env_ids, "env_ids", n), IntVector(tasks, "tasks", n));
+          },
+          py::arg("env_ids"), py::arg("tasks"), "Record the chosen tasks of deciding envs.")
+      .def(
+          "behaviour", [](const GuideScheduler& g) { return ToArray(g.Behaviour()); },
+          "int64 [N]: the task whose policy acts for each env at this step.")
+      .def(
+          "boundary", [](const GuideScheduler& g) { return ToBoolArray(g.Boundary()); },
+          "bool [N]: envs whose step starts a guide_step window, blocked envs included "
+          "(the replay's guide_begin).")
+      .def(
+          "end_step",
+          [](GuideScheduler& g, const py::handle& done) {
+            g.EndStep(BoolVector(done, "done", g.num_envs()));
+          },
+          py::arg("done"), "Finish the step; done = terminated | truncated.")
+      .def(
+          "set_blocked",
+          [](GuideScheduler& g, const py::handle& blocked) {
+            g.SetBlocked(BoolVector(blocked, "blocked", g.num_envs()));
+          },
+          py::arg("blocked"), "Block envs from their next episode start on.")
       .def("state_dict", &StateDict)
       .def("load_state_dict", &LoadStateDict, py::arg("state_dict"))
       .def_property_readonly("num_envs", &GuideScheduler::num_envs)
       .def_property_readonly("num_tasks", &GuideScheduler::num_tasks)
-      .def_property_readonly("guide_step", [](const GuideScheduler& g) { return g.state().guide_step; });
+      .def_property_readonly("guide_step",
+                             [](const GuideScheduler& g) { return g.state().guide_step; });
 }
 
 }  // namespace ctpg

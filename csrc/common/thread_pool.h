@@ -27,8 +27,7 @@ class ThreadPool {
  public:
   explicit ThreadPool(int num_threads) {
     if (num_threads < 1) {
-      throw std::invalid_argument("num_threads: expected >= 1, got " +
-                                  std::to_string(num_threads));
+      throw std::invalid_argument("num_threads: expected >= 1, got " + std::to_string(num_threads));
     }
     workers_.reserve(num_threads - 1);
     for (int i = 0; i < num_threads - 1; ++i) {
@@ -39,9 +38,8 @@ class ThreadPool {
         // workers already started and report it instead of leaving them running.
         StopWorkers();
         throw std::runtime_error("num_threads: could not start worker thread " +
-                                 std::to_string(i + 1) + " of " +
-                                 std::to_string(num_threads - 1) + " (" + e.what() +
-                                 "); try fewer threads");
+                                 std::to_string(i + 1) + " of " + std::to_string(num_threads - 1) +
+                                 " (" + e.what() + "); try fewer threads");
       }
     }
   }
@@ -215,10 +213,10 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable all_done_;
-  Task task_;                       // guarded by mutex_
-  uint32_t generation_ = 0;         // guarded by mutex_
-  bool stopping_ = false;           // guarded by mutex_
-  std::exception_ptr error_;        // guarded by mutex_
+  Task task_;                 // guarded by mutex_
+  uint32_t generation_ = 0;   // guarded by mutex_
+  bool stopping_ = false;     // guarded by mutex_
+  std::exception_ptr error_;  // guarded by mutex_
   std::atomic<uint64_t> claim_{0};
   std::atomic<int> done_{0};
   std::atomic<uint32_t> published_{0};  // generation_, readable without the lock

@@ -61,8 +61,8 @@ class Env {
   // start native and reference simulations from the same state. Tasks that do
   // not support it, or sizes that do not match the model, throw
   // std::invalid_argument.
-  virtual void SetState(const double* /*qpos*/, int /*nq*/, const double* /*qvel*/,
-                        int /*nv*/, float* /*obs*/) {
+  virtual void SetState(const double* /*qpos*/, int /*nq*/, const double* /*qvel*/, int /*nv*/,
+                        float* /*obs*/) {
     throw std::invalid_argument("set_state: not supported by task '" + task_name() + "'");
   }
   // The current simulation state and the model fields the task edits (see

@@ -68,8 +68,8 @@ std::vector<std::unique_ptr<Env>> MakeEnvs(const std::vector<std::string>& names
     for (size_t i : members[f]) subset.push_back(names[i]);
     std::vector<std::unique_ptr<Env>> made = families[f].make(subset);
     if (made.size() != subset.size()) {
-      throw std::runtime_error("task family built " + std::to_string(made.size()) +
-                               " envs for " + std::to_string(subset.size()) + " tasks");
+      throw std::runtime_error("task family built " + std::to_string(made.size()) + " envs for " +
+                               std::to_string(subset.size()) + " tasks");
     }
     for (size_t k = 0; k < members[f].size(); ++k) envs[members[f][k]] = std::move(made[k]);
   }

@@ -43,16 +43,15 @@ VecEnv::VecEnv(std::vector<std::unique_ptr<Env>> envs, uint64_t seed, int num_th
   for (size_t i = 0; i < envs_.size(); ++i) {
     const Env& e = *envs_[i];
     if (e.obs_dim() != obs_dim_ || e.action_dim() != action_dim_) {
-      throw std::invalid_argument(
-          "task_names: all tasks must share obs_dim and action_dim; '" + envs_[0]->task_name() +
-          "' has (" + std::to_string(obs_dim_) + ", " + std::to_string(action_dim_) + "), '" +
-          e.task_name() + "' has (" + std::to_string(e.obs_dim()) + ", " +
-          std::to_string(e.action_dim()) + ")");
+      throw std::invalid_argument("task_names: all tasks must share obs_dim and action_dim; '" +
+                                  envs_[0]->task_name() + "' has (" + std::to_string(obs_dim_) +
+                                  ", " + std::to_string(action_dim_) + "), '" + e.task_name() +
+                                  "' has (" + std::to_string(e.obs_dim()) + ", " +
+                                  std::to_string(e.action_dim()) + ")");
     }
     if (e.info_keys() != envs_[0]->info_keys()) {
       throw std::invalid_argument("task_names: all tasks must report the same info keys; '" +
-                                  envs_[0]->task_name() + "' and '" + e.task_name() +
-                                  "' differ");
+                                  envs_[0]->task_name() + "' and '" + e.task_name() + "' differ");
     }
     if (max_episode_steps_[i] < 1) {
       throw std::invalid_argument("max_episode_steps: entry " + std::to_string(i) +
@@ -162,11 +161,14 @@ void VecEnv::StepAsync(const float* actions, bool with_info) {
   async_.with_info = with_info;
   async_.flags = std::make_unique<bool[]>(3 * n);
   bool* flags = async_.flags.get();
-  const VecStepBuffers out{async_.obs.data(), async_.reward.data(), flags,
-                           flags + n,         flags + 2 * n,        async_.final_obs.data(),
+  const VecStepBuffers out{async_.obs.data(),
+                           async_.reward.data(),
+                           flags,
+                           flags + n,
+                           flags + 2 * n,
+                           async_.final_obs.data(),
                            with_info ? async_.info.data() : nullptr};
-  in_flight_ = std::async(std::launch::async,
-                          [this, out] { RunStep(async_actions_.data(), out); });
+  in_flight_ = std::async(std::launch::async, [this, out] { RunStep(async_actions_.data(), out); });
 }
 
 const AsyncStepResult& VecEnv::StepWait() {
@@ -237,8 +239,7 @@ void VecEnv::CurrentTaskVector(int env, double* out) const {
   envs_[env]->CurrentTaskVector(out);
 }
 
-void VecEnv::SetState(int env, const double* qpos, int nq, const double* qvel, int nv,
-                      float* obs) {
+void VecEnv::SetState(int env, const double* qpos, int nq, const double* qvel, int nv, float* obs) {
   ThrowIfInFlight("set_state");
   std::lock_guard<std::mutex> lock(call_mutex_);
   CheckEnvIndex(env, "env");

@@ -90,8 +90,8 @@ void GuideScheduler::SetBehaviour(const std::vector<int64_t>& env_ids,
                                   ", which does not choose a behaviour at this step");
     }
     if (tasks[k] < 0 || tasks[k] >= num_tasks_) {
-      throw std::invalid_argument("tasks must be in [0, " + std::to_string(num_tasks_) +
-                                  "), got " + std::to_string(tasks[k]));
+      throw std::invalid_argument("tasks must be in [0, " + std::to_string(num_tasks_) + "), got " +
+                                  std::to_string(tasks[k]));
     }
   }
   for (size_t k = 0; k < env_ids.size(); ++k) s.behaviour[env_ids[k]] = tasks[k];
@@ -120,10 +120,10 @@ void GuideScheduler::SetBlocked(const std::vector<uint8_t>& blocked) {
 
 void GuideScheduler::LoadState(const GuideSchedulerState& in) {
   if (in.num_envs != state_.num_envs || in.guide_step != state_.guide_step) {
-    throw std::invalid_argument(
-        "state_dict is for num_envs=" + std::to_string(in.num_envs) + ", guide_step=" +
-        std::to_string(in.guide_step) + "; this scheduler has num_envs=" +
-        std::to_string(state_.num_envs) + ", guide_step=" + std::to_string(state_.guide_step));
+    throw std::invalid_argument("state_dict is for num_envs=" + std::to_string(in.num_envs) +
+                                ", guide_step=" + std::to_string(in.guide_step) +
+                                "; this scheduler has num_envs=" + std::to_string(state_.num_envs) +
+                                ", guide_step=" + std::to_string(state_.guide_step));
   }
   const int64_t n = in.num_envs;
   CheckLength("task_of_env", in.task_of_env.size(), n);

@@ -21,13 +21,13 @@ namespace ctpg {
 struct GuideSchedulerState {
   int64_t num_envs = 0;
   int64_t guide_step = 1;
-  std::vector<int64_t> task_of_env;    // [N]
-  std::vector<int64_t> episode_step;   // [N] steps taken in the current episode
-  std::vector<int64_t> behaviour;      // [N]
-  std::vector<uint8_t> blocked;        // [N] latched for the current episode
-  std::vector<uint8_t> blocked_next;   // [N] value latched at the next episode start
-  std::vector<uint8_t> choosing;       // [N] BeginStep asked this env to choose
-  bool in_step = false;                // between BeginStep and EndStep
+  std::vector<int64_t> task_of_env;   // [N]
+  std::vector<int64_t> episode_step;  // [N] steps taken in the current episode
+  std::vector<int64_t> behaviour;     // [N]
+  std::vector<uint8_t> blocked;       // [N] latched for the current episode
+  std::vector<uint8_t> blocked_next;  // [N] value latched at the next episode start
+  std::vector<uint8_t> choosing;      // [N] BeginStep asked this env to choose
+  bool in_step = false;               // between BeginStep and EndStep
 };
 
 class GuideScheduler {

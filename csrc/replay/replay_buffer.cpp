@@ -9,7 +9,7 @@
 namespace ctpg {
 namespace {
 
-constexpr int64_t kMaxTasks = 32767;            // behaviour is stored as int16
+constexpr int64_t kMaxTasks = 32767;               // behaviour is stored as int16
 constexpr int64_t kMaxCapacity = (1LL << 31) - 1;  // slots are stored as uint32
 
 std::string Num(double x) {
@@ -178,7 +178,8 @@ void ReplayBuffer::SampleTaskLocked(int64_t t, int64_t count, int64_t row0,
     for (int64_t i = 0; i < count; ++i) {
       slots[i] = tree.Find(rng_.Uniform() * tree.Total());
       const double p = tree.Get(slots[i]) / tree.Total();
-      max_weight = std::max(max_weight, std::pow(static_cast<double>(ring.size()) * p, -config_.beta));
+      max_weight =
+          std::max(max_weight, std::pow(static_cast<double>(ring.size()) * p, -config_.beta));
     }
     // Weights are normalised by the largest weight among this task's rows.
     for (int64_t i = 0; i < count; ++i) {
@@ -269,7 +270,8 @@ void ReplayBuffer::WriteSegmentLocked(int64_t t, int64_t slot, int64_t row,
     if (step < length) {
       const int64_t s = ring.SlotOfAge(age + step);
       // Inside the window the next obs is the next record's obs.
-      const float* next = step + 1 < length ? ring.Obs(ring.SlotOfAge(age + step + 1)) : ring.NextObs(s);
+      const float* next =
+          step + 1 < length ? ring.Obs(ring.SlotOfAge(age + step + 1)) : ring.NextObs(s);
       CopyRow(out.obs + r * D, ring.Obs(s), D);
       CopyRow(out.next_obs + r * D, next, D);
       CopyRow(out.action + r * A, ring.Action(s), A);
@@ -314,9 +316,9 @@ void ReplayBuffer::UpdatePriorities(int64_t n, const int64_t* task, const int64_
     const double leaf = std::pow(priority[i], config_.alpha);
     if (!(leaf <= max_leaf)) {
       throw std::invalid_argument(
-          "priority[" + std::to_string(i) + "] = " + Num(priority[i]) + " is too large: " +
-          "priority ** alpha (alpha = " + Num(config_.alpha) + ") = " + Num(leaf) +
-          " exceeds " + Num(max_leaf) + " (" + Num(kMaxTotalPriority) +
+          "priority[" + std::to_string(i) + "] = " + Num(priority[i]) +
+          " is too large: " + "priority ** alpha (alpha = " + Num(config_.alpha) +
+          ") = " + Num(leaf) + " exceeds " + Num(max_leaf) + " (" + Num(kMaxTotalPriority) +
           " / capacity_per_task), where the sum of priorities would overflow");
     }
   }

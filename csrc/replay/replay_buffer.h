@@ -34,14 +34,14 @@ struct ReplayConfig {
 
 // One row per task, arrays with leading dimension num_tasks.
 struct AddBatch {
-  const float* obs;         // [T, D]
-  const float* action;      // [T, A]
-  const float* reward;      // [T]
-  const float* next_obs;    // [T, D]
-  const bool* terminated;   // [T]
-  const bool* truncated;    // [T]
-  const int64_t* behaviour; // [T] or nullptr (task's own index)
-  const bool* guide_begin;  // [T] or nullptr (false)
+  const float* obs;          // [T, D]
+  const float* action;       // [T, A]
+  const float* reward;       // [T]
+  const float* next_obs;     // [T, D]
+  const bool* terminated;    // [T]
+  const bool* truncated;     // [T]
+  const int64_t* behaviour;  // [T] or nullptr (task's own index)
+  const bool* guide_begin;   // [T] or nullptr (false)
 };
 
 // Output arrays of sample(), B = sum of the per-task counts.
@@ -59,16 +59,16 @@ struct TransitionOut {
 
 // Output arrays of sample_segments(), K = guide_step.
 struct SegmentOut {
-  float* obs;         // [B, K, D]
-  float* action;      // [B, K, A]
-  float* reward;      // [B, K]
-  float* next_obs;    // [B, K, D]
-  bool* terminated;   // [B, K]
-  bool* truncated;    // [B, K]
-  bool* valid;        // [B, K]
-  int64_t* behaviour; // [B]
-  int64_t* task;      // [B]
-  int64_t* index;     // [B]
+  float* obs;          // [B, K, D]
+  float* action;       // [B, K, A]
+  float* reward;       // [B, K]
+  float* next_obs;     // [B, K, D]
+  bool* terminated;    // [B, K]
+  bool* truncated;     // [B, K]
+  bool* valid;         // [B, K]
+  int64_t* behaviour;  // [B]
+  int64_t* task;       // [B]
+  int64_t* index;      // [B]
 };
 
 class ReplayBuffer {
@@ -105,11 +105,11 @@ class ReplayBuffer {
 
   ReplayConfig config_;
   std::vector<TaskRing> rings_;
-  std::vector<SumTree> trees_;          // prioritized only: leaves hold priority^alpha
-  std::vector<double> max_priority_;    // per task, the largest priority ever given
+  std::vector<SumTree> trees_;        // prioritized only: leaves hold priority^alpha
+  std::vector<double> max_priority_;  // per task, the largest priority ever given
   Rng rng_;
-  std::vector<int64_t> scratch_slots_;   // sampled slots of one task (under mutex_)
-  StartIndex::Ranks scratch_ranks_;      // StartIndex::Prefix of one task (under mutex_)
+  std::vector<int64_t> scratch_slots_;  // sampled slots of one task (under mutex_)
+  StartIndex::Ranks scratch_ranks_;     // StartIndex::Prefix of one task (under mutex_)
   mutable std::mutex mutex_;
 };
 

@@ -51,12 +51,14 @@ uint64_t Checksum(const char* data, size_t n) {
 class Writer {
  public:
   template <typename T>
-  void Put(const T& v) { Bytes(&v, sizeof(T)); }
-  template <typename T>
-  void Array(const T* p, int64_t n) { Bytes(p, sizeof(T) * n); }
-  void Bytes(const void* p, size_t n) {
-    buf_.append(static_cast<const char*>(p), n);
+  void Put(const T& v) {
+    Bytes(&v, sizeof(T));
   }
+  template <typename T>
+  void Array(const T* p, int64_t n) {
+    Bytes(p, sizeof(T) * n);
+  }
+  void Bytes(const void* p, size_t n) { buf_.append(static_cast<const char*>(p), n); }
   std::string& buffer() { return buf_; }
 
  private:
@@ -67,7 +69,8 @@ class Writer {
 
 class ReplayFileReader {
  public:
-  ReplayFileReader(const std::string& path, const char* data, size_t n) : path_(path), p_(data), end_(data + n) {}
+  ReplayFileReader(const std::string& path, const char* data, size_t n)
+      : path_(path), p_(data), end_(data + n) {}
   template <typename T>
   T Get() {
     T v;
@@ -101,14 +104,14 @@ class ReplayFileReader {
   const char* end_;
 };
 
-
 namespace {
 
 void CheckFiniteRecord(const ReplayFileReader& r, int64_t t, const char* what, const float* x,
                        int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(x[i])) r.Fail("a " + std::string(what) + " of task " + std::to_string(t) +
-                                     " holds " + std::to_string(x[i]));
+    if (!std::isfinite(x[i]))
+      r.Fail("a " + std::string(what) + " of task " + std::to_string(t) + " holds " +
+             std::to_string(x[i]));
   }
 }
 
@@ -163,7 +166,8 @@ void ReplayBuffer::SaveLocked(const std::string& path) const {
   w.Bytes(kMagic, sizeof(kMagic));
   w.Put(kFormatVersion);
   const ReplayConfig& c = config_;
-  for (int64_t v : {c.num_tasks, c.capacity_per_task, c.obs_dim, c.action_dim, c.guide_step}) w.Put(v);
+  for (int64_t v : {c.num_tasks, c.capacity_per_task, c.obs_dim, c.action_dim, c.guide_step})
+    w.Put(v);
   w.Put(static_cast<uint8_t>(c.prioritized));
   w.Put(c.alpha);
   w.Put(c.beta);
@@ -286,7 +290,8 @@ std::unique_ptr<ReplayBuffer> ReplayBuffer::Load(const std::string& path) {
   }
   ReplayFileReader r(path, data.data() + header, body - header);
   ReplayConfig c;
-  for (int64_t* v : {&c.num_tasks, &c.capacity_per_task, &c.obs_dim, &c.action_dim, &c.guide_step}) {
+  for (int64_t* v :
+       {&c.num_tasks, &c.capacity_per_task, &c.obs_dim, &c.action_dim, &c.guide_step}) {
     *v = r.Get<int64_t>();
   }
   c.prioritized = r.Get<uint8_t>() != 0;

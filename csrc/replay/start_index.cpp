@@ -58,7 +58,8 @@ StartIndex::StartIndex(int64_t capacity)
 
 void StartIndex::AddToBlock(int64_t slot, int delta) {
   const int64_t word = slot >> 6, block = word / kWordsPerBlock;
-  for (int64_t w = word + 1; w < (block + 1) * kWordsPerBlock; ++w) word_rank_[w] = static_cast<uint16_t>(word_rank_[w] + delta);
+  for (int64_t w = word + 1; w < (block + 1) * kWordsPerBlock; ++w)
+    word_rank_[w] = static_cast<uint16_t>(word_rank_[w] + delta);
   block_count_[block] = static_cast<uint16_t>(block_count_[block] + delta);
   count_ += delta;
 }

@@ -45,9 +45,7 @@ class StartIndex {
     __builtin_prefetch(word_rank_.data() + located / kBlockSlots * kWordsPerBlock);
   }
   int64_t SelectLocated(int64_t located) const;
-  int64_t Select(int64_t u, const Ranks& ranks) const {
-    return SelectLocated(Locate(u, ranks));
-  }
+  int64_t Select(int64_t u, const Ranks& ranks) const { return SelectLocated(Locate(u, ranks)); }
 
   int64_t nbytes() const {
     return static_cast<int64_t>(bits_.size() * sizeof(uint64_t) +
@@ -59,9 +57,9 @@ class StartIndex {
   void AddToBlock(int64_t slot, int delta);
 
   int64_t count_ = 0;
-  std::vector<uint64_t> bits_;          // [blocks * kWordsPerBlock]
-  std::vector<uint16_t> word_rank_;     // [words]: members in earlier words of the block
-  std::vector<uint16_t> block_count_;   // [blocks]
+  std::vector<uint64_t> bits_;         // [blocks * kWordsPerBlock]
+  std::vector<uint16_t> word_rank_;    // [words]: members in earlier words of the block
+  std::vector<uint16_t> block_count_;  // [blocks]
 };
 
 }  // namespace ctpg

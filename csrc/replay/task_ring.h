@@ -107,8 +107,8 @@ class TaskRing {
   float* mutable_pending() { return pending_.data(); }
   void set_size_and_head(int64_t size, int64_t head) { size_ = size, head_ = head; }
   const SlotQueue& episode_ends() const { return episode_ends_; }
-  // Rebuilds the episode-end table and the start index from the flags and `final_obs` (one row per episode
-  // end in age order) after the raw arrays were loaded.
+  // Rebuilds the episode-end table and the start index from the flags and `final_obs` (one row per
+  // episode end in age order) after the raw arrays were loaded.
   void RebuildQueues(const std::vector<float>& final_obs);
 
  private:
@@ -130,7 +130,8 @@ class TaskRing {
     return reinterpret_cast<const uint8_t*>(Obs(slot) + obs_dim_ + action_dim_ + 1);
   }
   uint8_t* MutableMeta(int64_t slot) {
-    return reinterpret_cast<uint8_t*>(records_.data() + slot * stride_ + obs_dim_ + action_dim_ + 1);
+    return reinterpret_cast<uint8_t*>(records_.data() + slot * stride_ + obs_dim_ + action_dim_ +
+                                      1);
   }
 
   int64_t capacity_;

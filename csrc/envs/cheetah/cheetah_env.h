@@ -6,11 +6,11 @@
 // reward_ctrl.
 #pragma once
 
+#include <mujoco/mujoco.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <mujoco/mujoco.h>
 
 #include "common/mujoco_util.h"
 #include "envs/env.h"

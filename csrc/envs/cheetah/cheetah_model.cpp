@@ -71,9 +71,8 @@ std::shared_ptr<const mjModel> BuildCheetahModel(const CheetahVariant& variant,
     throw std::invalid_argument("gymnasium_asset_dir: '" + path +
                                 "' does not compile: " + mjs_getError(spec.get()));
   }
-  return std::shared_ptr<const mjModel>(model, [](const mjModel* m) {
-    mj_deleteModel(const_cast<mjModel*>(m));
-  });
+  return std::shared_ptr<const mjModel>(
+      model, [](const mjModel* m) { mj_deleteModel(const_cast<mjModel*>(m)); });
 }
 
 }  // namespace ctpg

@@ -2,10 +2,10 @@
 // gymnasium's half_cheetah.xml with MjSpec before compiling it.
 #pragma once
 
+#include <mujoco/mujoco.h>
+
 #include <memory>
 #include <string>
-
-#include <mujoco/mujoco.h>
 
 namespace ctpg {
 

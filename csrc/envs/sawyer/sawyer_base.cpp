@@ -18,8 +18,8 @@ constexpr double kMocapQuat[4] = {1.0, 0.0, 1.0, 0.0};
 int RequireId(const mjModel* m, mjtObj type, const char* name, const TaskSpec& spec) {
   const int id = mj_name2id(m, type, name);
   if (id < 0) {
-    throw std::runtime_error(std::string("metaworld asset ") + spec.xml + " lacks object '" +
-                             name + "' needed by " + spec.name);
+    throw std::runtime_error(std::string("metaworld asset ") + spec.xml + " lacks object '" + name +
+                             "' needed by " + spec.name);
   }
   return id;
 }
@@ -233,9 +233,9 @@ SawyerEnv::SawyerEnv(std::shared_ptr<const TaskModel> task)
 SawyerEnv::~SawyerEnv() = default;
 
 const std::vector<std::string>& SawyerEnv::info_keys() const {
-  static const std::vector<std::string> keys = {"near_object",     "grasp_success",
-                                                "grasp_reward",    "in_place_reward",
-                                                "obj_to_target",   "unscaled_reward"};
+  static const std::vector<std::string> keys = {"near_object",   "grasp_success",
+                                                "grasp_reward",  "in_place_reward",
+                                                "obj_to_target", "unscaled_reward"};
   static_assert(kNumInfoFields <= kMaxInfoFields, "too many info fields");
   return keys;
 }
@@ -243,10 +243,10 @@ const std::vector<std::string>& SawyerEnv::info_keys() const {
 void SawyerEnv::CheckTaskVector(const double* vec) const {
   for (int i = 0; i < spec_.vec_dim; ++i) {
     if (!std::isfinite(vec[i]) || vec[i] < spec_.vec_low[i] || vec[i] > spec_.vec_high[i]) {
-      throw std::invalid_argument(
-          "task_vector: entry " + std::to_string(i) + " of " + name_ + " is " +
-          std::to_string(vec[i]) + ", expected within [" + std::to_string(spec_.vec_low[i]) +
-          ", " + std::to_string(spec_.vec_high[i]) + "]");
+      throw std::invalid_argument("task_vector: entry " + std::to_string(i) + " of " + name_ +
+                                  " is " + std::to_string(vec[i]) + ", expected within [" +
+                                  std::to_string(spec_.vec_low[i]) + ", " +
+                                  std::to_string(spec_.vec_high[i]) + "]");
     }
   }
   if (!Accepts(spec_, vec)) {

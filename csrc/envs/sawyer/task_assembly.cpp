@@ -113,14 +113,13 @@ RewardResult DisassembleReward(SawyerEnv& env, const double* obs, const float* a
 }
 
 constexpr std::array<NamedId, kMaxTaskIds> kIds = {{{mjOBJ_BODY, "peg"},
-                                                   {mjOBJ_SITE, "pegTop"},
-                                                   {mjOBJ_SITE, "RoundNut-8"},
-                                                   {mjOBJ_SITE, "RoundNut"},
-                                                   {mjOBJ_BODY, "RoundNut"}}};
+                                                    {mjOBJ_SITE, "pegTop"},
+                                                    {mjOBJ_SITE, "RoundNut-8"},
+                                                    {mjOBJ_SITE, "RoundNut"},
+                                                    {mjOBJ_BODY, "RoundNut"}}};
 // The Python sources keep hand_init_pos in float32.
 constexpr Vec3 kAssemblyHandInit = {0.0, static_cast<double>(0.6f), static_cast<double>(0.2f)};
-constexpr Vec3 kDisassembleHandInit = {0.0, static_cast<double>(0.4f),
-                                       static_cast<double>(0.2f)};
+constexpr Vec3 kDisassembleHandInit = {0.0, static_cast<double>(0.4f), static_cast<double>(0.2f)};
 
 }  // namespace
 

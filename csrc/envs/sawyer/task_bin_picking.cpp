@@ -60,8 +60,7 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   const double in_place =
       Tolerance(target_to_obj, 0.0, kTargetRadius, s.extra[kInitValue], Sigmoid::kLongTail);
   const double above_floor = AboveFloor(hand, obj_init, target);
-  const PyNum grasped =
-      env.GripperCagingReward(action, obj, {0.015, 0.05, 0.01, 0.01, true, 0.7});
+  const PyNum grasped = env.GripperCagingReward(action, obj, {0.015, 0.05, 0.01, 0.01, true, 0.7});
   PyNum reward = HamacherProduct(grasped, PyNum{in_place, false});
   const bool near_object = Dist3(obj, hand) < 0.04;
   const bool pinched_without_obj = obs[3] < 0.43;

@@ -65,8 +65,8 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* /*action*/) 
       Tolerance(m.obj_to_target, 0.0, 0.005, env.state().scalar, Sigmoid::kLongTail);
   double reward = 2.0 * HamacherProduct(tcp_closed, near_button);
   if (m.tcp_to_obj <= 0.05) reward += 8.0 * pressed;
-  return MakeResult(reward, m.obj_to_target <= 0.02, m.tcp_to_obj <= 0.05, obs[3] > 0,
-                    near_button, pressed, m.obj_to_target);
+  return MakeResult(reward, m.obj_to_target <= 0.02, m.tcp_to_obj <= 0.05, obs[3] > 0, near_button,
+                    pressed, m.obj_to_target);
 }
 
 RewardResult WallReward(SawyerEnv& env, const double* obs, const float* /*action*/) {
@@ -84,8 +84,8 @@ RewardResult WallReward(SawyerEnv& env, const double* obs, const float* /*action
     reward += 2.0 * (1.0 + obs[3]);
     reward += 4.0 * std::pow(pressed, 2.0);  // Python's float ** 2
   }
-  return MakeResult(reward, m.obj_to_target <= 0.03, m.tcp_to_obj <= 0.05, obs[3] > 0,
-                    near_button, pressed, m.obj_to_target);
+  return MakeResult(reward, m.obj_to_target <= 0.03, m.tcp_to_obj <= 0.05, obs[3] > 0, near_button,
+                    pressed, m.obj_to_target);
 }
 
 constexpr std::array<NamedId, kMaxTaskIds> kButtonIds = {{{mjOBJ_BODY, "box"},

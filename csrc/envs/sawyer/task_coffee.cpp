@@ -69,8 +69,7 @@ RewardResult ButtonReward(SawyerEnv& env, const double* obs, const float* /*acti
   const double obj_to_target = std::abs(s.target_pos[1] - obj[1]);
   const double tcp_closed = std::max(obs[3], 0.0);
   const double near_button = Tolerance(tcp_to_obj, 0.0, 0.05, tcp_to_obj_init, Sigmoid::kLongTail);
-  const double pressed =
-      Tolerance(obj_to_target, 0.0, 0.005, kButtonMaxDist, Sigmoid::kLongTail);
+  const double pressed = Tolerance(obj_to_target, 0.0, 0.005, kButtonMaxDist, Sigmoid::kLongTail);
   double reward = 2.0 * HamacherProduct(tcp_closed, near_button);
   if (tcp_to_obj <= 0.05) reward += 8.0 * pressed;
   return MakeResult(reward, obj_to_target <= 0.02, tcp_to_obj <= 0.05, obs[3] > 0, near_button,
@@ -98,8 +97,8 @@ void MugReset(SawyerEnv& env, const double* vec) {
 }
 
 void MugObjects(const SawyerEnv& env, double* out) {
-  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)),
-                     env.data()->geom_xmat + 9 * env.id(kMugGeom), out);
+  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)), env.data()->geom_xmat + 9 * env.id(kMugGeom),
+                     out);
 }
 
 // |(a - b) * (2, 2, 1)|: x and y errors count double.

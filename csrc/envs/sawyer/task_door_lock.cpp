@@ -109,7 +109,10 @@ const TaskSpec& DoorLockTask() {
       .vec_high = {0.1, 0.85, 0.15},
       .goal_low = kLockHandLow,
       .goal_high = kHandHigh,
-      .ids = {{{mjOBJ_BODY, "door"}, {mjOBJ_BODY, "lock_link"}, {mjOBJ_BODY, "door_link"}, {mjOBJ_SITE, "lockStartLock"}}},
+      .ids = {{{mjOBJ_BODY, "door"},
+               {mjOBJ_BODY, "lock_link"},
+               {mjOBJ_BODY, "door_link"},
+               {mjOBJ_SITE, "lockStartLock"}}},
       // The arm touches a near door while settling (measured at y = 0.815).
       .settle_depends_on_vector = true,
       .edit_model = EditModel,
@@ -131,7 +134,10 @@ const TaskSpec& DoorUnlockTask() {
       .vec_high = {0.1, 0.85, 0.15},
       .goal_low = {0.0, 0.64, 0.2100},
       .goal_high = {0.2, 0.7, 0.2111},
-      .ids = {{{mjOBJ_BODY, "door"}, {mjOBJ_BODY, "lock_link"}, {mjOBJ_BODY, "door_link"}, {mjOBJ_SITE, "lockStartUnlock"}}},
+      .ids = {{{mjOBJ_BODY, "door"},
+               {mjOBJ_BODY, "lock_link"},
+               {mjOBJ_BODY, "door_link"},
+               {mjOBJ_SITE, "lockStartUnlock"}}},
       // The arm touches a near door while settling (measured at y = 0.815).
       .settle_depends_on_vector = true,
       .edit_model = EditModel,

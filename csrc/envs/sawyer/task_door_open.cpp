@@ -49,9 +49,9 @@ void RewardPos(const double* obs, double theta, double* ready, double* opened) {
   const double in_place = Tolerance(Norm3(offset), 0.0, kThreshold / 2.0, 0.5, Sigmoid::kLongTail);
   *ready = HamacherProduct(above_floor, in_place);
   const double door_angle = -theta;
-  *opened = 0.2 * static_cast<double>(theta < -kPi / 90.0) +
-            0.8 * Tolerance(kPi / 2.0 + kPi / 6 - door_angle, 0.0, 0.5, kPi / 3.0,
-                            Sigmoid::kLongTail);
+  *opened =
+      0.2 * static_cast<double>(theta < -kPi / 90.0) +
+      0.8 * Tolerance(kPi / 2.0 + kPi / 6 - door_angle, 0.0, 0.5, kPi / 3.0, Sigmoid::kLongTail);
 }
 
 RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
@@ -78,7 +78,10 @@ const TaskSpec& DoorOpenTask() {
       .vec_high = {0.1, 0.95, 0.15},
       .goal_low = {-0.3, 0.4, 0.1499},
       .goal_high = {-0.2, 0.5, 0.1501},
-      .ids = {{{mjOBJ_BODY, "door"}, {mjOBJ_SITE, "goal"}, {mjOBJ_GEOM, "handle"}, {mjOBJ_JOINT, "doorjoint"}}},
+      .ids = {{{mjOBJ_BODY, "door"},
+               {mjOBJ_SITE, "goal"},
+               {mjOBJ_GEOM, "handle"},
+               {mjOBJ_JOINT, "doorjoint"}}},
       .edit_model = EditModel,
       .reset = Reset,
       .objects = Objects,

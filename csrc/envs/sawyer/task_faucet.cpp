@@ -68,9 +68,9 @@ RewardResult FaucetReward(SawyerEnv& env, const double* obj) {
   env.TcpCenter(tcp);
   const double target_to_obj = Dist3(obj, target);
   const double target_to_obj_init = Dist3(s.obj_init_pos.data(), target);
-  const double in_place = Tolerance(target_to_obj, 0.0, kTargetRadius,
-                                    std::abs(target_to_obj_init - kTargetRadius),
-                                    Sigmoid::kLongTail);
+  const double in_place =
+      Tolerance(target_to_obj, 0.0, kTargetRadius, std::abs(target_to_obj_init - kTargetRadius),
+                Sigmoid::kLongTail);
   const double tcp_to_obj = Dist3(obj, tcp);
   const double tcp_to_obj_init = Dist3(s.obj_init_pos.data(), s.init_tcp.data());
   const double reach = Tolerance(tcp_to_obj, 0.0, kReachRadius,
@@ -104,7 +104,9 @@ const TaskSpec& FaucetOpenTask() {
       .vec_high = {0.05, 0.85, 0.0},
       .goal_low = kFaucetHandLow,
       .goal_high = kHandHigh,
-      .ids = {{{mjOBJ_BODY, "faucetBase"}, {mjOBJ_SITE, "goal_open"}, {mjOBJ_SITE, "handleStartOpen"}}},
+      .ids = {{{mjOBJ_BODY, "faucetBase"},
+               {mjOBJ_SITE, "goal_open"},
+               {mjOBJ_SITE, "handleStartOpen"}}},
       .edit_model = OpenEditModel,
       .reset = OpenReset,
       .objects = Objects,
@@ -124,7 +126,9 @@ const TaskSpec& FaucetCloseTask() {
       .vec_high = {0.1, 0.85, 0.0},
       .goal_low = kFaucetHandLow,
       .goal_high = kHandHigh,
-      .ids = {{{mjOBJ_BODY, "faucetBase"}, {mjOBJ_SITE, "goal_close"}, {mjOBJ_SITE, "handleStartClose"}}},
+      .ids = {{{mjOBJ_BODY, "faucetBase"},
+               {mjOBJ_SITE, "goal_close"},
+               {mjOBJ_SITE, "handleStartClose"}}},
       .edit_model = CloseEditModel,
       .reset = CloseReset,
       .objects = Objects,

@@ -31,8 +31,7 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   const double target_to_obj_init = Dist3(s.obj_init_pos.data(), s.target_pos.data());
   const double in_place =
       Tolerance(target_to_obj, 0.0, kTargetRadius, target_to_obj_init, Sigmoid::kLongTail);
-  const PyNum grasped =
-      env.GripperCagingReward(action, obj, {0.015, 0.05, 0.01, 0.005, true});
+  const PyNum grasped = env.GripperCagingReward(action, obj, {0.015, 0.05, 0.01, 0.005, true});
   PyNum reward = HamacherProduct(grasped, PyNum{in_place, false});
   const double tcp_opened = obs[3];
   double tcp[3];
@@ -41,10 +40,10 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   if (tcp_to_obj < 0.02 && tcp_opened > 0) reward = AddPyFloat(reward, 1.0 + 7.0 * in_place);
   double value = reward.value;
   if (target_to_obj < kTargetRadius) value = 10.0;
-  const bool grasp_success = env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 &&
-                             obj[2] - 0.02 > s.obj_init_pos[2];
-  return MakeResult(value, target_to_obj <= 0.05, tcp_to_obj <= 0.03, grasp_success,
-                    grasped.value, in_place, target_to_obj);
+  const bool grasp_success =
+      env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 && obj[2] - 0.02 > s.obj_init_pos[2];
+  return MakeResult(value, target_to_obj <= 0.05, tcp_to_obj <= 0.03, grasp_success, grasped.value,
+                    in_place, target_to_obj);
 }
 
 }  // namespace

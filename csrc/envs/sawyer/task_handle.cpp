@@ -28,13 +28,12 @@ constexpr double kHandleRadius = 0.02;  // press tasks' reach bound
 // for handle-press, for some vectors sideways), so every handle task settles
 // in full at each reset (settle_depends_on_vector).
 
-constexpr std::array<NamedId, kMaxTaskIds> kHandleIds = {
-    {{mjOBJ_BODY, "box"},
-     {mjOBJ_SITE, "goalPress"},
-     {mjOBJ_SITE, "goalPull"},
-     {mjOBJ_SITE, "handleStart"},
-     {mjOBJ_SITE, "handleRight"},
-     {mjOBJ_SITE, "handleCenter"}}};
+constexpr std::array<NamedId, kMaxTaskIds> kHandleIds = {{{mjOBJ_BODY, "box"},
+                                                          {mjOBJ_SITE, "goalPress"},
+                                                          {mjOBJ_SITE, "goalPull"},
+                                                          {mjOBJ_SITE, "handleStart"},
+                                                          {mjOBJ_SITE, "handleRight"},
+                                                          {mjOBJ_SITE, "handleCenter"}}};
 
 void EditModel(SawyerEnv& env, const double* vec) { env.SetBodyPos(env.id(kBoxBody), vec); }
 
@@ -113,8 +112,8 @@ RewardResult PressReward(SawyerEnv& env, const double* /*obs*/, const float* /*a
 // coordinate compared with obj_init_pos[2] for the bonus (MetaWorld's
 // handle-pull compares y, handle-pull-side z), `success_radius` the info's.
 RewardResult PullReward(SawyerEnv& env, const double* obs, const float* action,
-                        double target_to_obj, double target_to_obj_init,
-                        const CagingParams& caging, int lift_axis, double success_radius) {
+                        double target_to_obj, double target_to_obj_init, const CagingParams& caging,
+                        int lift_axis, double success_radius) {
   const TaskState& s = env.state();
   const double* obj = obs + 4;
   const double in_place =

@@ -42,8 +42,7 @@ void Reset(SawyerEnv& env, const double* vec) {
 
 void Objects(const SawyerEnv& env, double* out) {
   const int geom = env.id(kLeverGeom);
-  PoseWithMatrixQuat(env.site_xpos(env.id(kLeverStartSite)), env.data()->geom_xmat + 9 * geom,
-                     out);
+  PoseWithMatrixQuat(env.site_xpos(env.id(kLeverStartSite)), env.data()->geom_xmat + 9 * geom, out);
 }
 
 RewardResult Reward(SawyerEnv& env, const double* obs, const float* /*action*/) {
@@ -59,17 +58,16 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* /*action*/) 
     shoulder_to_lever_init[i] = (s.init_tcp[i] + offset[i] - s.aux[i]) * scale[i];
   }
   const double shoulder_dist = Norm3(shoulder_to_lever);
-  const double ready_to_lift = Tolerance(shoulder_dist, 0.0, 0.02, Norm3(shoulder_to_lever_init),
-                                         Sigmoid::kLongTail);
+  const double ready_to_lift =
+      Tolerance(shoulder_dist, 0.0, 0.02, Norm3(shoulder_to_lever_init), Sigmoid::kLongTail);
   const mjModel* m = env.model();
   const double lever_angle = -env.data()->qpos[m->jnt_qposadr[env.id(kLeverJoint)]];
   const double lever_error = std::abs(lever_angle - kPi / 2.0);
-  const double engagement = Tolerance(lever_error, 0.0, kPi / 48.0, kPi / 2.0 - kPi / 12.0,
-                                      Sigmoid::kLongTail);
+  const double engagement =
+      Tolerance(lever_error, 0.0, kPi / 48.0, kPi / 2.0 - kPi / 12.0, Sigmoid::kLongTail);
   const double obj_to_target = Dist3(lever, s.target_pos.data());
   const double in_place_margin = Dist3(s.aux.data(), s.target_pos.data());
-  const double in_place =
-      Tolerance(obj_to_target, 0.0, 0.04, in_place_margin, Sigmoid::kLongTail);
+  const double in_place = Tolerance(obj_to_target, 0.0, 0.04, in_place_margin, Sigmoid::kLongTail);
   const double reward = 10.0 * HamacherProduct(ready_to_lift, in_place);
   return MakeResult(reward, lever_error <= kPi / 24.0, shoulder_dist < 0.03, ready_to_lift > 0.9,
                     ready_to_lift, engagement, shoulder_dist);

@@ -78,8 +78,8 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
     if (grasp_success && tcp_to_obj < 0.035) reward = 1.0 + 2.0 * grasped.value + 5.0 * in_place;
   }
   if (obj_to_target <= 0.05) reward = 10.0;
-  return MakeResult(reward, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success,
-                    grasped.value, in_place, obj_to_target);
+  return MakeResult(reward, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success, grasped.value,
+                    in_place, obj_to_target);
 }
 
 }  // namespace

@@ -46,8 +46,7 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   const double tcp_to_obj = Dist3(obj, tcp);
   const double in_place_margin = Dist3(obj_init, s.target_pos.data());
   const double above_floor = AboveFloor(tcp, obj_init);
-  const PyNum grasped =
-      env.GripperCagingReward(action, obj, {0.015, 0.02, 0.01, 0.03, true, 0.1});
+  const PyNum grasped = env.GripperCagingReward(action, obj, {0.015, 0.02, 0.01, 0.03, true, 0.1});
   const double in_place = Tolerance(obj_to_target, 0.0, 0.02, in_place_margin, Sigmoid::kLongTail);
   PyNum reward = HamacherProduct(grasped, PyNum{in_place, false});
   const bool near_object = tcp_to_obj < 0.04;
@@ -59,8 +58,8 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   }
   double value = reward.value;
   if (obj_to_target < kSuccessRewardRadius) value = 10.0;
-  return MakeResult(value, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success,
-                    grasped.value, in_place, obj_to_target);
+  return MakeResult(value, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success, grasped.value,
+                    in_place, obj_to_target);
 }
 
 }  // namespace

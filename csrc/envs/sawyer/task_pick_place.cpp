@@ -22,8 +22,8 @@ void Reset(SawyerEnv& env, const double* vec) {
 }
 
 void Objects(const SawyerEnv& env, double* out) {
-  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)),
-                     env.data()->geom_xmat + 9 * env.id(kObjGeom), out);
+  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)), env.data()->geom_xmat + 9 * env.id(kObjGeom),
+                     out);
 }
 
 // SawyerPickPlaceEnvV3._gripper_caging_reward.
@@ -77,10 +77,10 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
     reward = AddPyFloat(combined, 1.0 + 5.0 * in_place).value;
   }
   if (obj_to_target < kTargetRadius) reward = 10.0;
-  const bool grasp_success = env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 &&
-                             obj[2] - 0.02 > s.obj_init_pos[2];
-  return MakeResult(reward, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success,
-                    grasped.value, in_place, obj_to_target);
+  const bool grasp_success =
+      env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 && obj[2] - 0.02 > s.obj_init_pos[2];
+  return MakeResult(reward, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success, grasped.value,
+                    in_place, obj_to_target);
 }
 
 }  // namespace

@@ -57,8 +57,8 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   if (obj_to_target < kTargetRadius) reward = 10.0;
   const bool grasp_success =
       env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 && obj[2] - 0.02 > obj_init[2];
-  return MakeResult(reward, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success,
-                    grasped.value, in_place2, obj_to_target);
+  return MakeResult(reward, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success, grasped.value,
+                    in_place2, obj_to_target);
 }
 
 }  // namespace

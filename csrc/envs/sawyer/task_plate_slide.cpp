@@ -45,9 +45,7 @@ void FrontEditModel(SawyerEnv& env, const double* vec) {
 }
 
 // plate-slide-back-side moves the net to obj_init_pos.
-void BackSideEditModel(SawyerEnv& env, const double* vec) {
-  env.SetBodyPos(env.id(kNetBody), vec);
-}
+void BackSideEditModel(SawyerEnv& env, const double* vec) { env.SetBodyPos(env.id(kNetBody), vec); }
 
 // plate-slide-side / -back write data.body("puck_goal").xpos, which the next
 // mj_forward overwrites: no effect.
@@ -79,15 +77,15 @@ PlateDistances Distances(const SawyerEnv& env, const double* obs) {
 }
 
 RewardResult Result(double reward, const PlateDistances& p, double grasped, double in_place) {
-  return MakeResult(reward, p.obj_to_target <= kSuccessRadius, p.tcp_to_obj <= 0.03, 0.0,
-                    grasped, in_place, p.obj_to_target);
+  return MakeResult(reward, p.obj_to_target <= kSuccessRadius, p.tcp_to_obj <= 0.03, 0.0, grasped,
+                    in_place, p.obj_to_target);
 }
 
 // SawyerPlateSlideEnvV3.compute_reward: 8 * hamacher(grasped, in_place).
 RewardResult FrontReward(SawyerEnv& env, const double* obs, const float* /*action*/) {
   const PlateDistances p = Distances(env, obs);
-  const double in_place = Tolerance(p.obj_to_target, 0.0, kTargetRadius, p.in_place_margin,
-                                    Sigmoid::kLongTail);
+  const double in_place =
+      Tolerance(p.obj_to_target, 0.0, kTargetRadius, p.in_place_margin, Sigmoid::kLongTail);
   const double grasped =
       Tolerance(p.tcp_to_obj, 0.0, kTargetRadius, p.grasp_margin, Sigmoid::kLongTail);
   double reward = 8.0 * HamacherProduct(grasped, in_place);
@@ -101,8 +99,8 @@ RewardResult StagedReward(SawyerEnv& env, const double* obs, const float* /*acti
   const PlateDistances p = Distances(env, obs);
   const double in_place = Tolerance(p.obj_to_target, 0.0, kTargetRadius,
                                     p.in_place_margin - kTargetRadius, Sigmoid::kLongTail);
-  const double grasped = Tolerance(p.tcp_to_obj, 0.0, kTargetRadius,
-                                   p.grasp_margin - kTargetRadius, Sigmoid::kLongTail);
+  const double grasped = Tolerance(p.tcp_to_obj, 0.0, kTargetRadius, p.grasp_margin - kTargetRadius,
+                                   Sigmoid::kLongTail);
   double reward = 1.5 * grasped;
   if (p.tcp[2] <= 0.03 && p.tcp_to_obj < 0.07) reward = 2.0 + 7.0 * in_place;
   if (p.obj_to_target < kTargetRadius) reward = 10.0;

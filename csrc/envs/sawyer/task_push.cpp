@@ -19,8 +19,8 @@ void Reset(SawyerEnv& env, const double* vec) {
 }
 
 void Objects(const SawyerEnv& env, double* out) {
-  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)),
-                     env.data()->geom_xmat + 9 * env.id(kObjGeom), out);
+  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)), env.data()->geom_xmat + 9 * env.id(kObjGeom),
+                     out);
 }
 
 RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
@@ -42,10 +42,10 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
     reward = AddPyFloat(reward, rhs.value);
   }
   if (target_to_obj < kTargetRadius) reward = PyNum{10.0, false};
-  const bool grasp_success = env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 &&
-                             obj[2] - 0.02 > s.obj_init_pos[2];
-  return MakeResult(reward.value, target_to_obj <= kTargetRadius, tcp_to_obj <= 0.03,
-                    grasp_success, grasped.value, in_place, target_to_obj);
+  const bool grasp_success =
+      env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 && obj[2] - 0.02 > s.obj_init_pos[2];
+  return MakeResult(reward.value, target_to_obj <= kTargetRadius, tcp_to_obj <= 0.03, grasp_success,
+                    grasped.value, in_place, target_to_obj);
 }
 
 }  // namespace

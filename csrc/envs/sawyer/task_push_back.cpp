@@ -54,8 +54,8 @@ double CagingReward(const SawyerEnv& env, const double* obj) {
   const double tcp_obj[3] = {tcp[0] - obj[0], 0.0, tcp[2] - obj[2]};
   const double init[3] = {s.obj_init_pos[0] - s.init_tcp[0], 0.0,
                           s.obj_init_pos[2] - s.init_tcp[2]};
-  const double xz_caging = Tolerance(Norm3(tcp_obj), 0.0, kXzMargin, Norm3(init) - kXzMargin,
-                                     Sigmoid::kLongTail);
+  const double xz_caging =
+      Tolerance(Norm3(tcp_obj), 0.0, kXzMargin, Norm3(init) - kXzMargin, Sigmoid::kLongTail);
   const double cage = HamacherProduct(y_caging, xz_caging);
   const double grip = cage > 0.95 ? y_gripping : 0.0;
   return (cage + grip) / 2.0;
@@ -79,8 +79,8 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* /*action*/) 
     reward += 1.0 + 5.0 * in_place;
   }
   if (target_to_obj < kTargetRadius) reward = 10.0;
-  const bool grasp_success = env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 &&
-                             obj[2] - 0.02 > s.obj_init_pos[2];
+  const bool grasp_success =
+      env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 && obj[2] - 0.02 > s.obj_init_pos[2];
   return MakeResult(reward, target_to_obj <= 0.07, tcp_to_obj <= 0.03, grasp_success, grasped,
                     in_place, target_to_obj);
 }

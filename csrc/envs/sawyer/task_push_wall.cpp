@@ -56,8 +56,8 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
     }
   }
   if (obj_to_target < kTargetRadius) reward = PyNum{10.0, false};
-  const bool grasp_success = env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 &&
-                             obj[2] - 0.02 > s.obj_init_pos[2];
+  const bool grasp_success =
+      env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 && obj[2] - 0.02 > s.obj_init_pos[2];
   return MakeResult(reward.value, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success,
                     grasped.value, in_place_part2, obj_to_target);
 }

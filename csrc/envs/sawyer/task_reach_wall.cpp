@@ -18,8 +18,8 @@ void Reset(SawyerEnv& env, const double* vec) {
 }
 
 void Objects(const SawyerEnv& env, double* out) {
-  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)),
-                     env.data()->geom_xmat + 9 * env.id(kObjGeom), out);
+  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)), env.data()->geom_xmat + 9 * env.id(kObjGeom),
+                     out);
 }
 
 // 10 * tolerance(|tcp - target|, margin |hand_init_pos - target|); the info
@@ -31,8 +31,7 @@ RewardResult Reward(SawyerEnv& env, const double* /*obs*/, const float* /*action
   const double tcp_to_target = Dist3(tcp, s.target_pos.data());
   const double margin = Dist3(env.spec().hand_init.data(), s.target_pos.data());
   const double in_place = Tolerance(tcp_to_target, 0.0, 0.05, margin, Sigmoid::kLongTail);
-  return MakeResult(10.0 * in_place, tcp_to_target <= 0.05, 0.0, 0.0, 0.0, in_place,
-                    tcp_to_target);
+  return MakeResult(10.0 * in_place, tcp_to_target <= 0.05, 0.0, 0.0, 0.0, in_place, tcp_to_target);
 }
 
 }  // namespace

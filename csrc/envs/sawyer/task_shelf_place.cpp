@@ -34,8 +34,8 @@ void Reset(SawyerEnv& env, const double* vec) {
 }
 
 void Objects(const SawyerEnv& env, double* out) {
-  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)),
-                     env.data()->geom_xmat + 9 * env.id(kObjGeom), out);
+  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)), env.data()->geom_xmat + 9 * env.id(kObjGeom),
+                     out);
 }
 
 // in_place after MetaWorld's penalties for a block below the shelf board: a
@@ -69,7 +69,8 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   const double obj_to_target = Dist3(obj, target);
   const double tcp_to_obj = Dist3(obj, tcp);
   const double in_place_margin = Dist3(s.obj_init_pos.data(), target);
-  double in_place = Tolerance(obj_to_target, 0.0, kTargetRadius, in_place_margin, Sigmoid::kLongTail);
+  double in_place =
+      Tolerance(obj_to_target, 0.0, kTargetRadius, in_place_margin, Sigmoid::kLongTail);
   const PyNum grasped = env.GripperCagingReward(action, obj, {0.02, 0.05, 0.01, 0.01, false});
   PyNum reward = HamacherProduct(grasped, PyNum{in_place, false});
   bool strong = false;
@@ -81,10 +82,10 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* action) {
   }
   double value = reward.value;
   if (obj_to_target < kTargetRadius) value = 10.0;
-  const bool grasp_success = env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 &&
-                             obj[2] - 0.02 > s.obj_init_pos[2];
-  return MakeResult(value, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success,
-                    grasped.value, in_place, obj_to_target);
+  const bool grasp_success =
+      env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 && obj[2] - 0.02 > s.obj_init_pos[2];
+  return MakeResult(value, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success, grasped.value,
+                    in_place, obj_to_target);
 }
 
 }  // namespace
@@ -99,7 +100,10 @@ const TaskSpec& ShelfPlaceTask() {
       .vec_high = {0.1, 0.6, 0.021, 0.1, 0.9, 0.301},
       .goal_low = {-0.1, 0.8, 0.299},
       .goal_high = {0.1, 0.9, 0.301},
-      .ids = {{{mjOBJ_BODY, "obj"}, {mjOBJ_GEOM, "objGeom"}, {mjOBJ_BODY, "shelf"}, {mjOBJ_SITE, "goal"}}},
+      .ids = {{{mjOBJ_BODY, "obj"},
+               {mjOBJ_GEOM, "objGeom"},
+               {mjOBJ_BODY, "shelf"},
+               {mjOBJ_SITE, "goal"}}},
       .min_planar_gap = 0.1,
       .edit_model = EditModel,
       .reset = Reset,

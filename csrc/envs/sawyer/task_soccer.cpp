@@ -60,8 +60,8 @@ RewardResult Reward(SawyerEnv& env, const double* obs, const float* /*action*/) 
   double reward = (3 * grasped) + (6.5 * in_place);
   if (target_to_obj < kTargetRadius) reward = 10.0;
   const double obj_to_target = Dist3(obj, target);
-  const bool grasp_success = env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 &&
-                             obj[2] - 0.02 > s.obj_init_pos[2];
+  const bool grasp_success =
+      env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 && obj[2] - 0.02 > s.obj_init_pos[2];
   return MakeResult(reward, obj_to_target <= 0.07, tcp_to_obj <= 0.03, grasp_success, grasped,
                     in_place, obj_to_target);
 }

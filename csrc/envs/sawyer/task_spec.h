@@ -61,8 +61,8 @@ struct RewardResult {
 inline RewardResult MakeResult(double reward, bool success, double near_object,
                                double grasp_success, double grasp_reward, double in_place,
                                double obj_to_target) {
-  return {reward, success,
-          {near_object, grasp_success, grasp_reward, in_place, obj_to_target, reward}};
+  return {
+      reward, success, {near_object, grasp_success, grasp_reward, in_place, obj_to_target, reward}};
 }
 
 // A named MuJoCo object the task reads; resolved once per task model.

@@ -96,8 +96,8 @@ RewardResult PushReward(SawyerEnv& env, const double* obs, const float* action) 
     reward = 2.0 + 5.0 * stick_in_place + 3.0 * container_in_place;
     if (container_to_target <= kRadius) reward = 10.0;
   }
-  const bool grasp_success = env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 &&
-                             obs[6] - 0.01 > stick_init[2];
+  const bool grasp_success =
+      env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 && obs[6] - 0.01 > stick_init[2];
   const bool success = grasp_success && Dist3(container, target) <= kRadius;
   return MakeResult(reward, success, tcp_to_stick <= 0.03, grasp_success, grasped.value,
                     stick_in_place, container_to_target);
@@ -172,8 +172,8 @@ RewardResult PullReward(SawyerEnv& env, const double* obs, const float* action) 
       if (handle_to_target <= 0.12) reward = 10.0;
     }
   }
-  const bool grasp_success = env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 &&
-                             stick[2] - 0.02 > s.obj_init_pos[2];
+  const bool grasp_success =
+      env.TouchingObject(env.id(kObjGeom)) && tcp_opened > 0 && stick[2] - 0.02 > s.obj_init_pos[2];
   return MakeResult(reward, handle_to_target <= 0.12 && inserted, tcp_to_stick <= 0.03,
                     grasp_success, grasped.value, in_place.stick, handle_to_target);
 }

@@ -24,8 +24,8 @@ void Reset(SawyerEnv& env, const double* vec) {
 }
 
 void Objects(const SawyerEnv& env, double* out) {
-  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)),
-                     env.data()->geom_xmat + 9 * env.id(kObjGeom), out);
+  PoseWithMatrixQuat(env.body_xpos(env.id(kObjBody)), env.data()->geom_xmat + 9 * env.id(kObjGeom),
+                     out);
 }
 
 RewardResult Reward(SawyerEnv& env, const double* obs, const float* /*action*/) {
