@@ -26,12 +26,15 @@ import argparse
 import csv
 import importlib.util
 import statistics
+import sys
 from pathlib import Path
 
 from ctpg.cli.train import config_from_argv
 from ctpg.config import load_yaml
+from ctpg.interrupt import StopForwarding
 from ctpg.metrics import read_metrics
 from ctpg.plot import guide_choice_shares, plot_methods, task_names
+from ctpg.rundir import RunDir
 from ctpg.sweep import (
     Resources,
     cell,
@@ -60,7 +63,7 @@ def summarize(run_dir: Path) -> dict[str, float]:
     """The sweep's summary of one run (final and mean-over-evaluations success and return,
     minutes), final per-task values and (CTPG) the guide diagnostics averaged over the last
     half of the run."""
-    rows = read_metrics(run_dir / "metrics.csv")
+    rows = read_metrics(RunDir(run_dir).metrics)
     out = summarize_run(run_dir)
     for name in task_names(rows):
         out[f"task:{name}:success"] = float(rows[-1][f"eval/{name}/success"])
@@ -131,7 +134,7 @@ def _guide_tables(
     cells = [cell([r[k] for r in runs], digits.get(k, 2)) for k, _ in present]
     lines += ["| " + " | ".join(cells) + " |"]
     ctpg_dirs = [Path(args.out) / "runs" / f"{args.base}-ctpg-s{s}" for s in args.seeds]
-    shares = guide_choice_shares([read_metrics(d / "metrics.csv") for d in ctpg_dirs], tasks)
+    shares = guide_choice_shares([read_metrics(RunDir(d).metrics) for d in ctpg_dirs], tasks)
     short = [t.removesuffix("-v3") for t in tasks]
     lines += [
         "",
@@ -195,15 +198,19 @@ def main() -> None:
     use_ray = args.runner == "ray" or (
         args.runner is None and importlib.util.find_spec("ray") is not None
     )
-    runner = ray_runner(resources) if use_ray else local_runner(args.workers)
     targets = target_steps(grid, options, run_dirs, config_from_argv)
-    status = run_trials(grid, options, run_dirs, runner, targets)
+    with StopForwarding() as stop:  # Ctrl-C: the runs checkpoint; the same command resumes
+        runner = ray_runner(resources, stop=stop) if use_ray else local_runner(args.workers)
+        status = run_trials(grid, options, run_dirs, runner, targets, stop=stop)
+    if stop.signum is not None:
+        print(f"stopped by {stop.name}; run the same command again to resume", file=sys.stderr)
+        raise SystemExit(stop.exit_code)
     failed = [t.name for t, s in status.items() if s == "failed"]
     if failed:
         raise SystemExit(f"failed runs: {', '.join(failed)} (see train.log in each run directory)")
     jobs = [(t.sharing, t.seed) for t in grid]
     dirs = [run_dirs[t] for t in grid]
-    run_cfg = load_yaml(dirs[0] / "config.yaml")
+    run_cfg = load_yaml(RunDir(dirs[0]).config)
     args.eval_every, args.eval_episodes = run_cfg.eval_every, run_cfg.eval_episodes
     args.steps_label = run_cfg.steps
     results: dict[str, list[dict[str, float]]] = {sharing: [] for sharing in args.methods}
@@ -211,7 +218,7 @@ def main() -> None:
     for (sharing, _), run_dir in zip(jobs, dirs, strict=True):
         results[sharing].append(summarize(run_dir))
         groups[_label(args, sharing)].append(run_dir)
-    tasks = task_names(read_metrics(dirs[0] / "metrics.csv"))
+    tasks = task_names(read_metrics(RunDir(dirs[0]).metrics))
     print(write_table(args, results, tasks))
     for path in plot_methods(groups, args.out, args.metric):
         print(path)

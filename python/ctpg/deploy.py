@@ -25,9 +25,9 @@ from ctpg.algo.networks import AgentNets
 from ctpg.checkpoint import load_checkpoint
 from ctpg.config import load_yaml
 from ctpg.nets.policy import TanhGaussianActor
+from ctpg.rundir import CONFIG_FILE, RunDir
 from ctpg.tasks import resolve
 
-CONFIG_FILE = "config.yaml"
 """Name under which an exported file carries the run's config.yaml (``_extra_files``)."""
 TORCHSCRIPT_NOTICE = r"`torch\.jit\.\w+` is (deprecated|not supported)"
 """torch's DeprecationWarning on TorchScript calls (torch >= 2.13), as a regular expression."""
@@ -146,7 +146,7 @@ def load_policy(
         raise ValueError(f"deterministic: expected a bool, got {deterministic!r}")
     target = _device(device)
     run = Path(run_dir)
-    config_path = run / CONFIG_FILE
+    config_path = RunDir(run).config
     if not config_path.is_file():
         raise ValueError(f"run_dir: no run in {run} ({CONFIG_FILE} is missing)")
     cfg = load_yaml(config_path)
@@ -260,7 +260,7 @@ def export_policy(run_dir: str | os.PathLike[str], path: str | os.PathLike[str])
     scripted = script_policy(policy)
     out = Path(path)
     tmp = out.with_name(out.name + ".tmp")
-    config = (Path(run_dir) / CONFIG_FILE).read_text()
+    config = RunDir(run_dir).config.read_text()
     try:
         with _torchscript():
             torch.jit.save(scripted, str(tmp), _extra_files={CONFIG_FILE: config})

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ctpg.rundir import RunDir
+
 STEP = "step"
 
 
@@ -180,7 +182,7 @@ class MetricsLogger:
 
     def __init__(self, run_dir: str | Path, tensorboard: bool = True) -> None:
         Path(run_dir).mkdir(parents=True, exist_ok=True)
-        self.csv_path = Path(run_dir) / "metrics.csv"
+        self.csv_path = RunDir(run_dir).metrics
         _drop_partial_row(self.csv_path)
         self.rows: list[dict[str, Any]] = read_metrics(self.csv_path)  # type: ignore[assignment]
         self.header: list[str] = list(self.rows[0].keys()) if self.rows else [STEP]
@@ -188,7 +190,7 @@ class MetricsLogger:
         if tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 
-            self.writer = SummaryWriter(log_dir=str(Path(run_dir) / "tensorboard"))
+            self.writer = SummaryWriter(log_dir=str(RunDir(run_dir).tensorboard))
 
     def truncate(self, step: int) -> None:
         """Drop rows after ``step`` (a resumed run rewrites what followed its checkpoint)."""

@@ -10,7 +10,6 @@ A run directory holds::
     videos/            training and evaluation videos
     tensorboard/       TensorBoard events
     .lock              held (flock) by the process training in the directory
-    .trial.pid         pid of a sweep's running trial process (its process group)
 
 This module is the only one that spells these names: the others ask a ``RunDir`` for its
 paths. ``RunDir.lock()`` takes an exclusive ``flock`` on ``.lock`` and writes the holder's pid
@@ -40,7 +39,6 @@ CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.csv"
 LOG_FILE = "train.log"
 LOCK_FILE = ".lock"
-TRIAL_PID_FILE = ".trial.pid"
 CHECKPOINTS_DIR = "checkpoints"
 PLOTS_DIR = "plots"
 VIDEOS_DIR = "videos"
@@ -137,11 +135,6 @@ class RunDir:
     def lock_file(self) -> Path:
         """``.lock``: the file ``lock()`` holds."""
         return self.path / LOCK_FILE
-
-    @property
-    def trial_pid_file(self) -> Path:
-        """``.trial.pid``: pid of the sweep trial running in this directory, while it runs."""
-        return self.path / TRIAL_PID_FILE
 
     def checkpoint(self, step: int) -> Path:
         """The checkpoint file of ``step``."""

@@ -6,8 +6,11 @@ in ``train.log`` there. Ray only places the processes: local Ray by default (no 
 ``--address`` joins a cluster, ``--cpus-per-run`` / ``--gpus-per-run`` (fractions allowed)
 size each trial. A trial that fails is reported with its log and the others go on.
 Re-running the same command skips finished trials and resumes unfinished ones from their
-last checkpoint. At the end ``OUT/summary.csv`` has one row per trial and ``OUT/summary.md``
-the mean +- std over seeds per method.
+last checkpoint. Ctrl-C (SIGINT) or SIGTERM is passed on to every running trial, which
+checkpoints and exits; trials not started yet do not start, and the sweep exits with 130 /
+143 after its summary (run the same command again to go on). At the end
+``OUT/summary.csv`` has one row per trial and ``OUT/summary.md`` the mean +- std over
+seeds per method.
 
 The grid, the runs and the summaries are plain functions (``trials``, ``run_trials``,
 ``summarize_run``, ``write_summary``) that ``benchmarks/learning.py`` also uses.
@@ -28,12 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ctpg.checkpoint import has_checkpoint
 from ctpg.config import TrainConfig
+from ctpg.interrupt import StopSignals, ray_stop, run_forwarding, sigint_ignored, signal_name
 from ctpg.metrics import read_metrics
+from ctpg.rundir import LOG_FILE, RunDir
 
 METHOD_LABELS = {"none": "", "qmp": " w/ QMP", "ctpg": " w/ CTPG"}
-LOG_FILE = "train.log"
 
 
 @dataclass(frozen=True)
@@ -88,13 +91,13 @@ def target_steps(
 
 def finished(run_dir: Path, steps: int) -> bool:
     """Whether the run's metrics.csv reaches ``steps``."""
-    rows = read_metrics(run_dir / "metrics.csv")
+    rows = read_metrics(RunDir(run_dir).metrics)
     return bool(rows) and int(rows[-1]["step"]) >= steps
 
 
 def train_command(trial: Trial, options: Sequence[str], run_dir: Path) -> list[str]:
     """The command that starts the trial, or continues it from its checkpoint."""
-    resume = ["--resume"] if has_checkpoint(run_dir) else []
+    resume = ["--resume"] if RunDir(run_dir).has_checkpoint() else []
     return [
         *(sys.executable, "-m", "ctpg.train", *trial.options(), *options),
         *("--run-dir", str(run_dir), "--no-progress", *resume),
@@ -102,16 +105,20 @@ def train_command(trial: Trial, options: Sequence[str], run_dir: Path) -> list[s
 
 
 def run_command(command: list[str], run_dir: str) -> dict[str, Any]:
-    """Run one training process with its output appended to ``run_dir/train.log``."""
-    log = Path(run_dir) / LOG_FILE
+    """Run one training process with its output appended to ``run_dir/train.log``.
+
+    The process runs in its own session and gets a stop from this process's
+    ``StopForwarding`` (``ctpg.interrupt.run_forwarding``); once a stop was forwarded, no
+    new process starts and the exit status is 128 + the signal number."""
+    log = RunDir(run_dir).log
     log.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with log.open("a") as out:
         out.write(f"$ {' '.join(command)}\n")
         out.flush()
         env = {**os.environ, "PYTHONPATH": _python_path()}
-        done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env, check=False)
-    return {"returncode": done.returncode, "seconds": time.perf_counter() - start, "log": str(log)}
+        code = run_forwarding(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    return {"returncode": code, "seconds": time.perf_counter() - start, "log": str(log)}
 
 
 @dataclass(frozen=True)
@@ -137,8 +144,12 @@ class Resources:
 Runner = Callable[[list[tuple[list[str], str]]], Iterable[tuple[int, dict[str, Any]]]]
 
 
-def ray_runner(resources: Resources, address: str | None = None) -> Runner:
-    """Runs commands as Ray tasks; yields (index, result) as they finish."""
+def ray_runner(
+    resources: Resources, address: str | None = None, stop: StopSignals | None = None
+) -> Runner:
+    """Runs commands as Ray tasks; yields (index, result) as they finish. Once ``stop`` has
+    a request, the tasks not started are cancelled and the running ones pass the signal on
+    to their trial (``ctpg.interrupt.ray_stop``)."""
     import ray
 
     def run(jobs: list[tuple[list[str], str]]) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -146,16 +157,29 @@ def ray_runner(resources: Resources, address: str | None = None) -> Runner:
             # On local Ray the workers import the ctpg this process runs (also from a
             # source tree on PYTHONPATH); a cluster's nodes need ctpg installed.
             env = None if address else {"env_vars": {"PYTHONPATH": _python_path()}}
-            ray.init(address=address, runtime_env=env, include_dashboard=False, log_to_driver=False)
+            with sigint_ignored():
+                ray.init(
+                    address=address, runtime_env=env, include_dashboard=False, log_to_driver=False
+                )
         remote = ray.remote(num_cpus=resources.cpus, num_gpus=resources.gpus)(run_command)
         pending = {remote.remote(command, run_dir): i for i, (command, run_dir) in enumerate(jobs)}
+        stopped = False
         while pending:
-            (done,), _ = ray.wait(list(pending), num_returns=1)
-            index = pending.pop(done)
+            # in slices, so that this thread's signal handlers run while it waits
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)
+            if stop is not None and stop.signum is not None and not stopped:
+                ray_stop(list(pending), stop.signum)
+                stopped = True
+            if not ready:
+                continue
+            index = pending.pop(ready[0])
+            log = str(RunDir(jobs[index][1]).log)
             try:
-                yield index, ray.get(done)
+                yield index, ray.get(ready[0])
+            except ray.exceptions.TaskCancelledError:  # stopped before it started
+                code = 128 + (stop.signum if stop is not None and stop.signum else 2)
+                yield index, {"returncode": code, "seconds": 0.0, "log": log}
             except ray.exceptions.RayError as error:  # the worker itself died
-                log = str(Path(jobs[index][1]) / LOG_FILE)
                 yield index, {"returncode": -1, "seconds": 0.0, "log": log, "error": str(error)}
 
     return run
@@ -186,9 +210,11 @@ def run_trials(
     runner: Runner,
     targets: dict[Trial, int],
     report: Callable[[str], None] = print,
+    stop: StopSignals | None = None,
 ) -> dict[Trial, str]:
     """Run every unfinished trial; returns each trial's status: finished, skipped (already
-    finished) or failed. ``targets`` are the ``target_steps`` of the trials."""
+    finished), stopped (by ``stop``'s signal; it resumes on the next run) or failed.
+    ``targets`` are the ``target_steps`` of the trials."""
     status: dict[Trial, str] = {}
     jobs: list[tuple[list[str], str]] = []
     todo: list[Trial] = []
@@ -204,6 +230,9 @@ def run_trials(
         if result["returncode"] == 0 and finished(run_dirs[trial], targets[trial]):
             status[trial] = "finished"
             report(f"{trial.name}: finished in {result['seconds']:.0f} s")
+        elif stop is not None and stop.signum is not None:
+            status[trial] = "stopped"
+            report(f"{trial.name}: stopped by {signal_name(stop.signum)}; log: {result['log']}")
         else:
             status[trial] = "failed"
             why = result.get("error") or f"exit status {result['returncode']}"
@@ -213,7 +242,7 @@ def run_trials(
 
 def summarize_run(run_dir: Path) -> dict[str, float]:
     """Final and mean-over-evaluations success and return of one run, and its minutes."""
-    rows = read_metrics(run_dir / "metrics.csv")
+    rows = read_metrics(RunDir(run_dir).metrics)
     if not rows:
         return {}
     success = [float(r["eval/success"]) for r in rows]
@@ -279,7 +308,7 @@ def write_summary(
             writer.writerow([t.preset, t.base, t.sharing, t.seed, s, *values, run_dirs[t]])
     methods: dict[str, list[dict[str, float]]] = {}
     for t, s in status.items():
-        if s != "failed" and results[t]:
+        if s in ("finished", "skipped") and results[t]:
             methods.setdefault(t.method, []).append(results[t])
     lines = [
         "Mean ± std over seeds (finished trials).",

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ctpg.cli.args import refuse
 from ctpg.cli.train import config_from_argv
 from ctpg.config import BASES, PRESETS, SHARINGS
+from ctpg.interrupt import StopForwarding
 from ctpg.sweep import Resources, ray_runner, run_trials, target_steps, trials, write_summary
 
 
@@ -61,10 +63,18 @@ def sweep_main(argv: list[str] | None = None, prog: str = "ctpg sweep") -> int:
         return 2
     out.mkdir(parents=True, exist_ok=True)
     print(f"{len(grid)} trials into {out}", flush=True)
-    runner = ray_runner(resources, args.address)
-    status = run_trials(grid, options, run_dirs, runner, targets, _flushed_print)
-    for path in write_summary(out, status, run_dirs):
-        print(path)
+    with StopForwarding() as stop:
+        runner = ray_runner(resources, args.address, stop)
+        status = run_trials(grid, options, run_dirs, runner, targets, _flushed_print, stop)
+        for path in write_summary(out, status, run_dirs):
+            print(path)
+    if stop.signum is not None:
+        print(
+            f"{prog}: stopped by {stop.name}; the trials wrote checkpoints; run the same "
+            "command again to resume them",
+            file=sys.stderr,
+        )
+        return stop.exit_code
     return 1 if "failed" in status.values() else 0
 
 

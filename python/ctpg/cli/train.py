@@ -7,6 +7,11 @@ in ``--run-dir`` (or in the run directory the other options name) from its own c
 an option whose field may change on resume (``--steps`` to extend the run, ``--device``,
 ``--num-threads``, ``--torch-threads``, ...) changes it; every other option may be repeated
 with the run's own value (the starting command with ``--resume`` added) but not changed.
+
+Ctrl-C (SIGINT) or SIGTERM ends the run after the current step with a checkpoint at that
+step, one line on stderr with the step and the command that resumes it, and exit status
+130 / 143; a second Ctrl-C aborts at once (exit status 130, the run resumes from its last
+checkpoint). A second process training in the same run directory is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib.util
+import shlex
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,9 +32,10 @@ from ctpg.cli import options as O
 from ctpg.cli.args import refuse
 from ctpg.config import PRESETS, TrainConfig, load_yaml, preset
 from ctpg.evaluate import METAWORLD_EPISODES
+from ctpg.interrupt import resume_command
 from ctpg.plot import plot_paths
-from ctpg.rundir import RunDir, run_dir_of
-from ctpg.train import train
+from ctpg.rundir import RunDir, RunInUseError, run_dir_of
+from ctpg.train import Interrupted, train
 
 DEFAULT_PRESET = "mt10"
 
@@ -152,6 +160,7 @@ def _check_unchanged(
 def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train") -> int:
     """Parse ``argv``, train, print the run directory."""
     parser = build_parser(prog)
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     try:
         cfg, resume = config_from_args(args)
@@ -160,9 +169,20 @@ def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train"
         refuse(parser, error)
     try:
         run_dir = train(cfg, resume=resume, progress=False if args.no_progress else None)
+    except RunInUseError as error:
+        print(f"{prog}: error: --run-dir: {str(error).partition(': ')[2]}", file=sys.stderr)
+        return 1
     except FloatingPointError as error:  # the NaN guard: name what and when, no traceback
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
+    except Interrupted as stop:
+        again = resume_command([*shlex.split(prog), *argv])
+        line = f"{prog}: {stop}" + (f"; resume with: {again}" if stop.saved else "")
+        print(line, file=sys.stderr)
+        return stop.exit_code
+    except KeyboardInterrupt:  # the second Ctrl-C
+        print(f"{prog}: aborted; resume from the last checkpoint with --resume", file=sys.stderr)
+        return 128 + signal.SIGINT
     if not args.no_plots:
         _write_figures(run_dir, prog)
     print(f"run written to {run_dir}")

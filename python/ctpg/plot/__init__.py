@@ -23,6 +23,7 @@ from typing import Any
 
 from ctpg.config import load_yaml
 from ctpg.metrics import read_metrics
+from ctpg.rundir import RunDir
 
 GUIDE_RATES = (
     ("guide/own_rate", "own-task rate"),
@@ -80,7 +81,7 @@ def plot_methods(
     plt = _pyplot()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    data = {m: [read_metrics(Path(d) / "metrics.csv") for d in dirs] for m, dirs in groups.items()}
+    data = {m: [read_metrics(RunDir(d).metrics) for d in dirs] for m, dirs in groups.items()}
     data = {m: runs for m, runs in data.items() if runs}
     written = [_bands(plt, data, f"eval/{metric}", f"evaluation {metric}", out / f"{metric}.png")]
     tasks = task_names(next(iter(data.values()))[0])
@@ -204,7 +205,7 @@ def find_runs(paths: list[str | Path]) -> list[Path]:
     folders given, in order."""
     runs: list[Path] = []
     for given in map(Path, paths):
-        if (given / "metrics.csv").is_file():
+        if RunDir(given).metrics.is_file():
             found = [given]
         elif given.is_dir():
             found = sorted(m.parent for m in given.glob("*/metrics.csv"))
@@ -223,9 +224,9 @@ _SHARING_LABELS = {"none": "", "qmp": " w/ QMP", "ctpg": " w/ CTPG"}  # in figur
 def _method_of(run: Path) -> tuple[str, int, str]:
     """(preset, rank of the sharing, "base w/ SHARING") of a run from its config.yaml; the
     folder name when it has none."""
-    if not (run / "config.yaml").is_file():
+    if not RunDir(run).config.is_file():
         return "", 0, run.name
-    cfg = load_yaml(run / "config.yaml")
+    cfg = load_yaml(RunDir(run).config)
     rank = list(_SHARING_LABELS).index(cfg.agent.sharing)
     return cfg.name, rank, cfg.agent.net.base + _SHARING_LABELS[cfg.agent.sharing]
 
@@ -249,5 +250,5 @@ def plot_paths(
     """The figures of the runs in ``paths`` (see the module docstring); returns the files."""
     runs = find_runs(paths)
     groups, default_metric = group_runs(runs)
-    out = Path(out_dir) if out_dir else Path(paths[0]) / "plots"
+    out = Path(out_dir) if out_dir else RunDir(paths[0]).plots
     return plot_methods(groups, out, metric or default_metric)

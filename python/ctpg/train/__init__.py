@@ -12,6 +12,13 @@ step (reset with a seed derived from the run seed and the step), and the schedul
 that as an episode end. Evaluations are unaffected (they always reset their own envs with
 the same seed), so a resumed run writes the same kind of rows and its step count and
 metrics continue where the checkpoint left them.
+
+Stopping: the process that trains holds the run directory's lock (``RunDir.lock``), so a
+second trainer in the same directory is refused with a line naming the holder. A SIGINT
+(Ctrl-C) or SIGTERM lets the current step finish, writes a checkpoint at that step and
+raises ``Interrupted``, which ``python -m ctpg.train`` turns into one line (the step and the
+command that resumes) and the exit status 130 / 143. A second Ctrl-C aborts at once; the
+run then resumes from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import torch
 
 from ctpg.checkpoint import load_latest, save_checkpoint
 from ctpg.config import TrainConfig, dump_yaml
+from ctpg.interrupt import StopSignals, signal_name
 from ctpg.metrics import MetricsLogger
 from ctpg.progress import Progress
 from ctpg.rundir import run_dir_of
@@ -41,6 +49,24 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+class Interrupted(Exception):
+    """Training stopped on a signal at a step boundary; ``saved``: a checkpoint of ``step``
+    is on disk (not so with checkpoints off, or when stopped before the first step)."""
+
+    def __init__(self, run_dir: Path, step: int, signum: int, saved: bool) -> None:
+        self.run_dir = run_dir
+        self.step = step
+        self.signum = signum
+        self.saved = saved
+        what = "checkpoint written" if saved else "no checkpoint to resume from"
+        super().__init__(f"interrupted by {signal_name(signum)} at step {step}; {what}")
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number, as a shell reports a process the signal ended."""
+        return 128 + self.signum
+
+
 def start_run(cfg: TrainConfig, resume: bool) -> Path:
     """Check the run directory against ``resume`` and write config.yaml."""
     run = run_dir_of(cfg)
@@ -51,24 +77,48 @@ def start_run(cfg: TrainConfig, resume: bool) -> Path:
 
 
 def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) -> Path:
-    """Run (or resume) training as configured; return the run directory."""
+    """Run (or resume) training as configured; return the run directory.
+
+    Raises ``RunInUseError`` when another process trains in the run directory, and
+    ``Interrupted`` when a SIGINT or SIGTERM stopped the run (after its checkpoint)."""
     device = resolve_device(cfg.device)
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = cfg.tf32
         torch.backends.cudnn.allow_tf32 = cfg.tf32
     if cfg.torch_threads:
         torch.set_num_threads(cfg.torch_threads)
-    run_dir = start_run(cfg, resume)
+    run = run_dir_of(cfg)
+    run.check_start(resume)  # before the lock creates the directory; again under it
+    with run.lock():
+        run_dir = start_run(cfg, resume)
+        with StopSignals() as stop:
+            step = _train_loop(cfg, device, run_dir, resume, progress, stop)
+            if stop.signum is not None:
+                raise Interrupted(run_dir, step, stop.signum, run.checkpoint(step).is_file())
+    return run_dir
+
+
+def _train_loop(
+    cfg: TrainConfig,
+    device: torch.device,
+    run_dir: Path,
+    resume: bool,
+    progress: bool | None,
+    stop: StopSignals,
+) -> int:
+    """Train until ``cfg.steps`` or a stop request; return the step reached. A stop writes a
+    checkpoint at the step reached (when checkpoints are on)."""
     trainer = Trainer(cfg, device)
     logger = MetricsLogger(run_dir)
     if resume:
         load_latest(run_dir, trainer.load_state_dict)
     logger.truncate(trainer.step)  # rows written after the checkpoint (or before any)
+    saved = trainer.step
     videos = None
     try:
         videos = _training_video(cfg, run_dir)
         with Progress(cfg.steps, trainer.step, trainer.task_names, progress) as display:
-            while trainer.step < cfg.steps:
+            while trainer.step < cfg.steps and not stop.requested:
                 trainer.train_step()
                 if trainer.step % cfg.log_every == 0:
                     logger.scalars(trainer.step, trainer.losses.latest(trainer.latest_losses))
@@ -80,14 +130,17 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
                     display.evaluated(trainer.step, row)
                     if cfg.checkpoint:
                         save_checkpoint(run_dir, trainer.state_dict(), trainer.replay, trainer.step)
+                        saved = trainer.step
                 if videos is not None and videos.due(trainer.step):
                     videos.record(trainer.agent, trainer.device, trainer.step, logger.writer)
                 display.update(trainer.step)
+        if stop.requested and cfg.checkpoint and saved != trainer.step:
+            save_checkpoint(run_dir, trainer.state_dict(), trainer.replay, trainer.step)
     finally:
         logger.close()
         if videos is not None:
             videos.close()
-    return run_dir
+    return trainer.step
 
 
 def _training_video(cfg: TrainConfig, run_dir: Path) -> TrainingVideo | None:

@@ -39,6 +39,7 @@ import numpy as np
 from ctpg.config import TrainConfig
 from ctpg.envs.render import EnvRenderer, headless_gl_problem
 from ctpg.run_envs import evaluation_seed, make_env
+from ctpg.rundir import RunDir
 
 Act = Callable[[np.ndarray], np.ndarray]
 """Observations float32 [T, obs_dim] of every task -> actions float32 [T, action_dim]."""
@@ -286,7 +287,7 @@ class TrainingVideo:
         if problem is not None:
             raise RuntimeError(f"video_every: {problem}")
         self.cfg = cfg
-        self.folder = run_dir / "videos"
+        self.folder = RunDir(run_dir).videos
         self.env = video_env(cfg)
         self.renderer = EnvRenderer(list(self.env.task_names), DEFAULT_WIDTH, DEFAULT_HEIGHT)
 
