@@ -23,7 +23,8 @@ import torch
 from ctpg import video
 from ctpg.cli import options as O
 from ctpg.cli.args import refuse
-from ctpg.config import PRESETS, TrainConfig, load_yaml, preset
+from ctpg.config import GYMNASIUM, PRESETS, TrainConfig, load_yaml, preset
+from ctpg.envs.adapter import EnvError
 from ctpg.evaluate import METAWORLD_EPISODES
 from ctpg.plot import plot_paths
 from ctpg.rundir import RunDir, run_dir_of
@@ -75,6 +76,9 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
 
 def _given(args: argparse.Namespace) -> dict[O.Option, Any]:
     values = O.given(args, O.train_options())
+    if O.option_of("env.ids") in values:  # --env: the run's tasks are gymnasium ids
+        values.setdefault(O.option_of("env.benchmark"), GYMNASIUM)
+        values.setdefault(O.option_of("env.tasks"), ())
     if args.cuda_graphs:
         compile_option = O.option_of("compile")
         if values.get(compile_option, "cuda-graphs") != "cuda-graphs":
@@ -163,6 +167,9 @@ def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train"
     except FloatingPointError as error:  # the NaN guard: name what and when, no traceback
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
+    except EnvError as error:  # an env that cannot be built or trained: one line
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
     if not args.no_plots:
         _write_figures(run_dir, prog)
     print(f"run written to {run_dir}")
