@@ -82,3 +82,18 @@ if ID not in gymnasium.registry:
 
 GOALS = ((0.6, 0.6), (-0.6, 0.6), (0.6, -0.6))
 """The goals of the family's three tasks."""
+
+
+class PointReach3D(PointReach):
+    """The family's odd one out: moves in three dimensions (three action components)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.action_space = Box(-STEP, STEP, (3,), np.float64)
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        return super().step(action[:2])
+
+
+if "Point3D-v0" not in gymnasium.registry:
+    gymnasium.register(id="Point3D-v0", entry_point=PointReach3D, max_episode_steps=25)

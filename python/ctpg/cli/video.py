@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ctpg.cli.args import even_pixels, positive, refuse
-from ctpg.config import load_yaml
+from ctpg.config import GYMNASIUM, OBJECT, load_yaml
 from ctpg.deploy import load_policy
 from ctpg.envs.render import EnvRenderer
 from ctpg.run_envs import evaluation_seed
@@ -77,6 +77,12 @@ def main(argv: list[str] | None = None, prog: str = "ctpg video") -> int:
     try:
         run, out = _check_paths(args)
         cfg = load_yaml(run.config)
+        if cfg.env.benchmark in (GYMNASIUM, OBJECT):
+            raise ValueError(
+                f"RUN_DIR: {run.path} trains on the user's own envs "
+                f"(env.benchmark {cfg.env.benchmark!r}); videos draw the built-in MuJoCo "
+                "tasks only"
+            )
         policy = load_policy(run.path)
         shown = _shown(args.tasks, policy.task_names)
     except ValueError as error:

@@ -29,6 +29,9 @@ from ctpg.envs.protocol import CtpgEnv
 
 CTPG_PREFIX = "ctpg/"
 METAWORLD_PREFIX = "Meta-World/"
+NAMESPACE_MODULES = {"Meta-World": "metaworld"}
+"""Packages that register a namespace on import, imported for an id of theirs given without
+the ``module:`` prefix (``Meta-World/MT10`` works as ``metaworld:Meta-World/MT10``)."""
 
 
 def split_id(env_id: str) -> tuple[str | None, str]:
@@ -40,6 +43,9 @@ def split_id(env_id: str) -> tuple[str | None, str]:
 def env_spec(env_id: str) -> gymnasium.envs.registration.EnvSpec:
     """The registered spec of ``env_id`` (its module imported first); EnvError naming the id."""
     module, name = split_id(env_id)
+    namespace = name.split("/", 1)[0] if "/" in name else None
+    if module is None and namespace in NAMESPACE_MODULES:
+        module = NAMESPACE_MODULES[namespace]
     if module is not None:
         try:
             importlib.import_module(module)
