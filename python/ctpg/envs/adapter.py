@@ -47,11 +47,12 @@ class EnvError(ValueError):
 def adapt_vector_env(
     env: Any, *, task_names: list[str] | None = None, success_key: str = "success"
 ) -> CtpgEnv:
-    """``env`` as a ctpg env: the native and python backends' envs as they are, any other
-    ``gymnasium.vector.VectorEnv`` wrapped in a ``GymVecEnv``. ``task_names`` (default: the
-    env's ``task_names``, else its sub-envs' ``task_name`` attribute, else ``task0``,
-    ``task1``, ...) name the sub-envs; ``success_key`` is the info key that reports success."""
-    if isinstance(env, (NativeVecEnv, PythonVecEnv)):
+    """``env`` as a ctpg env: the native and python backends' envs (and an adapted env) as
+    they are, any other ``gymnasium.vector.VectorEnv`` wrapped in a ``GymVecEnv``.
+    ``task_names`` (default: the env's ``task_names``, else its sub-envs' ``task_name``
+    attribute, else ``task0``, ``task1``, ...) name the sub-envs; ``success_key`` is the info
+    key that reports success."""
+    if isinstance(env, (NativeVecEnv, PythonVecEnv, GymVecEnv)):
         if task_names is not None and list(task_names) != env.task_names:
             raise EnvError(f"task_names: the env's tasks are {env.task_names}, got {task_names}")
         return env
