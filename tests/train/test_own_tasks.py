@@ -19,6 +19,7 @@ import torch
 
 import ctpg
 from ctpg import cli
+from ctpg.cli.train import build_parser, config_from_args
 from ctpg.config import GYMNASIUM, EnvConfig, TrainConfig, load_fingerprint, load_yaml
 from ctpg.deploy import TORCHSCRIPT_NOTICE
 from ctpg.envs.adapter import EnvError, adapt_vector_env
@@ -286,3 +287,16 @@ def test_a_success_key_never_reported_warns_once_and_falls_back(tiny: Any) -> No
         rows = read_metrics(ctpg.train(cfg, progress=False) / "metrics.csv")
     assert sum("reached" in str(w.message) for w in caught) <= 2  # once per env (train, eval)
     assert float(rows[0]["eval/success"]) == 0.0 and float(rows[0]["eval/return"]) < 0.0
+
+
+def test_env_takes_the_registered_episode_limit_and_names_the_run() -> None:
+    def config(*argv: str) -> TrainConfig:
+        return config_from_args(build_parser().parse_args(list(argv)))[0]
+
+    cfg = config("--env", POINT, "--seed", "2")
+    assert cfg.env.max_episode_steps == 25 and cfg.name == point_tasks.ID
+    assert str(cfg.env.ids) == str((POINT,))
+    assert config("--env", "HalfCheetah-v5").env.max_episode_steps == 1000
+    limited = config("--env", "HalfCheetah-v5", "--env-max-episode-steps", "50")
+    assert limited.env.max_episode_steps == 50
+    assert config("--env", "ctpg/MT10").env.max_episode_steps == 200  # the preset's (mt10)

@@ -68,6 +68,18 @@ def is_vector_id(env_id: str) -> bool:
     return spec.vector_entry_point is not None and spec.entry_point is None
 
 
+def registered_limit(ids: Sequence[str]) -> int | None:
+    """The largest episode limit the ids are registered with (None when an id has none or
+    is a vector id)."""
+    limits = []
+    for env_id in ids:
+        spec = env_spec(env_id)
+        if is_vector_id(env_id) or spec.max_episode_steps is None:
+            return None
+        limits.append(int(spec.max_episode_steps))
+    return max(limits) if limits else None
+
+
 def make_id_env(
     ids: Sequence[str],
     kwargs: Sequence[dict[str, Any]],
