@@ -165,6 +165,10 @@ def test_cli_env_runs_resumes_exports_and_plots(capsys, tmp_path: Path) -> None:
     torch.testing.assert_close(loaded(torch.zeros(3, 2), torch.arange(3)), action)
     written = plot_paths([run_dir], tmp_path / "plots")
     assert written
+    # the video draws the envs' own rgb_array frames
+    video = tmp_path / "policy.mp4"
+    assert cli.main(["video", str(run_dir), "--out", str(video), "--episodes", "1"]) == 0
+    assert video.stat().st_size > 1000 and "26 frames" in capsys.readouterr().out
 
 
 def test_python_api_trains_on_a_next_step_vector_env_and_checks_it_on_resume(tiny: Any) -> None:
