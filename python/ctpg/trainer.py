@@ -96,7 +96,7 @@ class Trainer:
         self.episode_return = np.zeros(n)
         self.episode_success = np.zeros(n, dtype=bool)
         self.clock = (time.perf_counter(), 0)
-        self.obs, _ = self.env.reset(seed=cfg.seed)
+        self.obs: np.ndarray = self.env.reset(seed=cfg.seed)[0]
 
     # ------------------------------------------------------------------ collect + store
 

@@ -24,6 +24,7 @@ that it is given the same tasks.
 from __future__ import annotations
 
 import importlib.metadata
+import typing
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -55,8 +56,8 @@ def adapt_vector_env(
     if isinstance(env, (NativeVecEnv, PythonVecEnv, GymVecEnv)):
         if task_names is not None and list(task_names) != env.task_names:
             raise EnvError(f"task_names: the env's tasks are {env.task_names}, got {task_names}")
-        return env
-    return GymVecEnv(env, task_names=task_names, success_key=success_key)
+        return typing.cast(CtpgEnv, env)
+    return typing.cast(CtpgEnv, GymVecEnv(env, task_names=task_names, success_key=success_key))
 
 
 def float_box_problem(space: Space[Any], what: str) -> str | None:
@@ -75,7 +76,7 @@ def float_box_problem(space: Space[Any], what: str) -> str | None:
     return None
 
 
-def _names_of(env: VectorEnv, task_names: list[str] | None) -> list[str]:
+def _names_of(env: Any, task_names: list[str] | None) -> list[str]:
     if task_names is None:
         task_names = getattr(env, "task_names", None)
     if task_names is None:
@@ -102,7 +103,7 @@ class GymVecEnv:
                 f"env: expected a gymnasium.vector.VectorEnv (one sub-env per task), got "
                 f"{type(env).__name__}"
             )
-        self.env = env
+        self.env: Any = env
         self.num_envs = self.num_tasks = int(env.num_envs)
         self.task_names = _names_of(env, task_names)
         for space, what in ((env.single_observation_space, "observation"),
@@ -110,12 +111,13 @@ class GymVecEnv:
             problem = float_box_problem(space, what)
             if problem is not None:
                 raise EnvError(f"env: tasks {self.task_names}: {problem}")
-        obs_dim = int(np.prod(env.single_observation_space.shape))
-        action_space = env.single_action_space
+        obs_shape: Any = env.single_observation_space.shape
+        obs_dim = int(np.prod(obs_shape))
+        action_space: Any = self.env.single_action_space
         if len(action_space.shape) != 1:
             raise EnvError(f"env: action space {action_space} is not 1-D")
-        self.single_observation_space = Box(-np.inf, np.inf, (obs_dim,), np.float32)
-        self.single_action_space = Box(-1.0, 1.0, action_space.shape, np.float32)
+        self.single_observation_space: Box = Box(-np.inf, np.inf, (obs_dim,), np.float32)
+        self.single_action_space: Box = Box(-1.0, 1.0, action_space.shape, np.float32)
         self.observation_space = gymnasium.vector.utils.batch_space(
             self.single_observation_space, self.num_envs
         )

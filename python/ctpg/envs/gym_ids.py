@@ -15,6 +15,7 @@ rescaled from [-1, 1] to the task's bounds. Sub-envs whose action sizes differ a
 from __future__ import annotations
 
 import importlib
+import typing
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -157,7 +158,7 @@ def make_task_env(env_id: str, kwargs: dict[str, Any], limit: int, obs_dim: int 
     spec = env_spec(env_id)
     kw = {k: v for k, v in kwargs.items() if k != "task_name"}
     try:
-        env = gymnasium.make(spec, max_episode_steps=limit, **kw)
+        env: Any = gymnasium.make(spec, max_episode_steps=limit, **kw)
     except Exception as error:  # noqa: BLE001 - the factory is the user's code
         raise EnvError(f"--env {env_id}: building it raised {_line(error)}") from None
     for space, what in ((env.observation_space, "observation"), (env.action_space, "action")):
@@ -174,7 +175,7 @@ def make_task_env(env_id: str, kwargs: dict[str, Any], limit: int, obs_dim: int 
     )
     space = env.action_space
     if not (np.all(space.low == -1.0) and np.all(space.high == 1.0)) or space.dtype != np.float32:
-        env = gymnasium.wrappers.RescaleAction(env, -1.0, 1.0)
+        env = gymnasium.wrappers.RescaleAction(env, np.float32(-1.0), np.float32(1.0))
         env.action_space = Box(-1.0, 1.0, space.shape, np.float32)
     return env
 
@@ -197,7 +198,7 @@ def _single_ids_env(
     success_key: str,
 ) -> CtpgEnv:
     names = _task_names(ids, kwargs)
-    probes = [make_task_env(i, kw, limit) for i, kw in zip(ids, kwargs, strict=True)]
+    probes: list[Any] = [make_task_env(i, kw, limit) for i, kw in zip(ids, kwargs, strict=True)]
     action_shapes = {p.action_space.shape for p in probes}
     if len(action_shapes) > 1:
         shapes = ", ".join(
@@ -225,7 +226,7 @@ def _single_ids_env(
     adapted = GymVecEnv(env, task_names=names, success_key=success_key)
     adapted.task_action_low, adapted.task_action_high = np.stack(low), np.stack(high)
     adapted.episode_limit = limit
-    return adapted
+    return typing.cast(CtpgEnv, adapted)
 
 
 def package_of(env_id: str) -> str:
