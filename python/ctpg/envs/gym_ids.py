@@ -175,7 +175,7 @@ def make_task_env(env_id: str, kwargs: dict[str, Any], limit: int, obs_dim: int 
     )
     space = env.action_space
     if not (np.all(space.low == -1.0) and np.all(space.high == 1.0)) or space.dtype != np.float32:
-        env = gymnasium.wrappers.RescaleAction(env, np.float32(-1.0), np.float32(1.0))
+        env = gymnasium.wrappers.RescaleAction(env, -1.0, 1.0)  # type: ignore[arg-type]
         env.action_space = Box(-1.0, 1.0, space.shape, np.float32)
     return env
 
