@@ -19,7 +19,7 @@ import torch
 
 import ctpg
 from ctpg import cli
-from ctpg.cli.train import build_parser, config_from_args
+from ctpg.cli.train import build_parser, config_from_args, config_from_argv
 from ctpg.config import GYMNASIUM, EnvConfig, TrainConfig, load_fingerprint, load_yaml
 from ctpg.deploy import TORCHSCRIPT_NOTICE
 from ctpg.envs.adapter import EnvError, adapt_vector_env
@@ -304,3 +304,6 @@ def test_env_takes_the_registered_episode_limit_and_names_the_run() -> None:
     limited = config("--env", "HalfCheetah-v5", "--env-max-episode-steps", "50")
     assert limited.env.max_episode_steps == 50
     assert config("--env", "ctpg/MT10").env.max_episode_steps == 200  # the preset's (mt10)
+    # ctpg sweep takes the train options of every trial, --env among them
+    swept = config_from_argv(["--env", POINT, POINT, "--env-kwargs", "{}"])
+    assert swept.env.ids == (POINT, POINT) and swept.env.kwargs_list == [{}, {}]
