@@ -28,6 +28,9 @@ so that a phase's GPU time is counted in it.
     PYTHONPATH=python python benchmarks/bench_train.py --preset mt10 --device cuda \
         --compile off cuda-graphs
     PYTHONPATH=python python benchmarks/bench_train.py --preset quick --compile off on
+    PYTHONPATH=python python benchmarks/bench_train.py --preset halfcheetah-mt5 \
+        --env HalfCheetah-v5 HalfCheetah-v5 HalfCheetah-v5 HalfCheetah-v5 HalfCheetah-v5 \
+        --env-vector sync async
 
 ``benchmarks/gpu_check.sh`` runs the CUDA tests and the GPU table in one go.
 """
@@ -44,7 +47,15 @@ from typing import Any
 import torch
 
 import ctpg.replay
-from ctpg.config import COMPILE_MODES, PRESETS, UPDATE_ORDERS, preset
+from ctpg.config import (
+    COMPILE_MODES,
+    ENV_VECTORS,
+    GYMNASIUM,
+    PRESETS,
+    UPDATE_ORDERS,
+    EnvConfig,
+    preset,
+)
 from ctpg.trainer import Trainer
 
 DEFAULT_THREADS = torch.get_num_threads()
@@ -112,10 +123,19 @@ def instrument(trainer: Trainer, clock: Clock) -> None:
 
 
 def measure(
-    name: str, device: torch.device, steps: int, threads: int, order: str, compile_mode: str = "off"
+    name: str,
+    device: torch.device,
+    steps: int,
+    threads: int,
+    order: str,
+    compile_mode: str = "off",
+    env: EnvConfig | None = None,
 ) -> dict[str, Any]:
-    """Per-step milliseconds of each phase, steps/s and the projected full run."""
+    """Per-step milliseconds of each phase, steps/s and the projected full run; ``env``
+    replaces the preset's envs (``--env``: gymnasium ids)."""
     cfg = preset(name)
+    if env is not None:
+        cfg = dataclasses.replace(cfg, env=env)
     threads = threads or cfg.torch_threads  # 0: the preset's own setting
     cfg = dataclasses.replace(
         cfg,
@@ -155,8 +175,11 @@ def measure(
     evaluations = cfg.steps // cfg.eval_every
     seconds = cfg.warmup_steps * warmup_step + trained * loop / steps + evaluations * eval_seconds
     hours = seconds / 3600
+    label = name
+    if env is not None:
+        label = f"{name} --env {' '.join(_short_ids(env.ids))} ({env.vector})"
     return {
-        "preset": name,
+        "preset": label,
         "device": str(device),
         "order": order,
         "compile": compile_mode,
@@ -185,6 +208,11 @@ def row(r: dict[str, Any]) -> str:
         + " | ".join(cells)
         + f" | {total:.1f} | {r['sps']:.1f} | {_duration(r['hours'])} ({r['steps']:,} steps) |"
     )
+
+
+def _short_ids(ids: tuple[str, ...]) -> list[str]:
+    """``HalfCheetah-v5 x5`` for a repeated id."""
+    return [f"{ids[0]} x{len(ids)}"] if len(set(ids)) == 1 and len(ids) > 1 else list(ids)
 
 
 def _duration(hours: float) -> str:
@@ -224,6 +252,19 @@ def main() -> None:
         default=["off"],
         help="measure each mode (compilation happens in the unmeasured first steps)",
     )
+    p.add_argument(
+        "--env",
+        nargs="+",
+        metavar="ID",
+        help="also measure each preset on these gymnasium ids (one task each, as train --env)",
+    )
+    p.add_argument(
+        "--env-vector",
+        nargs="+",
+        choices=ENV_VECTORS,
+        default=["sync"],
+        help="with --env: measure each way of stepping the ids' sub-envs",
+    )
     args = p.parse_args()
     if "cuda-graphs" in args.compile and args.device != "cuda":
         sys.exit("--compile cuda-graphs: needs --device cuda")
@@ -236,6 +277,12 @@ def main() -> None:
                 device = torch.device(args.device)
                 result = measure(name, device, args.steps, args.threads, order, mode)
                 print(row(result), flush=True)
+                for vector in args.env_vector if args.env else ():
+                    limit = preset(name).env.max_episode_steps
+                    env = EnvConfig(benchmark=GYMNASIUM, ids=tuple(args.env),
+                                    max_episode_steps=limit, vector=vector)  # fmt: skip
+                    result = measure(name, device, args.steps, args.threads, order, mode, env)
+                    print(row(result), flush=True)
 
 
 if __name__ == "__main__":

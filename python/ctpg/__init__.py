@@ -6,12 +6,20 @@ import mujoco as _mujoco  # noqa: F401  (loads the libmujoco that _core links ag
 
 from ctpg import _core
 from ctpg._core import GuideScheduler, ReplayBuffer
-from ctpg.envs import make_vec_env
+from ctpg.envs import CtpgEnv, adapt_vector_env, make_vec_env
 from ctpg.envs.gym_registration import register_envs as _register_envs
 
 __version__ = "0.1.0"
 
-__all__ = ["GuideScheduler", "ReplayBuffer", "__version__", "make_vec_env", "mujoco_version"]
+__all__ = [
+    "CtpgEnv",
+    "GuideScheduler",
+    "ReplayBuffer",
+    "__version__",
+    "adapt_vector_env",
+    "make_vec_env",
+    "mujoco_version",
+]
 
 
 def mujoco_version() -> str:

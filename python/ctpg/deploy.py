@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from ctpg.algo.networks import AgentNets
 from ctpg.checkpoint import load_checkpoint
-from ctpg.config import load_yaml
+from ctpg.config import GYMNASIUM, OBJECT, TrainConfig, load_fingerprint, load_yaml
 from ctpg.nets.policy import TanhGaussianActor
 from ctpg.rundir import CONFIG_FILE, RunDir
 from ctpg.tasks import resolve
@@ -72,7 +72,9 @@ class Policy(nn.Module):
 
     ``policy(obs, task)``: obs [N, obs_dim] floating, task [N] integer in [0, num_tasks)
     (tensors on any device; they are moved to the policy's device, obs as float32, task as
-    int64) -> actions float32 [N, action_dim] in [-1, 1] on the policy's device; row n is
+    int64) -> actions float32 [N, action_dim] on the policy's device, in [-1, 1] for the
+    built-in tasks and in the env's own units (each task's Box bounds) for a run on the
+    user's own envs; row n is
     task[n]'s policy at obs[n]. ``deterministic`` (default True) gives tanh of the mean,
     False samples tanh(N(mean, std)) from torch's global RNG. Parameters are frozen
     (``requires_grad`` False) and the module is in eval mode.
@@ -86,6 +88,7 @@ class Policy(nn.Module):
         action_dim: int,
         checkpoint_step: int,
         deterministic: bool = True,
+        action_bounds: tuple[Tensor, Tensor] | None = None,
     ) -> None:
         super().__init__()
         self.actor = actor
@@ -97,6 +100,12 @@ class Policy(nn.Module):
         self.deterministic = deterministic
         self.anchor: Tensor
         self.register_buffer("anchor", torch.zeros(0), persistent=False)
+        self.rescale = action_bounds is not None
+        low, high = action_bounds or (torch.zeros(0, 0), torch.zeros(0, 0))
+        self.low: Tensor
+        self.high: Tensor
+        self.register_buffer("low", low.to(torch.float32), persistent=False)
+        self.register_buffer("high", high.to(torch.float32), persistent=False)
         self.requires_grad_(False)
         self.eval()
 
@@ -118,8 +127,16 @@ class Policy(nn.Module):
         task = task.to(self.device, torch.long)
         mean, log_std = self.actor.params_traceable(obs, task)
         if self.deterministic:
-            return torch.tanh(mean)
-        return self.actor.rsample(mean, log_std)[0]
+            action = torch.tanh(mean)
+        else:
+            action = self.actor.rsample(mean, log_std)[0]
+        return to_env_units(action, task, self.low, self.high) if self.rescale else action
+
+
+def to_env_units(action: Tensor, task: Tensor, low: Tensor, high: Tensor) -> Tensor:
+    """Actions in [-1, 1] mapped to each row's task bounds ``low[task]``, ``high[task]``."""
+    lo, hi = low[task], high[task]
+    return lo + (action + 1.0) * 0.5 * (hi - lo)
 
 
 def _device(device: str | torch.device) -> torch.device:
@@ -150,11 +167,10 @@ def load_policy(
     if not config_path.is_file():
         raise ValueError(f"run_dir: no run in {run} ({CONFIG_FILE} is missing)")
     cfg = load_yaml(config_path)
-    task_set = resolve(cfg.env.name_or_tasks, cfg.env.max_episode_steps)
-    family = task_set.family
-    num_tasks = len(task_set.task_names)
+    task_names, obs_dim, action_dim, bounds = _spaces(cfg, config_path)
+    num_tasks = len(task_names)
     state, _ = load_checkpoint(run)
-    nets = AgentNets(cfg.agent, num_tasks, family.obs_dim, family.action_dim)
+    nets = AgentNets(cfg.agent, num_tasks, obs_dim, action_dim)
     try:
         nets.load_state_dict(state["agent"]["nets"])
     except RuntimeError as error:
@@ -162,14 +178,30 @@ def load_policy(
             f"run_dir: the checkpoint in {run} does not match its {CONFIG_FILE} ({error})"
         ) from error
     policy = Policy(
-        nets.actor,
-        list(task_set.task_names),
-        family.obs_dim,
-        family.action_dim,
-        int(state["step"]),
-        deterministic,
+        nets.actor, task_names, obs_dim, action_dim, int(state["step"]), deterministic, bounds
     )
     return policy.to(target)
+
+
+def _spaces(
+    cfg: TrainConfig, config_path: Path
+) -> tuple[list[str], int, int, tuple[Tensor, Tensor] | None]:
+    """Task names, observation and action sizes of a run, and the per-task action bounds
+    [T, A] of a run on the user's own envs (from config.yaml's env fingerprint; None for
+    the built-in tasks, whose actions are in [-1, 1])."""
+    if cfg.env.benchmark not in (GYMNASIUM, OBJECT):
+        task_set = resolve(cfg.env.name_or_tasks, cfg.env.max_episode_steps)
+        family = task_set.family
+        return list(task_set.task_names), family.obs_dim, family.action_dim, None
+    fingerprint = load_fingerprint(config_path)
+    if fingerprint is None:
+        raise ValueError(f"run_dir: {config_path} records no env fingerprint")
+    low = torch.tensor(fingerprint["action_low"], dtype=torch.float32)
+    high = torch.tensor(fingerprint["action_high"], dtype=torch.float32)
+    unit = bool((low == -1.0).all() and (high == 1.0).all())
+    names = [str(n) for n in fingerprint["task_names"]]
+    dims = int(fingerprint["obs_dim"]), int(fingerprint["action_dim"])
+    return names, dims[0], dims[1], None if unit else (low, high)
 
 
 class _Mode(nn.Module):
@@ -194,13 +226,20 @@ class _Exported(nn.Module):
         self.obs_dim = policy.obs_dim
         self.action_dim = policy.action_dim
         self.checkpoint_step = policy.checkpoint_step
+        self.rescale = policy.rescale
         self.anchor: Tensor
         self.register_buffer("anchor", torch.zeros(0))
+        self.low: Tensor
+        self.high: Tensor
+        self.register_buffer("low", policy.low.clone())
+        self.register_buffer("high", policy.high.clone())
 
     def forward(self, obs: Tensor, task: Tensor) -> Tensor:
         check_inputs(obs, task, self.obs_dim, self.num_tasks)
         device = self.anchor.device
-        return self.mode(obs.to(device, torch.float32), task.to(device, torch.long))
+        task = task.to(device, torch.long)
+        action = self.mode(obs.to(device, torch.float32), task)
+        return to_env_units(action, task, self.low, self.high) if self.rescale else action
 
 
 @contextlib.contextmanager

@@ -39,6 +39,7 @@ from ctpg._core import GuideScheduler
 from ctpg.algo.agent import Agent
 from ctpg.checkpoint import restore_rng, rng_state
 from ctpg.config import TrainConfig
+from ctpg.envs.protocol import CtpgEnv
 from ctpg.evaluate import evaluate
 from ctpg.metrics import Averages, DeviceAverages, GuideStats
 from ctpg.replay import TorchReplay
@@ -53,12 +54,20 @@ class Trainer:
     overlap = True
     """In the "reference" update order, step the environments while the update runs."""
 
-    def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        device: torch.device,
+        env: CtpgEnv | None = None,
+        eval_env: CtpgEnv | None = None,
+    ) -> None:
+        """``env`` / ``eval_env``: ctpg envs the caller built (``ctpg.envs.adapt_vector_env``);
+        by default both are built from ``cfg.env`` (``ctpg.run_envs``)."""
         self.cfg, self.device = cfg, device
         self.rng = np.random.default_rng(cfg.seed)
         torch.manual_seed(cfg.seed)
-        self.env = make_env(cfg, cfg.seed)
-        self.eval_env = make_eval_env(cfg, self.env)
+        self.env = make_env(cfg, cfg.seed) if env is None else env
+        self.eval_env = make_eval_env(cfg, self.env) if eval_env is None else eval_env
         self.task_names = list(self.env.task_names)
         n = self.num_tasks = len(self.task_names)
         obs_dim = int(self.env.single_observation_space.shape[0])
@@ -87,7 +96,7 @@ class Trainer:
         self.episode_return = np.zeros(n)
         self.episode_success = np.zeros(n, dtype=bool)
         self.clock = (time.perf_counter(), 0)
-        self.obs, _ = self.env.reset(seed=cfg.seed)
+        self.obs: np.ndarray = self.env.reset(seed=cfg.seed)[0]
 
     # ------------------------------------------------------------------ collect + store
 

@@ -370,7 +370,7 @@ def test_training_records_videos_and_logs_them(tiny: Any) -> None:
 
 
 def test_video_every_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(video, "video_problem", lambda: None)
+    monkeypatch.setattr(video, "video_problem", lambda own_envs=False: None)
     args = cli.build_parser().parse_args(["--preset", "quick", "--video-every", "500"])
     assert cli.config_from_args(args)[0].video_every == 500
     args = cli.build_parser().parse_args(["--preset", "quick"])
@@ -387,7 +387,7 @@ def test_video_every_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_video_every_fails_early_naming_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(video, "video_problem", lambda: "no headless OpenGL: test")
+    monkeypatch.setattr(video, "video_problem", lambda own_envs=False: "no headless OpenGL: test")
     args = cli.build_parser().parse_args(["--preset", "quick", "--video-every", "5"])
     with pytest.raises(ValueError, match="--video-every: no headless OpenGL"):
         cli.config_from_args(args)

@@ -30,7 +30,9 @@ import torch
 from ctpg import video
 from ctpg.cli import options as O
 from ctpg.cli.args import refuse
-from ctpg.config import PRESETS, TrainConfig, load_yaml, preset
+from ctpg.config import GYMNASIUM, PRESETS, TrainConfig, load_yaml, preset
+from ctpg.envs.adapter import EnvError
+from ctpg.envs.gym_ids import registered_limit
 from ctpg.evaluate import METAWORLD_EPISODES
 from ctpg.interrupt import resume_command
 from ctpg.plot import plot_paths
@@ -69,13 +71,13 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
     if args.resume:
         cfg = _resumed_config(args, values)
     else:
-        base = preset(args.preset or DEFAULT_PRESET)
-        cfg = O.apply(base, values)
+        _default_episode_limit(values)
+        cfg = _fresh_config(args, values)
         if "eval_episodes" not in _paths(values) and cfg.eval_protocol == "metaworld":
             cfg = dataclasses.replace(cfg, eval_episodes=METAWORLD_EPISODES)
         _check_requirements(cfg, values)
     if cfg.video_every:
-        problem = video.video_problem()
+        problem = video.video_problem(cfg.env.benchmark == GYMNASIUM)
         if problem is not None:
             raise ValueError(f"--video-every: {problem}")
     return cfg, bool(args.resume)
@@ -83,12 +85,37 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
 
 def _given(args: argparse.Namespace) -> dict[O.Option, Any]:
     values = O.given(args, O.train_options())
+    if O.option_of("env.ids") in values:  # --env: the run's tasks are gymnasium ids
+        values.setdefault(O.option_of("env.benchmark"), GYMNASIUM)
+        values.setdefault(O.option_of("env.tasks"), ())
     if args.cuda_graphs:
         compile_option = O.option_of("compile")
         if values.get(compile_option, "cuda-graphs") != "cuda-graphs":
             raise ValueError("--cuda-graphs: already compiles the networks; drop --compile")
         values[compile_option] = "cuda-graphs"
     return values
+
+
+def _fresh_config(args: argparse.Namespace, values: dict[O.Option, Any]) -> TrainConfig:
+    """The preset with the options applied; a run on --env ids is named after its first id
+    (its default run directory is runs/<id>-<base>-<sharing>-s<seed>)."""
+    cfg = O.apply(preset(args.preset or DEFAULT_PRESET), values)
+    if cfg.env.benchmark == GYMNASIUM:
+        first = cfg.env.ids[0].rpartition(":")[2]
+        slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in first).strip("-")
+        cfg = dataclasses.replace(cfg, name=slug or "env")
+    return cfg
+
+
+def _default_episode_limit(values: dict[O.Option, Any]) -> None:
+    """With --env and no --env-max-episode-steps, the episode limit the ids are registered
+    with (the preset's when they have none)."""
+    ids = values.get(O.option_of("env.ids"))
+    limit_option = O.option_of("env.max_episode_steps")
+    if ids and limit_option not in values:
+        limit = registered_limit(ids)
+        if limit is not None:
+            values[limit_option] = limit
 
 
 def _paths(values: dict[O.Option, Any]) -> set[str]:
@@ -126,7 +153,7 @@ def _resumed_config(args: argparse.Namespace, values: dict[O.Option, Any]) -> Tr
     run_dir = values.get(O.option_of("run_dir"))
     if run_dir is None:
         fresh = {opt: v for opt, v in values.items() if opt.on_resume == "fixed"}
-        run_dir = str(run_dir_of(O.apply(preset(args.preset or DEFAULT_PRESET), fresh)).path)
+        run_dir = str(run_dir_of(_fresh_config(args, fresh)).path)
     config_path = RunDir(run_dir).config
     if not config_path.is_file():
         raise ValueError(f"--resume: no run in {run_dir} ({config_path.name} is missing)")
@@ -175,6 +202,9 @@ def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train"
     except FloatingPointError as error:  # the NaN guard: name what and when, no traceback
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
+    except EnvError as error:  # an env that cannot be built or trained: one line
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
     except Interrupted as stop:
         again = resume_command([*shlex.split(prog), *argv])
         line = f"{prog}: {stop}" + (f"; resume with: {again}" if stop.saved else "")

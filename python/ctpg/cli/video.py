@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from ctpg.cli.args import even_pixels, positive, refuse
-from ctpg.config import load_yaml
+from ctpg.config import GYMNASIUM, OBJECT, load_yaml
 from ctpg.deploy import load_policy
-from ctpg.envs.render import EnvRenderer
+from ctpg.envs.adapter import EnvError
 from ctpg.run_envs import evaluation_seed
 from ctpg.rundir import RunDir
 from ctpg.video import (
@@ -18,6 +18,7 @@ from ctpg.video import (
     DEFAULT_HEIGHT,
     DEFAULT_WIDTH,
     Scores,
+    make_renderer,
     policy_act,
     policy_frames,
     video_env,
@@ -77,25 +78,37 @@ def main(argv: list[str] | None = None, prog: str = "ctpg video") -> int:
     try:
         run, out = _check_paths(args)
         cfg = load_yaml(run.config)
+        if cfg.env.benchmark == OBJECT:
+            raise ValueError(
+                f"RUN_DIR: {run.path} trained on a vector env given to ctpg.train; there is "
+                "no config to build its envs from (film it with ctpg.video's functions)"
+            )
         policy = load_policy(run.path)
         shown = _shown(args.tasks, policy.task_names)
     except ValueError as error:
         refuse(parser, error)
-    problem = video_problem()
+    problem = video_problem(cfg.env.benchmark == GYMNASIUM)
     if problem is not None:
         print(f"{prog}: error: {problem}", file=sys.stderr)
         return 1
     act = policy_act(policy)
-    env = video_env(cfg)
+    try:
+        env = video_env(cfg)
+    except EnvError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
     names = [policy.task_names[i] for i in shown]
     scores = Scores()
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with EnvRenderer(names, args.width, args.height) as renderer:
+        with make_renderer(cfg, names, args.width, args.height) as renderer:
             seed = evaluation_seed(cfg)
             steps = cfg.env.max_episode_steps
             frames = policy_frames(env, act, renderer, shown, args.episodes, steps, seed, scores)
             count, first = write_mp4(out, frames, args.fps)
+    except ValueError as error:  # an env without rgb_array frames
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
     finally:
         env.close()
     for k, (returns, success) in enumerate(zip(scores.returns, scores.success, strict=True)):

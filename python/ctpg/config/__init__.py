@@ -18,13 +18,23 @@ from ctpg.config.agent import (
     NetConfig,
     SACConfig,
 )
-from ctpg.config.files import dump_yaml, from_dict, load_yaml, to_dict
+from ctpg.config.files import (
+    FINGERPRINT_KEY,
+    dump_yaml,
+    from_dict,
+    load_fingerprint,
+    load_yaml,
+    to_dict,
+)
 from ctpg.config.presets import preset
 from ctpg.config.run import (
     BACKENDS,
     COMPILE_MODES,
     DEVICES,
+    ENV_VECTORS,
     EVAL_PROTOCOLS,
+    GYMNASIUM,
+    OBJECT,
     PRESETS,
     QUICK_TASKS,
     REPLAY_KINDS,
@@ -40,7 +50,10 @@ __all__ = [
     "COMPARE_BOOTSTRAPS",
     "COMPILE_MODES",
     "DEVICES",
+    "ENV_VECTORS",
     "EVAL_PROTOCOLS",
+    "GYMNASIUM",
+    "OBJECT",
     "FILTER_GATES",
     "PRESETS",
     "QUICK_TASKS",
@@ -54,8 +67,10 @@ __all__ = [
     "ReplayConfig",
     "SACConfig",
     "TrainConfig",
+    "FINGERPRINT_KEY",
     "dump_yaml",
     "from_dict",
+    "load_fingerprint",
     "load_yaml",
     "preset",
     "to_dict",

@@ -58,13 +58,35 @@ def _coerce(hint: Any, value: Any) -> Any:
     return value
 
 
-def dump_yaml(cfg: TrainConfig, path: str | Path) -> None:
-    """Write the resolved configuration to ``path``."""
-    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
+FINGERPRINT_KEY = "env_fingerprint"
+"""The key of config.yaml under which a run records what its env was
+(``ctpg.envs.adapter.env_fingerprint``): task names, spaces, episode limit, versions."""
+
+
+def dump_yaml(
+    cfg: TrainConfig, path: str | Path, fingerprint: dict[str, Any] | None = None
+) -> None:
+    """Write the resolved configuration to ``path`` (with the env's fingerprint, if given)."""
+    data = to_dict(cfg)
+    if fingerprint is not None:
+        data[FINGERPRINT_KEY] = fingerprint
+    Path(path).write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _read(path: str | Path) -> dict[str, Any]:
+    data = yaml.safe_load(Path(path).read_text())
+    check(isinstance(data, dict), str(path), "is not a configuration mapping")
+    return typing.cast(dict[str, Any], data)
 
 
 def load_yaml(path: str | Path) -> TrainConfig:
-    """Read a configuration written by ``dump_yaml``."""
-    data = yaml.safe_load(Path(path).read_text())
-    check(isinstance(data, dict), str(path), "is not a configuration mapping")
+    """Read a configuration written by ``dump_yaml`` (without the fingerprint)."""
+    data = _read(path)
+    data.pop(FINGERPRINT_KEY, None)
     return from_dict(TrainConfig, data)
+
+
+def load_fingerprint(path: str | Path) -> dict[str, Any] | None:
+    """The env fingerprint a config.yaml records (None for a file without one)."""
+    value = _read(path).get(FINGERPRINT_KEY)
+    return typing.cast(dict[str, Any], value) if isinstance(value, dict) else None

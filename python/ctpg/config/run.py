@@ -7,8 +7,9 @@ field.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ctpg.config.agent import AgentConfig
 from ctpg.config.checks import check
@@ -21,6 +22,11 @@ DEVICES = ("auto", "cpu", "cuda")
 COMPILE_MODES = ("off", "on", "cuda-graphs")
 EVAL_PROTOCOLS = ("paper", "metaworld")
 UPDATE_ORDERS = ("store-first", "reference")
+ENV_VECTORS = ("sync", "async")
+GYMNASIUM = "gymnasium"
+"""``env.benchmark`` of a run on gymnasium ids (``env.ids``)."""
+OBJECT = "object"
+"""``env.benchmark`` of a run on a vector env the caller built (``ctpg.train(cfg, env=...)``)."""
 PRESETS = ("mt10", "mt50", "halfcheetah-mt5", "halfcheetah-mt8", "quick")
 
 QUICK_TASKS = ("reach-v3", "drawer-close-v3", "button-press-topdown-v3")
@@ -32,9 +38,27 @@ class EnvConfig:
 
     benchmark: str = "mt10"
     """Benchmark name given to ``ctpg.make_vec_env`` ("mt10", "mt50", "halfcheetah-mt5",
-    "halfcheetah-mt8"), or "custom" when ``tasks`` lists the task names."""
+    "halfcheetah-mt8"), "custom" when ``tasks`` lists the task names, "gymnasium" when
+    ``ids`` names gymnasium ids, "object" for a vector env given to ``ctpg.train``."""
     tasks: tuple[str, ...] = ()
     """Explicit task names (one environment per task); used when ``benchmark`` is "custom"."""
+    ids: tuple[str, ...] = field(default=(), metadata=option("--env"))
+    """gymnasium ids, one task per id in the order given (``module:Id`` imports ``module``
+    first); an id with a vector entry point (``Meta-World/MT10``) gives all its sub-envs."""
+    kwargs: str = field(
+        default="", metadata=option("--env-kwargs", requires=("env.benchmark", GYMNASIUM))
+    )
+    """JSON keyword arguments of the ids: one object for every id, or a list of one object
+    per id (a ``task_name`` key names the task)."""
+    success_key: str = field(
+        default="success", metadata=option("--success-key", requires=("env.benchmark", GYMNASIUM))
+    )
+    """The info key that reports success (true at any step of an episode: a success)."""
+    vector: Literal["sync", "async"] = field(
+        default="sync", metadata=option("--env-vector", requires=("env.benchmark", GYMNASIUM))
+    )
+    """How the gymnasium ids' sub-envs step: "sync" in this process, "async" one process
+    per task (gymnasium's ``AsyncVectorEnv``)."""
     backend: Literal["native", "python"] = "native"
     """"native" (the C++ engine) or "python" (MetaWorld's / gymnasium's own environments)."""
     max_episode_steps: int = 200
@@ -57,6 +81,16 @@ class EnvConfig:
             "env.tasks",
             "give task names exactly when env.benchmark is 'custom'",
         )
+        check(
+            (self.benchmark == GYMNASIUM) == bool(self.ids),
+            "env.ids",
+            f"give gymnasium ids exactly when env.benchmark is {GYMNASIUM!r}",
+        )
+        for env_id in self.ids:
+            check(bool(env_id.strip()), "env.ids", f"empty id in {list(self.ids)}")
+        self.kwargs_list  # noqa: B018  (validates the JSON)
+        check(bool(self.success_key), "env.success_key", "must be a non-empty info key")
+        check(self.vector in ENV_VECTORS, "env.vector", f"must be one of {ENV_VECTORS}")
         check(self.backend in BACKENDS, "env.backend", f"must be one of {BACKENDS}")
         check(self.max_episode_steps >= 1, "env.max_episode_steps", "must be >= 1")
         check(self.num_threads >= 0, "env.num_threads", "must be >= 0 (0 = automatic)")
@@ -65,6 +99,28 @@ class EnvConfig:
     def name_or_tasks(self) -> str | list[str]:
         """The first argument of ``ctpg.make_vec_env``."""
         return list(self.tasks) if self.benchmark == "custom" else self.benchmark
+
+    @property
+    def kwargs_list(self) -> list[dict[str, Any]]:
+        """``kwargs`` as one dict per id; ValueError naming ``env.kwargs`` when it is not
+        JSON, not an object or a list of objects, or a list of the wrong length."""
+        if not self.kwargs:
+            return [{} for _ in self.ids]
+        try:
+            value = json.loads(self.kwargs)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"env.kwargs: not JSON ({error}): {self.kwargs!r}") from None
+        if isinstance(value, dict):
+            return [dict(value) for _ in self.ids]
+        objects = isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        check(objects, "env.kwargs", f"expected a JSON object or a list of objects, got {value!r}")
+        check(
+            len(value) == len(self.ids),
+            "env.kwargs",
+            f"a list of {len(value)} objects for {len(self.ids)} ids {list(self.ids)}; give "
+            "one object per id",
+        )
+        return [dict(v) for v in value]
 
 
 @dataclass(frozen=True)
@@ -173,6 +229,11 @@ class TrainConfig:
             f"must be one of {EVAL_PROTOCOLS}",
         )
         if self.eval_protocol == "metaworld":
+            check(
+                self.env.benchmark not in (GYMNASIUM, OBJECT),
+                "eval_protocol",
+                "'metaworld' runs on the built-in MetaWorld tasks only (use 'paper')",
+            )
             _check_metaworld_protocol(self.env)
         check(self.log_every >= 1, "log_every", "must be >= 1")
         check(self.device in DEVICES, "device", f"must be one of {DEVICES}")

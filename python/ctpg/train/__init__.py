@@ -23,6 +23,7 @@ run then resumes from its last checkpoint.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 from pathlib import Path
@@ -31,7 +32,9 @@ from typing import Any
 import torch
 
 from ctpg.checkpoint import load_latest, save_checkpoint
-from ctpg.config import TrainConfig, dump_yaml
+from ctpg.config import GYMNASIUM, OBJECT, TrainConfig, dump_yaml, load_fingerprint
+from ctpg.envs.adapter import EnvError, adapt_vector_env, env_fingerprint, fingerprint_mismatch
+from ctpg.envs.gym_ids import package_of
 from ctpg.interrupt import StopSignals, signal_name
 from ctpg.metrics import MetricsLogger
 from ctpg.progress import Progress
@@ -67,20 +70,67 @@ class Interrupted(Exception):
         return 128 + self.signum
 
 
-def start_run(cfg: TrainConfig, resume: bool) -> Path:
-    """Check the run directory against ``resume`` and write config.yaml."""
+def start_run(cfg: TrainConfig, resume: bool, fingerprint: dict[str, Any] | None = None) -> Path:
+    """Check the run directory against ``resume`` (and, resuming, the env against the run's
+    recorded fingerprint) and write config.yaml."""
     run = run_dir_of(cfg)
     run.check_start(resume)
+    if resume and fingerprint is not None and run.config.is_file():
+        saved = load_fingerprint(run.config)
+        problem = None if saved is None else fingerprint_mismatch(saved, fingerprint)
+        if problem is not None:
+            raise EnvError(f"resume: {problem}; resume with the env the run started with")
     run.path.mkdir(parents=True, exist_ok=True)
-    dump_yaml(cfg, run.config)
+    dump_yaml(cfg, run.config, fingerprint)
     return run.path
 
 
-def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) -> Path:
+def given_envs(cfg: TrainConfig, env: Any, eval_env: Any) -> tuple[TrainConfig, Any, Any]:
+    """The config and ctpg envs of ``train(cfg, env=...)``: a run on a given env records
+    ``env.benchmark`` "object" unless its config names gymnasium ids (then the evaluation env
+    may be built from them); without ids ``eval_env`` is required."""
+    if env is None:
+        if eval_env is not None:
+            raise ValueError("eval_env: given without env; pass both or neither")
+        return cfg, None, None
+    key = cfg.env.success_key
+    env = adapt_vector_env(env, success_key=key)
+    if cfg.env.benchmark != GYMNASIUM:
+        cfg = dataclasses.replace(
+            cfg, env=dataclasses.replace(cfg.env, benchmark=OBJECT, tasks=(), ids=(), kwargs="")
+        )
+        if eval_env is None:
+            raise ValueError(
+                "eval_env: required with env when the config names no gymnasium ids "
+                "(ctpg cannot build a second instance of a Python object); pass "
+                "train(cfg, env=..., eval_env=...)"
+            )
+    if eval_env is not None:
+        eval_env = adapt_vector_env(eval_env, success_key=key)
+        if list(eval_env.task_names) != list(env.task_names):
+            raise ValueError(
+                f"eval_env: its tasks {eval_env.task_names} are not env's {env.task_names}"
+            )
+    return cfg, env, eval_env
+
+
+def train(
+    cfg: TrainConfig,
+    resume: bool = False,
+    progress: bool | None = None,
+    env: Any = None,
+    eval_env: Any = None,
+) -> Path:
     """Run (or resume) training as configured; return the run directory.
+
+    ``env``: a ``gymnasium.vector.VectorEnv`` (one sub-env per task) to train on instead of
+    the envs ``cfg.env`` names, adapted with ``ctpg.envs.adapt_vector_env``; ``eval_env``,
+    its twin for the evaluations, is required unless ``cfg.env`` names gymnasium ids. A
+    resumed run is checked against the env fingerprint its config.yaml records.
 
     Raises ``RunInUseError`` when another process trains in the run directory, and
     ``Interrupted`` when a SIGINT or SIGTERM stopped the run (after its checkpoint)."""
+    cfg, env, eval_env = given_envs(cfg, env, eval_env)
     device = resolve_device(cfg.device)
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = cfg.tf32
@@ -90,25 +140,27 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool | None = None) 
     run = run_dir_of(cfg)
     run.check_start(resume)  # before the lock creates the directory; again under it
     with run.lock():
-        run_dir = start_run(cfg, resume)
         with StopSignals() as stop:
-            step = _train_loop(cfg, device, run_dir, resume, progress, stop)
+            step = _train_loop(cfg, device, resume, progress, stop, env, eval_env)
             if stop.signum is not None:
-                raise Interrupted(run_dir, step, stop.signum, run.checkpoint(step).is_file())
-    return run_dir
+                raise Interrupted(run.path, step, stop.signum, run.checkpoint(step).is_file())
+    return run.path
 
 
 def _train_loop(
     cfg: TrainConfig,
     device: torch.device,
-    run_dir: Path,
     resume: bool,
     progress: bool | None,
     stop: StopSignals,
+    env: Any,
+    eval_env: Any,
 ) -> int:
-    """Train until ``cfg.steps`` or a stop request; return the step reached. A stop writes a
-    checkpoint at the step reached (when checkpoints are on)."""
-    trainer = Trainer(cfg, device)
+    """Build the run, then train until ``cfg.steps`` or a stop request; return the step
+    reached. A stop writes a checkpoint at the step reached (when checkpoints are on)."""
+    trainer = Trainer(cfg, device, env, eval_env)
+    packages = tuple(sorted({package_of(i) for i in cfg.env.ids}))
+    run_dir = start_run(cfg, resume, env_fingerprint(trainer.env, packages))
     logger = MetricsLogger(run_dir)
     if resume:
         load_latest(run_dir, trainer.load_state_dict)

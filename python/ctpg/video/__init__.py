@@ -23,8 +23,10 @@ Writing needs ``imageio-ffmpeg`` (its ffmpeg encodes the mp4 files) and ``Pillow
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import itertools
+import json
 import math
 import os
 import subprocess
@@ -36,10 +38,11 @@ from typing import Any
 
 import numpy as np
 
-from ctpg.config import TrainConfig
+from ctpg.config import GYMNASIUM, TrainConfig
 from ctpg.envs.render import EnvRenderer, headless_gl_problem
 from ctpg.run_envs import evaluation_seed, make_env
 from ctpg.rundir import RunDir
+from ctpg.video.frames import FrameRenderer, RenderedEnv
 
 Act = Callable[[np.ndarray], np.ndarray]
 """Observations float32 [T, obs_dim] of every task -> actions float32 [T, action_dim]."""
@@ -70,9 +73,10 @@ def missing_dependency() -> str | None:
     return None
 
 
-def video_problem() -> str | None:
-    """Why videos cannot be made here (a missing package or no headless OpenGL), or None."""
-    return missing_dependency() or headless_gl_problem()
+def video_problem(own_envs: bool = False) -> str | None:
+    """Why videos cannot be made here (a missing package or, for the built-in tasks, no
+    headless OpenGL), or None. ``own_envs``: the run's envs draw their own frames."""
+    return missing_dependency() or (None if own_envs else headless_gl_problem())
 
 
 def grid_columns(num_tiles: int) -> int:
@@ -144,9 +148,22 @@ def policy_frames(
 
 def video_env(cfg: TrainConfig) -> Any:
     """The run's environments (its backend, tasks and goal setting; with fixed goals the
-    trained goals), with episodes one step longer than the run's."""
+    trained goals), with episodes one step longer than the run's. A run on gymnasium ids
+    gets its envs built with ``render_mode="rgb_array"`` (``RenderedEnv``)."""
+    limit = cfg.env.max_episode_steps + 1
+    if cfg.env.benchmark != GYMNASIUM:
+        return make_env(cfg, cfg.seed, max_episode_steps=limit)
+    kwargs = [{**kw, "render_mode": "rgb_array"} for kw in cfg.env.kwargs_list]
+    rendering = dataclasses.replace(cfg.env, kwargs=json.dumps(kwargs))
+    return RenderedEnv(make_env(dataclasses.replace(cfg, env=rendering), cfg.seed, limit))
 
-    return make_env(cfg, cfg.seed, max_episode_steps=cfg.env.max_episode_steps + 1)
+
+def make_renderer(cfg: TrainConfig, task_names: list[str], width: int, height: int) -> Any:
+    """The renderer of a run's video env: ctpg's MuJoCo renderer of the built-in tasks, or
+    the frames of the envs' own ``render()`` (``FrameRenderer``) for gymnasium ids."""
+    if cfg.env.benchmark == GYMNASIUM:
+        return FrameRenderer(task_names, width, height)
+    return EnvRenderer(task_names, width, height)
 
 
 def write_mp4(path: Path, frames: Iterator[np.ndarray], fps: int) -> tuple[int, np.ndarray]:
@@ -283,13 +300,14 @@ class TrainingVideo:
     its own environments and renderer once; ``close()`` frees them."""
 
     def __init__(self, cfg: TrainConfig, run_dir: Path) -> None:
-        problem = video_problem()
+        problem = video_problem(cfg.env.benchmark == GYMNASIUM)
         if problem is not None:
             raise RuntimeError(f"video_every: {problem}")
         self.cfg = cfg
         self.folder = RunDir(run_dir).videos
         self.env = video_env(cfg)
-        self.renderer = EnvRenderer(list(self.env.task_names), DEFAULT_WIDTH, DEFAULT_HEIGHT)
+        names = list(self.env.task_names)
+        self.renderer = make_renderer(cfg, names, DEFAULT_WIDTH, DEFAULT_HEIGHT)
 
     def due(self, step: int) -> bool:
         """Whether a video follows training step ``step``."""

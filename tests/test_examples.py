@@ -1,0 +1,22 @@
+"""The scripts in examples/ run as their docs say."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_own_tasks_example_trains_and_learns(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    command = [sys.executable, str(ROOT / "examples/own_tasks.py"), "--steps", "1000",
+               "--run-dir", str(tmp_path / "run")]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line for line in done.stdout.splitlines() if line.startswith("step")]
+    returns = [float(line.split()[3]) for line in lines]
+    assert len(returns) == 4 and returns[0] < -15 and max(returns[1:]) > -13, done.stdout
+    assert "goal(+0.6,+0.6)" in done.stdout
