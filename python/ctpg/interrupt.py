@@ -8,8 +8,11 @@ finishes its step, writes a checkpoint and exits with 128 + the signal number::
             trainer.train_step()
         if stop.requested:
             save_checkpoint(...)
-            print(stop.message(trainer.step, resume_command(sys.orig_argv)))
+            print(stop.message(trainer.step, resume_command(argv)))
     return stop.exit_code
+
+(``ctpg.train.train`` raises ``ctpg.train.Interrupted`` there, whose ``line`` is the same
+message, and the command line prints it.)
 
 A second SIGINT while the first is pending raises ``KeyboardInterrupt`` at once (the usual
 "press Ctrl-C again to abort"); a repeated SIGTERM, or a SIGINT after a SIGTERM, keeps the
@@ -26,11 +29,14 @@ each trial gets the signal exactly once, from its parent:
   no new child start (``run_forwarding`` returns 128 + the signal number at once) and arms a
   timer that SIGKILLs children still running after ``grace`` seconds (120 by default). The
   trials write their checkpoints and exit 130 / 143; their threads return; the sweep then
-  prints ``stop.message(...)`` and exits ``stop.exit_code``.
+  writes its summary and exits ``stop.exit_code``.
 * Ray trials (local Ray or a cluster): a Ray task runs in the main thread of a Ray worker
-  process, which is its own process group, so neither the terminal's SIGINT nor a signal to
-  the sweep reaches it. ``run_forwarding`` called in a main thread installs the forwarding
-  handlers itself for as long as its child runs. The sweep, once ``StopForwarding`` has a
+  process, where the sweep's handlers do not run. ``run_forwarding`` called in a main thread
+  installs the forwarding handlers itself for as long as its child runs; on a local Ray the
+  worker shares the terminal's process group, so it may hear a Ctrl-C itself as well as the
+  sweep's cancel, and the trial still gets the signal once (a repeat does not abort there).
+  Ray's daemons start with SIGINT ignored (``sigint_ignored``), so a Ctrl-C does not end
+  them under the trials. The sweep, once ``StopForwarding`` has a
   request, calls ``ray_stop(refs, signum)``: it stores the signal number in Ray's key-value
   store (under the sweep's job id) and ``ray.cancel``-s every unfinished task. Ray cancels
   tasks that have not started and delivers a cancel to a running one by calling the
@@ -81,6 +87,15 @@ def resume_command(argv: Sequence[str]) -> str:
         at = args.index("--") if "--" in args else len(args)
         args.insert(at, RESUME_OPTION)
     return shlex.join(args)
+
+
+def stop_line(what: str, step: int, saved: bool, command: str = "") -> str:
+    """The line a stopped run prints: what stopped it (``SIGINT``) at which step, whether a
+    checkpoint of that step is on disk, and the command that resumes (when saved and given)."""
+    if not saved:
+        return f"interrupted by {what} at step {step}; no checkpoint to resume from"
+    line = f"interrupted by {what} at step {step}; checkpoint written"
+    return f"{line}; resume with: {command}" if command else line
 
 
 def in_main_thread() -> bool:
@@ -136,11 +151,9 @@ class StopSignals:
         """Called once, on the first request (subclasses pass it on)."""
 
     def message(self, step: int, command: str, saved: bool = True) -> str:
-        """One line saying what stopped the run at ``step`` and how to resume it."""
-        what = self.name or "a stop request"
-        if not saved:
-            return f"interrupted by {what} at step {step}; no checkpoint written (checkpoints off)"
-        return f"interrupted by {what} at step {step}; checkpoint written; resume with: {command}"
+        """One line saying what stopped the run at ``step`` and how to resume it
+        (``stop_line``)."""
+        return stop_line(self.name or "a stop request", step, saved, command)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.request(signum)
@@ -164,8 +177,7 @@ class StopSignals:
         if self.active:
             signal.pthread_sigmask(signal.SIG_SETMASK, self._blocked)
         for signum, previous in self._previous.items():
-            # None: a handler set outside Python, which cannot be put back; default then
-            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+            _restore_handler(signum, previous)
         self._previous.clear()
         self.active = False
 
@@ -332,7 +344,13 @@ def sigint_ignored() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        _restore_handler(signal.SIGINT, previous)
+
+
+def _restore_handler(signum: int, previous: Handler) -> None:
+    """Put back the handler ``signal.signal`` returned (None: a handler set outside Python,
+    which cannot be put back; the default then)."""
+    signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
 
 
 def ray_stop(refs: Iterable[Any], signum: int) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import itertools
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -177,7 +178,7 @@ def ray_runner(
             try:
                 yield index, ray.get(ready[0])
             except ray.exceptions.TaskCancelledError:  # stopped before it started
-                code = 128 + (stop.signum if stop is not None and stop.signum else 2)
+                code = 128 + (stop.signum if stop is not None and stop.signum else signal.SIGINT)
                 yield index, {"returncode": code, "seconds": 0.0, "log": log}
             except ray.exceptions.RayError as error:  # the worker itself died
                 yield index, {"returncode": -1, "seconds": 0.0, "log": log, "error": str(error)}

@@ -204,7 +204,7 @@ def test_request_rules() -> None:
     with pytest.raises(KeyboardInterrupt):
         stop.request(signal.SIGINT)
     assert stop.message(7, "x", saved=False) == (
-        "interrupted by SIGINT at step 7; no checkpoint written (checkpoints off)"
+        "interrupted by SIGINT at step 7; no checkpoint to resume from"
     )
     with pytest.raises(ValueError, match="signals: expected signal numbers, got 0"):
         StopSignals([0])

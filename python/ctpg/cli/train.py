@@ -206,9 +206,7 @@ def train_main(argv: list[str] | None = None, prog: str = "python -m ctpg.train"
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
     except Interrupted as stop:
-        again = resume_command([*shlex.split(prog), *argv])
-        line = f"{prog}: {stop}" + (f"; resume with: {again}" if stop.saved else "")
-        print(line, file=sys.stderr)
+        print(f"{prog}: {stop.line(resume_command([*shlex.split(prog), *argv]))}", file=sys.stderr)
         return stop.exit_code
     except KeyboardInterrupt:  # the second Ctrl-C
         print(f"{prog}: aborted; resume from the last checkpoint with --resume", file=sys.stderr)

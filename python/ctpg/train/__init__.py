@@ -35,7 +35,7 @@ from ctpg.checkpoint import load_latest, save_checkpoint
 from ctpg.config import GYMNASIUM, OBJECT, TrainConfig, dump_yaml, load_fingerprint
 from ctpg.envs.adapter import EnvError, adapt_vector_env, env_fingerprint, fingerprint_mismatch
 from ctpg.envs.gym_ids import package_of
-from ctpg.interrupt import StopSignals, signal_name
+from ctpg.interrupt import StopSignals, signal_name, stop_line
 from ctpg.metrics import MetricsLogger
 from ctpg.progress import Progress
 from ctpg.rundir import run_dir_of
@@ -61,8 +61,11 @@ class Interrupted(Exception):
         self.step = step
         self.signum = signum
         self.saved = saved
-        what = "checkpoint written" if saved else "no checkpoint to resume from"
-        super().__init__(f"interrupted by {signal_name(signum)} at step {step}; {what}")
+        super().__init__(self.line())
+
+    def line(self, command: str = "") -> str:
+        """The line to print (``ctpg.interrupt.stop_line``), with the resume ``command``."""
+        return stop_line(signal_name(self.signum), self.step, self.saved, command)
 
     @property
     def exit_code(self) -> int:
