@@ -68,6 +68,10 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.env = make_env(cfg, cfg.seed) if env is None else env
         self.eval_env = make_eval_env(cfg, self.env) if eval_env is None else eval_env
+        # the envs built here, which close() closes (the caller's own envs stay open)
+        self._built = [
+            e for e, given in ((self.env, env), (self.eval_env, eval_env)) if given is None
+        ]
         self.task_names = list(self.env.task_names)
         n = self.num_tasks = len(self.task_names)
         obs_dim = int(self.env.single_observation_space.shape[0])
@@ -249,6 +253,13 @@ class Trainer:
         return np.where(open_tasks, share, 0).astype(np.int64)
 
     # ------------------------------------------------------------------ evaluate
+
+    def close(self) -> None:
+        """Close the envs this trainer built (an async vector env's worker processes end
+        here, not whenever garbage collection reaches them)."""
+        built, self._built = self._built, []
+        for env in built:
+            env.close()
 
     def eval_due(self) -> bool:
         """Whether an evaluation follows the current step."""

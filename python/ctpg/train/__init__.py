@@ -195,6 +195,7 @@ def _train_loop(
         logger.close()
         if videos is not None:
             videos.close()
+        trainer.close()
     return trainer.step
 
 
