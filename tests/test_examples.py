@@ -7,11 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ctpg
+
 ROOT = Path(__file__).resolve().parent.parent
+# the ctpg these tests import (the installed one, or python/ with an in-place build)
+CTPG_PATH = str(Path(ctpg.__file__).resolve().parent.parent)
 
 
 def test_own_tasks_example_trains_and_learns(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    path = os.pathsep.join(p for p in (CTPG_PATH, os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path}
     command = [sys.executable, str(ROOT / "examples/own_tasks.py"), "--steps", "1000",
                "--run-dir", str(tmp_path / "run")]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
