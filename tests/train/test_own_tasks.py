@@ -167,6 +167,27 @@ def test_cli_env_runs_resumes_exports_and_plots(capsys, tmp_path: Path) -> None:
     assert video.stat().st_size > 1000 and "26 frames" in capsys.readouterr().out
 
 
+def test_resume_refuses_an_id_whose_registered_env_changed(
+    capsys, monkeypatch, tmp_path: Path
+) -> None:
+    """The ids and kwargs are the same, but the id now builds a different env (a package
+    upgrade that changed the observation): ``--resume`` names the field and both values."""
+    run_dir = tmp_path / "run"
+    argv = ["train", "--preset", "quick", "--env", POINT, POINT, "--env-max-episode-steps",
+            "25", "--steps", "30", "--warmup-steps", "20", "--eval-every", "30",
+            "--eval-episodes", "1", "--batch-size", "12", "--device", "cpu", "--torch-threads",
+            "1", "--no-progress", "--no-plots", "--run-dir", str(run_dir)]  # fmt: skip
+    assert cli.main(argv) == 0
+    spec = gymnasium.registry[point_tasks.ID]
+    changed = dataclasses.replace(spec, kwargs={**spec.kwargs, "extra_obs": 1})
+    monkeypatch.setitem(gymnasium.registry, point_tasks.ID, changed)
+    assert cli.main([*argv, "--resume", "--steps", "60"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "env fingerprint: obs_dim was 2 when the run started, the env given now has 3" in err
+    assert [int(r["step"]) for r in read_metrics(run_dir / "metrics.csv")] == [30]
+
+
 def test_python_api_trains_on_a_next_step_vector_env_and_checks_it_on_resume(tiny: Any) -> None:
     modes = gymnasium.vector.AutoresetMode
     cfg = tiny(steps=60, warmup_steps=20, eval_every=30)
