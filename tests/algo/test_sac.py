@@ -146,3 +146,33 @@ def test_importance_weights_scale_critic_loss() -> None:
     doubled = S.critic_loss(*args, {**batch, "weight": 2 * batch["weight"]}, agent.cfg.sac)
     torch.testing.assert_close(doubled["per_task"], 2 * plain)
     assert math.isfinite(float(plain.detach().sum()))
+
+
+def test_every_optimizer_step_is_plain_adam_even_for_transposed_gradients() -> None:
+    """The multi-head actor's head weight gets a transposed (non-contiguous) gradient from
+    autograd; each group's step must equal a textbook single-tensor Adam step on the
+    clipped gradient (torch's fused CPU Adam applies such a gradient to the wrong
+    elements unless it is made contiguous first)."""
+    torch.manual_seed(0)
+    agent = _agent("mhsac")
+    updates = agent.updates
+    head = agent.nets.actor.net.heads.weight
+    per_task = S.actor_loss(
+        agent.nets.actor, agent.nets.critic, agent.log_alpha, _batch(), agent.nets.critic_scope
+    )["per_task"]
+    raw = torch.autograd.grad(per_task.sum(), head, retain_graph=True)[0]
+    assert not raw.is_contiguous()  # the case the step must handle
+    params = updates.param_groups["actor"]
+    before = [p.detach().clone() for p in params]
+    grads = torch.autograd.grad(per_task.sum(), params, retain_graph=True)
+    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    clip = updates.cfg.sac.grad_clip
+    scale = 1.0 if clip is None else min(1.0, clip / (float(norm) + 1e-6))
+    updates.apply("actor", per_task)
+    lr = updates.cfg.sac.lr
+    for p, p0, g in zip(params, before, grads, strict=True):
+        g = g * scale
+        # first Adam step: m = (1 - b1) g, v = (1 - b2) g^2, bias-corrected: p -= lr g / (|g| + eps)
+        m_hat, v_hat = g, g * g
+        expected = p0 - lr * m_hat / (v_hat.sqrt() + 1e-8)
+        torch.testing.assert_close(p.detach(), expected, rtol=1e-5, atol=1e-7)

@@ -118,10 +118,12 @@ class Updates:
             grads = [
                 torch.zeros_like(p) if g is None else g for g, p in zip(raw, every, strict=True)
             ]
+        # contiguous: torch's fused CPU Adam applies a non-contiguous gradient (the
+        # transposed view autograd returns for a permuted weight) to the wrong elements
         for p, g in zip(params, grads, strict=False):
-            p.grad = g
+            p.grad = g.contiguous()
         for p, g in zip(shared, grads[len(params) :], strict=True):
-            p.grad = g if p.grad is None else p.grad + g
+            p.grad = g.contiguous() if p.grad is None else (p.grad + g).contiguous()
         clip = self.cfg.sac.grad_clip
         norm = torch.nn.utils.clip_grad_norm_(every, math.inf if clip is None else clip)
         self.optimizers[name].step()
