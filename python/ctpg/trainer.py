@@ -82,7 +82,7 @@ class Trainer:
         self.use_guide = cfg.agent.sharing == "ctpg"
         self.agent = Agent(cfg.agent, n, obs_dim, self.action_low.size, device)
         if cfg.compile != "off":
-            self.agent.nets.compile_networks(cfg.compile)
+            self.agent.compile(cuda_graphs=cfg.compile == "cuda-graphs")
         self.replay = TorchReplay(
             cfg.replay, n, obs_dim, self.action_low.size, guide.guide_step, cfg.seed, device
         )

@@ -47,6 +47,17 @@ class Agent:
         )
         self.nets = AgentNets(cfg, num_tasks, obs_dim, action_dim).to(self.device)
         self.updates = Updates(cfg, self.nets, self.target_entropy, self.guide_target_entropy)
+        self._runner: Any = self.updates
+
+    def compile(self, cuda_graphs: bool = False) -> None:
+        """Run every update as one compiled graph (``ctpg.algo.compiled``). PaCo keeps its
+        eager update: under ``torch.compile`` its shared task embedding fails in torch's
+        ahead-of-time autograd ("Cannot access storage of TensorWrapper")."""
+        if self.cfg.net.base == "paco":
+            return
+        from ctpg.algo.compiled import CompiledUpdates
+
+        self._runner = CompiledUpdates(self.updates, cuda_graphs=cuda_graphs)
 
     @property
     def num_updates(self) -> int:
@@ -204,7 +215,7 @@ class Agent:
         replay priorities). Nothing is read back to the host (PaCo's extreme-task reset
         aside), so on CUDA the call returns while the GPU still works.
         """
-        return self.updates.control(self._prepare(batch), step)
+        return self._runner.control(self._prepare(batch), step)
 
     def update_guide(self, segments: dict[str, Tensor], step: int) -> dict[str, Tensor]:
         """One update of the guide actor, critics and temperatures on K-step segments;
@@ -213,7 +224,7 @@ class Agent:
             raise ValueError(
                 f"sharing: update_guide needs sharing='ctpg', got {self.cfg.sharing!r}"
             )
-        return self.updates.guide(self._prepare(segments), step)
+        return self._runner.guide(self._prepare(segments), step)
 
     def reset_extreme_tasks(self, reset: Tensor) -> None:
         """PaCo: re-initialise the shared composition vectors of ``reset`` tasks."""

@@ -63,20 +63,6 @@ class AgentNets(nn.Module):
             return contextlib.nullcontext()
         return self.task_embedding.detached()
 
-    def compile_networks(self, mode: str) -> None:
-        """``torch.compile`` every network in place: "on" (default mode) or "cuda-graphs"
-        (``mode="reduce-overhead"``). Parameters, state_dict keys and the RNG draws (taken
-        outside the networks) are unchanged."""
-        if mode not in ("on", "cuda-graphs"):
-            raise ValueError(f"mode: expected 'on' or 'cuda-graphs', got {mode!r}")
-        torch_mode = "reduce-overhead" if mode == "cuda-graphs" else None
-        networks: list[nn.Module] = [self.actor.net, self.critic, self.critic_target]
-        if self.guide is not None:
-            g = self.guide
-            networks += [g.actor, g.critic, g.critic_target, g.compare, g.compare_target]
-        for network in networks:
-            network.compile(mode=torch_mode)
-
     def require_guide(self) -> GuideNets:
         """The guide networks; ValueError if the agent was built without them."""
         if self.guide is None:

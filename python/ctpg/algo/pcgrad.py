@@ -58,18 +58,23 @@ def pcgrad_gradients(per_task: Tensor, params: list[nn.Parameter]) -> list[Tenso
     grads = torch.autograd.grad(
         per_task, params, grad_outputs=eye, is_grads_batched=True, allow_unused=True
     )
-    flat = torch.cat(
+    return combine_task_gradients(
+        per_task,
         [
-            (g if g is not None else torch.zeros((num_tasks, *p.shape), device=p.device)).reshape(
-                num_tasks, -1
-            )
+            torch.zeros((num_tasks, *p.shape), device=p.device) if g is None else g
             for g, p in zip(grads, params, strict=True)
         ],
-        dim=1,
     )
+
+
+def combine_task_gradients(per_task: Tensor, grads: list[Tensor]) -> list[Tensor]:
+    """PCGrad's combination of per-task gradients ``grads`` (one [T, *shape] per parameter)
+    of the per-task losses ``per_task`` [T] (see ``pcgrad_gradients``)."""
+    num_tasks = per_task.shape[0]
+    flat = torch.cat([g.reshape(num_tasks, -1) for g in grads], dim=1)
     taking_part = per_task.detach().abs() > 1e-8
     flat = flat * taking_part.to(flat.dtype).unsqueeze(1)
     projected = project_conflicting(flat, random_orders(num_tasks, flat.device))
     combined = projected.sum(0) / taking_part.sum().clamp_min(1).to(flat.dtype)
-    pieces = torch.split(combined, [p.numel() for p in params])
-    return [piece.view_as(p) for piece, p in zip(pieces, params, strict=True)]
+    pieces = torch.split(combined, [g[0].numel() for g in grads])
+    return [piece.view_as(g[0]) for piece, g in zip(pieces, grads, strict=True)]

@@ -53,9 +53,12 @@ def extreme_tasks(per_task_critic: Tensor, step: int, cfg: SACConfig) -> Tensor:
     of the critic and actor losses; their temperatures keep learning. The guide applies
     the same rule to its own critics' losses.
     """
-    if not masking_active(step, cfg):
-        return torch.zeros_like(per_task_critic, dtype=torch.bool)
-    return per_task_critic.detach().abs() > cfg.loss_mask_threshold
+    return extreme_mask(per_task_critic, masking_active(step, cfg), cfg.loss_mask_threshold)
+
+
+def extreme_mask(per_task_loss: Tensor, masking: bool, threshold: float) -> Tensor:
+    """Bool [T]: ``extreme_tasks`` given whether masking is active (no host read)."""
+    return (per_task_loss.detach().abs() > threshold) & masking
 
 
 def critic_loss(

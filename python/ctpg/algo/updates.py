@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor, nn
@@ -98,50 +99,9 @@ class Updates:
         S.polyak(target, online, self.cfg.sac.tau)
 
     def apply(self, name: str, per_task: Tensor, pcgrad: bool = False) -> Tensor:
-        """The one place where gradients are formed, clipped and applied.
-
-        ``per_task`` holds terms whose sum is the loss; with ``pcgrad`` the terms are
-        per-task losses combined by gradient surgery. The actor and critic losses also
-        form the gradient of the shared parameters (PaCo's task embedding): it is added to
-        what they already hold and clipped together with the group, as the reference
-        clips its task encoder with each network; ``step_shared`` applies it. Every group,
-        temperatures included, is clipped to ``grad_clip``. Returns the gradient norm
-        before clipping.
-        """
-        params = self.param_groups[name]
-        shared = self.shared_params if name in ("actor", "critic") else []
-        every = params + shared
-        if pcgrad:
-            grads = pcgrad_gradients(per_task, every)
-        else:
-            raw = torch.autograd.grad(per_task.sum(), every, allow_unused=True)
-            grads = [
-                torch.zeros_like(p) if g is None else g for g, p in zip(raw, every, strict=True)
-            ]
-        # contiguous: torch's fused CPU Adam applies a non-contiguous gradient (the
-        # transposed view autograd returns for a permuted weight) to the wrong elements
-        for p, g in zip(params, grads, strict=False):
-            p.grad = g.contiguous()
-        for p, g in zip(shared, grads[len(params) :], strict=True):
-            p.grad = g.contiguous() if p.grad is None else (p.grad + g).contiguous()
-        clip = self.cfg.sac.grad_clip
-        norm = torch.nn.utils.clip_grad_norm_(every, math.inf if clip is None else clip)
-        self.optimizers[name].step()
-        return norm.detach()
-
-    def step_shared(self) -> None:
-        """Clip and apply the gradient the actor and critic losses left in the shared
-        parameters, then clear it (no-op without shared parameters)."""
-        if not self.shared_params:
-            return
-        for p in self.shared_params:
-            if p.grad is None:
-                p.grad = torch.zeros_like(p)
-        clip = self.cfg.sac.grad_clip
-        torch.nn.utils.clip_grad_norm_(self.shared_params, math.inf if clip is None else clip)
-        self.optimizers["task_embedding"].step()
-        for p in self.shared_params:
-            p.grad = None
+        """Step the group ``name`` with the gradient of ``per_task`` (eagerly, with
+        autograd and the group's optimizer; see ``EagerSteps.group``)."""
+        return EagerSteps(self).step(name, per_task, pcgrad)
 
     def state_dict(self) -> dict[str, Any]:
         """Optimizer states and counters (the Agent's checkpoint keys)."""
@@ -160,64 +120,93 @@ class Updates:
         self.num_guide_updates = int(state["num_guide_updates"])
         self.masked = state["masked"].to(self.masked.device)
 
+    def masking(self, step: int) -> bool:
+        """Whether extreme-task masking applies at ``step``."""
+        return S.masking_active(step, self.cfg.sac)
+
     def control(self, batch: dict[str, Tensor], step: int) -> tuple[dict[str, Tensor], Tensor]:
-        """Critic, actor, temperature and target updates of the control policies.
+        """Critic, actor, temperature and target updates of the control policies (eager;
+        ``ctpg.algo.compiled`` runs ``control_body`` as one compiled graph)."""
+        masking = S.masking_active(step, self.cfg.sac)
+        metrics, td_error, masked = self.control_body(batch, masking, EagerSteps(self))
+        self.finish_control(masked, step)
+        return metrics, td_error
+
+    def finish_control(self, masked: Tensor, step: int) -> None:
+        """What follows the update's graph: PaCo's reset of extreme tasks (data-dependent
+        shapes: the one host read of the update, for PaCo only, once masking is active),
+        the mask and the counter."""
+        embedding = self.nets.task_embedding
+        if embedding is not None and S.masking_active(step, self.cfg.sac) and bool(masked.any()):
+            embedding.reset_tasks(masked)
+        self.masked = masked
+        self.num_updates += 1
+
+    def control_body(
+        self, batch: dict[str, Tensor], masking: bool, steps: Steps
+    ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
+        """The control update through ``steps``; returns (metrics, |TD error| [N], mask [T]).
 
         As the reference: the critic loss sets the extreme-task mask, which also masks the
         actor loss (temperatures are never masked); per-task losses are weighted by
         softmax(-log alpha) * T, except under PCGrad, whose surgery takes the unweighted,
         unmasked per-task losses; PaCo's shared task embedding is stepped once, after both.
         """
-        cfg, nets = self.cfg.sac, self.nets
+        cfg = self.cfg.sac
         use_pcgrad = self.cfg.net.base == "pcgrad"
         weight = S.task_weights(self.nets.log_alpha, cfg.alpha_weight)
+        threshold = cfg.loss_mask_threshold
 
-        critic = S.critic_loss(
-            nets.actor, nets.critic, nets.critic_target, self.nets.log_alpha, batch, cfg
-        )
-        masked = S.extreme_tasks(critic["per_task"], step, cfg)
-        active = ~masked
-        critic_terms = S.combine(critic["per_task"], weight, active)
-        critic_norm = self.apply(
-            "critic", critic["per_task"] if use_pcgrad else critic_terms, pcgrad=use_pcgrad
-        )
+        def critic_objective(nets: AgentNets) -> tuple[Tensor, dict[str, Tensor]]:
+            critic = S.critic_loss(
+                nets.actor, nets.critic, nets.critic_target, nets.log_alpha, batch, cfg
+            )
+            per_task = critic["per_task"]
+            masked = S.extreme_mask(per_task, masking, threshold)
+            terms = S.combine(per_task, weight, ~masked)
+            aux = {k: critic[k] for k in ("td_error", "q", "target")}
+            aux.update(masked=masked, terms=terms.detach())
+            return (per_task if use_pcgrad else terms), aux
 
-        actor = S.actor_loss(nets.actor, nets.critic, self.nets.log_alpha, batch, nets.critic_scope)
-        actor_terms = S.combine(actor["per_task"], weight, active)
-        actor_norm = self.apply(
-            "actor", actor["per_task"] if use_pcgrad else actor_terms, pcgrad=use_pcgrad
-        )
+        critic_norm, critic = steps.group("critic", critic_objective, use_pcgrad)
+        active = ~critic["masked"]
 
-        alpha = S.alpha_loss(
-            self.nets.log_alpha, actor["log_prob"], batch["task"], self.target_entropy
-        )
-        self.apply("alpha", alpha["per_task"] / self.num_tasks)
-        S.cap_log_temperature(self.nets.log_alpha.data, cfg.alpha_max)
-        self.soft_update("critic")
-        self.step_shared()
+        def actor_objective(nets: AgentNets) -> tuple[Tensor, dict[str, Tensor]]:
+            actor = S.actor_loss(nets.actor, nets.critic, nets.log_alpha, batch, nets.critic_scope)
+            terms = S.combine(actor["per_task"], weight, active)
+            aux = {"log_prob": actor["log_prob"], "terms": terms.detach()}
+            return (actor["per_task"] if use_pcgrad else terms), aux
 
-        # PaCo's reset of extreme tasks has data-dependent shapes: the one host read of the
-        # update, for PaCo only, once masking is active.
-        embedding = self.nets.task_embedding
-        if embedding is not None and S.masking_active(step, cfg) and bool(masked.any()):
-            embedding.reset_tasks(masked)
-        self.masked = masked
-        self.num_updates += 1
+        actor_norm, actor = steps.group("actor", actor_objective, use_pcgrad)
+
+        def alpha_objective(nets: AgentNets) -> tuple[Tensor, dict[str, Tensor]]:
+            alpha = S.alpha_loss(
+                nets.log_alpha, actor["log_prob"], batch["task"], self.target_entropy
+            )
+            return alpha["per_task"] / self.num_tasks, {
+                "loss": alpha["per_task"].detach().mean(),
+                "entropy": alpha["entropy"],
+            }
+
+        _, alpha = steps.group("alpha", alpha_objective)
+        steps.cap(self.nets.log_alpha, cfg.alpha_max)
+        steps.soft_update("critic")
+        steps.step_shared()
         metrics = _scalars(
             {
-                "loss/critic": critic_terms.sum(),
-                "loss/actor": actor_terms.sum(),
-                "loss/alpha": alpha["per_task"].mean(),
+                "loss/critic": critic["terms"].sum(),
+                "loss/actor": actor["terms"].sum(),
+                "loss/alpha": alpha["loss"],
                 "alpha/mean": self.nets.log_alpha.detach().exp().mean(),
                 "q/mean": critic["q"],
                 "q/target": critic["target"],
                 "entropy/mean": alpha["entropy"].mean(),
                 "grad/critic_norm": critic_norm,
                 "grad/actor_norm": actor_norm,
-                "sac/masked_tasks": masked.sum(),
+                "sac/masked_tasks": critic["masked"].sum(),
             }
         )
-        return metrics, critic["td_error"]
+        return metrics, critic["td_error"], critic["masked"]
 
     def guide_targets(self, seg: dict[str, Tensor]) -> dict[str, Tensor]:
         """K-step targets of the guide critic and of the soft comparison critic.
@@ -269,7 +258,14 @@ class Updates:
         return out
 
     def guide(self, seg: dict[str, Tensor], step: int) -> dict[str, Tensor]:
-        """Guide critic(s), guide actor, guide temperature and target updates on segments.
+        """Guide critic(s), guide actor, guide temperature and target updates on segments
+        (eager; ``ctpg.algo.compiled`` runs ``guide_body`` as one compiled graph)."""
+        metrics = self.guide_body(seg, S.masking_active(step, self.cfg.sac), EagerSteps(self))
+        self.num_guide_updates += 1
+        return metrics
+
+    def guide_body(self, seg: dict[str, Tensor], masking: bool, steps: Steps) -> dict[str, Tensor]:
+        """The guide update through ``steps``; returns its metrics.
 
         As the reference: each guide critic masks the tasks whose mean loss exceeds the
         control threshold (from the same step on); the guide actor uses the guide critic's
@@ -284,37 +280,48 @@ class Updates:
         else:
             choice = seg["behaviour"]
 
-        def critic_step(name: str, loss: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
-            per_task = S.per_task_mean(loss["per_sample"].detach(), task, num_tasks)
-            active = ~S.extreme_tasks(per_task, step, scfg)
-            total = G.masked_mean(loss["per_sample"], task, active)
-            self.apply(name, total.reshape(1))
-            return total, active
+        def critic_step(name: str, target: Tensor) -> tuple[Tensor, Tensor]:
+            def objective(nets: AgentNets) -> tuple[Tensor, dict[str, Tensor]]:
+                g = nets.require_guide()
+                critic = g.critic if name == "guide_critic" else g.compare
+                loss = G.guide_critic_loss(critic, obs0, task, choice, target)
+                per_task = S.per_task_mean(loss["per_sample"].detach(), task, num_tasks)
+                active = ~S.extreme_mask(per_task, masking, scfg.loss_mask_threshold)
+                total = G.masked_mean(loss["per_sample"], task, active)
+                return total.reshape(1), {"total": total.detach(), "active": active, "q": loss["q"]}
 
-        critic = G.guide_critic_loss(guide.critic, obs0, task, choice, targets["target"])
-        critic_total, active = critic_step("guide_critic", critic)
-        metrics = {"loss/guide_critic": critic_total, "guide/q": critic["q"]}
+            aux = steps.group(name, objective)[1]
+            return aux, aux["active"]
+
+        critic, active = critic_step("guide_critic", targets["target"])
+        metrics = {"loss/guide_critic": critic["total"], "guide/q": critic["q"]}
         if gcfg.filter_gate != "off":
-            compare = G.guide_critic_loss(
-                guide.compare, obs0, task, choice, targets["compare_target"]
-            )
-            metrics["loss/guide_compare"] = critic_step("compare_critic", compare)[0]
+            compare = critic_step("compare_critic", targets["compare_target"])[0]
+            metrics["loss/guide_compare"] = compare["total"]
 
-        actor = G.guide_actor_loss(guide.actor, guide.critic, guide.log_beta, obs0, task)
-        actor_total = G.masked_mean(actor["per_sample"], task, active)
-        self.apply("guide_actor", actor_total.reshape(1))
-        temperature = G.guide_temperature_loss(
-            guide.log_beta, actor["entropy"], task, self.guide_target_entropy
-        )
-        self.apply("beta", temperature["loss"].reshape(1))
-        S.cap_log_temperature(guide.log_beta.data, gcfg.beta_max)
-        self.soft_update("guide_critic")
-        self.soft_update("compare_critic")
-        self.num_guide_updates += 1
+        def actor_objective(nets: AgentNets) -> tuple[Tensor, dict[str, Tensor]]:
+            g = nets.require_guide()
+            actor = G.guide_actor_loss(g.actor, g.critic, g.log_beta, obs0, task)
+            total = G.masked_mean(actor["per_sample"], task, active)
+            return total.reshape(1), {"total": total.detach(), "entropy": actor["entropy"]}
+
+        actor = steps.group("guide_actor", actor_objective)[1]
+
+        def beta_objective(nets: AgentNets) -> tuple[Tensor, dict[str, Tensor]]:
+            g = nets.require_guide()
+            loss = G.guide_temperature_loss(
+                g.log_beta, actor["entropy"], task, self.guide_target_entropy
+            )["loss"]
+            return loss.reshape(1), {"loss": loss.detach()}
+
+        beta = steps.group("beta", beta_objective)[1]
+        steps.cap(guide.log_beta, gcfg.beta_max)
+        steps.soft_update("guide_critic")
+        steps.soft_update("compare_critic")
         metrics.update(
             {
-                "loss/guide_actor": actor_total,
-                "loss/guide_beta": temperature["loss"],
+                "loss/guide_actor": actor["total"],
+                "loss/guide_beta": beta["loss"],
                 "guide/entropy": actor["entropy"].mean(),
                 "guide/beta_mean": guide.log_beta.detach().exp().mean(),
                 "guide/relabel_rate": (choice != seg["behaviour"]).float().mean(),
@@ -323,6 +330,100 @@ class Updates:
             }
         )
         return _scalars(metrics)
+
+
+Objective = Callable[[AgentNets], tuple[Tensor, dict[str, Tensor]]]
+"""A loss of the networks: (terms whose sum is the loss, or per-task losses under PCGrad;
+detached values the update reads afterwards)."""
+
+
+class Steps(Protocol):
+    """How an update forms and applies its gradients: eagerly (``EagerSteps``) or as
+    tensor arithmetic inside one compiled graph (``ctpg.algo.compiled.FunctionalSteps``)."""
+
+    def group(
+        self, name: str, objective: Objective, pcgrad: bool = False
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """Step the parameter group ``name`` down the gradient of ``objective``'s terms;
+        returns (the gradient norm before clipping, the objective's aux)."""
+        ...
+
+    def step_shared(self) -> None:
+        """Clip and apply the gradient the actor and critic left in the shared parameters."""
+        ...
+
+    def cap(self, log_temperature: Tensor, maximum: float) -> None:
+        """Clamp a log temperature so that its exp is at most ``maximum``."""
+        ...
+
+    def soft_update(self, name: str) -> None:
+        """Polyak-average the target of ``name`` towards its online network."""
+        ...
+
+
+class EagerSteps:
+    """``Steps`` with autograd and the groups' ``torch.optim.Adam`` optimizers."""
+
+    def __init__(self, updates: Updates) -> None:
+        self.updates = updates
+
+    def group(
+        self, name: str, objective: Objective, pcgrad: bool = False
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        terms, aux = objective(self.updates.nets)
+        return self.step(name, terms, pcgrad), aux
+
+    def step(self, name: str, per_task: Tensor, pcgrad: bool = False) -> Tensor:
+        """The one place where eager gradients are formed, clipped and applied.
+
+        ``per_task`` holds terms whose sum is the loss; with ``pcgrad`` the terms are
+        per-task losses combined by gradient surgery. The actor and critic losses also
+        form the gradient of the shared parameters (PaCo's task embedding): it is added to
+        what they already hold and clipped together with the group, as the reference
+        clips its task encoder with each network; ``step_shared`` applies it. Every group,
+        temperatures included, is clipped to ``grad_clip``. Returns the gradient norm
+        before clipping.
+        """
+        updates = self.updates
+        params = updates.param_groups[name]
+        shared = updates.shared_params if name in ("actor", "critic") else []
+        every = params + shared
+        if pcgrad:
+            grads = pcgrad_gradients(per_task, every)
+        else:
+            raw = torch.autograd.grad(per_task.sum(), every, allow_unused=True)
+            grads = [
+                torch.zeros_like(p) if g is None else g for g, p in zip(raw, every, strict=True)
+            ]
+        # contiguous: torch's fused CPU Adam applies a non-contiguous gradient (the
+        # transposed view autograd returns for a permuted weight) to the wrong elements
+        for p, g in zip(params, grads, strict=False):
+            p.grad = g.contiguous()
+        for p, g in zip(shared, grads[len(params) :], strict=True):
+            p.grad = g.contiguous() if p.grad is None else (p.grad + g).contiguous()
+        clip = updates.cfg.sac.grad_clip
+        norm = torch.nn.utils.clip_grad_norm_(every, math.inf if clip is None else clip)
+        updates.optimizers[name].step()
+        return norm.detach()
+
+    def step_shared(self) -> None:
+        updates = self.updates
+        if not updates.shared_params:
+            return
+        for p in updates.shared_params:
+            if p.grad is None:
+                p.grad = torch.zeros_like(p)
+        clip = updates.cfg.sac.grad_clip
+        torch.nn.utils.clip_grad_norm_(updates.shared_params, math.inf if clip is None else clip)
+        updates.optimizers["task_embedding"].step()
+        for p in updates.shared_params:
+            p.grad = None
+
+    def cap(self, log_temperature: Tensor, maximum: float) -> None:
+        S.cap_log_temperature(log_temperature.data, maximum)
+
+    def soft_update(self, name: str) -> None:
+        self.updates.soft_update(name)
 
 
 def _scalars(metrics: dict[str, Tensor]) -> dict[str, Tensor]:

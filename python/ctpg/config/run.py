@@ -193,11 +193,13 @@ class TrainConfig:
     compile: Literal["off", "on", "cuda-graphs"] = field(
         default="off", metadata=option(const="on", on_resume="may change")
     )
-    """"on": ``torch.compile`` every network (actor, critics and their targets, the guide's
-    networks) once at start; the first updates wait for the compilation. "cuda-graphs"
-    (CUDA only): the same with ``mode="reduce-overhead"``, which replays each network's
-    kernels as a CUDA graph. Results agree with eager ("off") to float32 rounding
-    (``tests/train/test_compile.py``), not bit for bit."""
+    """"on": every control and guide update runs as one ``torch.compile``d graph (losses,
+    gradients, clipping, Adam, temperature caps and target updates; ``ctpg.algo.compiled``),
+    compiled in the first updates (inductor's cache in the user cache directory makes a
+    second run start faster). "cuda-graphs" (CUDA only): the same graphs replayed as CUDA
+    graphs. Random draws are eager's, so results agree with eager ("off") to float32
+    rounding (``tests/algo/test_compiled.py``), not bit for bit. PaCo keeps its eager
+    update."""
     torch_threads: int = field(default=0, metadata=option(on_resume="may change"))
     """CPU threads of torch (``torch.set_num_threads``); 0 keeps torch's default. On a
     machine shared with the environment threads, 1 avoids oversubscription."""
