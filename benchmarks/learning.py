@@ -8,10 +8,14 @@ unfinished ones from their last checkpoint. Writes into ``--out``:
 
 - ``table.md``: per method, mean +- std over seeds of the final and the
   mean-over-evaluations (sample efficiency) success and return, final success (or return)
-  per task, per-seed finals, and for CTPG runs the guide's diagnostics;
+  per task, per-seed finals, over runs x tasks the interquartile mean of the final and the
+  mean-over-evaluations headline score and the probability of improvement over the base
+  method, with 95% stratified bootstrap confidence intervals (``ctpg.stats``), and for
+  CTPG runs the guide's diagnostics;
 - ``runs.csv``: the same numbers per run;
 - ``<metric>.png`` / ``<metric>_per_task.png`` (mean over seeds with a shaded band of one
-  standard deviation) and ``guide_rates_*.png`` / ``guide_choices_*.png`` for CTPG runs.
+  standard deviation), ``performance_profile.png`` and ``stats.md`` (``ctpg.plot``), and
+  ``guide_rates_*.png`` / ``guide_choices_*.png`` for CTPG runs.
 
 Options after ``--`` go to every ``ctpg.train`` run (for example a narrower network).
 Example (the README's quick table):
@@ -35,6 +39,7 @@ from ctpg.interrupt import StopForwarding
 from ctpg.metrics import read_metrics
 from ctpg.plot import guide_choice_shares, plot_methods, task_names
 from ctpg.rundir import RunDir
+from ctpg.stats import MethodScores, method_scores, stats_table
 from ctpg.sweep import (
     Resources,
     cell,
@@ -80,10 +85,28 @@ def _label(args: argparse.Namespace, sharing: str) -> str:
     return f"{args.base} {METHODS[sharing]}"
 
 
+def method_stats(args: argparse.Namespace, dirs: dict[str, list[Path]]) -> dict[str, MethodScores]:
+    """Per method (keyed by its label), the per-task headline scores of its runs
+    (``dirs``: run directories per sharing), compared with the base method."""
+    base = _label(args, "none") if "none" in dirs else None
+    return {
+        _label(args, sharing): method_scores(
+            [read_metrics(RunDir(d).metrics) for d in runs],
+            args.metric,
+            None if sharing == "none" else base,
+        )
+        for sharing, runs in dirs.items()
+    }
+
+
 def write_table(
-    args: argparse.Namespace, results: dict[str, list[dict[str, float]]], tasks: list[str]
+    args: argparse.Namespace,
+    results: dict[str, list[dict[str, float]]],
+    tasks: list[str],
+    scores: dict[str, MethodScores],
 ) -> str:
-    """Markdown tables (mean ± std over seeds) and raw CSV; returns the Markdown."""
+    """Markdown tables (mean ± std over seeds; ``ctpg.stats.stats_table`` of ``scores``)
+    and raw CSV; returns the Markdown."""
     metric, digits = args.metric, 2 if args.metric == "success" else 0
     lines = [
         f"preset `{args.preset}`, base `{args.base}`, {args.steps_label} steps per task, "
@@ -98,6 +121,7 @@ def write_table(
     ]
     for sharing, runs in results.items():
         lines.append(f"| {_label(args, sharing)} | " + " | ".join(summary_cells(runs)) + " |")
+    lines += ["", *stats_table(scores, metric)]
     lines += ["", f"Final {metric} per task (mean ± std over seeds):", ""]
     lines += ["| method | " + " | ".join(tasks) + " |", "| --- |" + " --- |" * len(tasks)]
     for sharing, runs in results.items():
@@ -214,13 +238,16 @@ def main() -> None:
     args.eval_every, args.eval_episodes = run_cfg.eval_every, run_cfg.eval_episodes
     args.steps_label = run_cfg.steps
     results: dict[str, list[dict[str, float]]] = {sharing: [] for sharing in args.methods}
-    groups: dict[str, list[str | Path]] = {_label(args, s): [] for s in args.methods}
+    by_sharing: dict[str, list[Path]] = {sharing: [] for sharing in args.methods}
     for (sharing, _), run_dir in zip(jobs, dirs, strict=True):
         results[sharing].append(summarize(run_dir))
-        groups[_label(args, sharing)].append(run_dir)
+        by_sharing[sharing].append(run_dir)
+    groups: dict[str, list[str | Path]] = {_label(args, s): [*d] for s, d in by_sharing.items()}
     tasks = task_names(read_metrics(RunDir(dirs[0]).metrics))
-    print(write_table(args, results, tasks))
-    for path in plot_methods(groups, args.out, args.metric):
+    scores = method_stats(args, by_sharing)
+    print(write_table(args, results, tasks, scores))
+    bases = {label: s.base for label, s in scores.items()}
+    for path in plot_methods(groups, args.out, args.metric, bases):
         print(path)
 
 

@@ -10,7 +10,9 @@ last checkpoint. Ctrl-C (SIGINT) or SIGTERM is passed on to every running trial,
 checkpoints and exits; trials not started yet do not start, and the sweep exits with 130 /
 143 after its summary (run the same command again to go on). At the end
 ``OUT/summary.csv`` has one row per trial and ``OUT/summary.md`` the mean +- std over
-seeds per method.
+seeds per method, then per method over its runs x tasks the interquartile mean of the final
+and the mean-over-evaluations score and the probability of improvement over the method
+without sharing, with 95% stratified bootstrap confidence intervals (``ctpg.stats``).
 
 The grid, the runs and the summaries are plain functions (``trials``, ``run_trials``,
 ``summarize_run``, ``write_summary``) that ``benchmarks/learning.py`` also uses.
@@ -36,6 +38,7 @@ from ctpg.config import TrainConfig
 from ctpg.interrupt import StopSignals, ray_stop, run_forwarding, sigint_ignored, signal_name
 from ctpg.metrics import read_metrics
 from ctpg.rundir import LOG_FILE, RunDir
+from ctpg.stats import MethodScores, method_scores, stats_table
 
 METHOD_LABELS = {"none": "", "qmp": " w/ QMP", "ctpg": " w/ CTPG"}
 
@@ -57,6 +60,19 @@ class Trial:
     def method(self) -> str:
         """What seeds are averaged over: preset, base and sharing."""
         return f"{self.preset} {self.base}{METHOD_LABELS[self.sharing]}"
+
+    @property
+    def base_method(self) -> str | None:
+        """The method without sharing that this trial's method is compared with (None for
+        that method itself)."""
+        if self.sharing == "none":
+            return None
+        return Trial(self.preset, self.base, "none", self.seed).method
+
+    @property
+    def metric(self) -> str:
+        """The headline score: return for HalfCheetah presets, else success."""
+        return "return" if self.preset.startswith("halfcheetah") else "success"
 
     def options(self) -> list[str]:
         return [
@@ -292,11 +308,29 @@ def summary_cells(runs: list[dict[str, float]]) -> list[str]:
     ]
 
 
+def trial_stats(
+    trials_done: Sequence[Trial], run_dirs: dict[Trial, Path]
+) -> dict[str, dict[str, MethodScores]]:
+    """Per headline metric (success, or return for HalfCheetah), the per-task scores of
+    each method over its trials (``ctpg.stats.method_scores``)."""
+    by_method: dict[str, list[Trial]] = {}
+    for t in trials_done:
+        by_method.setdefault(t.method, []).append(t)
+    out: dict[str, dict[str, MethodScores]] = {}
+    for method, group in by_method.items():
+        first = group[0]
+        rows = [read_metrics(RunDir(run_dirs[t]).metrics) for t in group]
+        scores = method_scores(rows, first.metric, first.base_method)
+        out.setdefault(first.metric, {})[method] = scores
+    return out
+
+
 def write_summary(
     out: Path, status: dict[Trial, str], run_dirs: dict[Trial, Path]
 ) -> tuple[Path, Path]:
     """``summary.csv`` (a row per trial) and ``summary.md`` (mean +- std over the seeds
-    of each method, finished trials only)."""
+    of each method, then ``ctpg.stats.stats_table`` per headline metric; finished trials
+    only)."""
     results = {t: summarize_run(run_dirs[t]) for t in status}
     csv_path, md_path = out / "summary.csv", out / "summary.md"
     with csv_path.open("w", newline="") as f:
@@ -308,9 +342,9 @@ def write_summary(
             values = [results[t].get(k, "") for k in SUMMARY_COLUMNS]
             writer.writerow([t.preset, t.base, t.sharing, t.seed, s, *values, run_dirs[t]])
     methods: dict[str, list[dict[str, float]]] = {}
-    for t, s in status.items():
-        if s in ("finished", "skipped") and results[t]:
-            methods.setdefault(t.method, []).append(results[t])
+    done = [t for t, s in status.items() if s in ("finished", "skipped") and results[t]]
+    for t in done:
+        methods.setdefault(t.method, []).append(results[t])
     lines = [
         "Mean ± std over seeds (finished trials).",
         "",
@@ -320,6 +354,8 @@ def write_summary(
     ]
     for method, runs in methods.items():
         lines.append(f"| {method} | {len(runs)} | " + " | ".join(summary_cells(runs)) + " |")
+    for metric, scores in trial_stats(done, run_dirs).items():
+        lines += ["", *stats_table(scores, metric)]
     failed = [t.name for t, s in status.items() if s == "failed"]
     if failed:
         lines += ["", "Failed: " + ", ".join(failed) + f" (see each run's {LOG_FILE})."]

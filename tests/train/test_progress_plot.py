@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ctpg.metrics import MetricsLogger
+from ctpg import stats
+from ctpg.metrics import MetricsLogger, read_metrics
 from ctpg.plot import plot_paths
 from ctpg.progress import Progress
+from ctpg.stats import method_scores, stats_table
 
 
 def test_progress_renders_step_rate_and_tasks(capsys) -> None:
@@ -69,7 +71,6 @@ def _method_run(run_dir: Path, offset: float, guided: bool) -> Path:
 
 
 def test_mean_band_and_guide_shares(tmp_path: Path) -> None:
-    from ctpg.metrics import read_metrics
     from ctpg.plot import guide_choice_shares, mean_band
 
     runs = [
@@ -96,10 +97,26 @@ def test_plot_methods_writes_bands_grid_and_guide_figures(tmp_path: Path) -> Non
     assert names == [
         "guide_choices_w_CTPG.png",
         "guide_rates_w_CTPG.png",
+        "performance_profile.png",
+        "stats.md",
         "success.png",
         "success_per_task.png",
     ]
     assert all(p.stat().st_size > 0 for p in paths)
+    # stats.md is ctpg.stats' table of the final per-task successes; without config.yaml
+    # the first method is the base of the others
+    rows = {m: [read_metrics(Path(d) / "metrics.csv") for d in dirs] for m, dirs in groups.items()}
+    scores = {
+        "base": method_scores(rows["base"], "success"),
+        "w/ CTPG": method_scores(rows["w/ CTPG"], "success", base="base"),
+    }
+    assert scores["base"].final.tolist() == [[0.0, 0.3], [0.1, 0.3]]
+    table = (tmp_path / "out" / "stats.md").read_text()
+    assert table == "\n".join(stats_table(scores, "success")) + "\n"
+    base_row, ctpg_row = table.splitlines()[-2:]
+    assert base_row.startswith("| base | 2 x 2 | 0.17 ± 0.03 | 0.20 [") and "| — |" in base_row
+    p_ctpg = stats.probability_of_improvement(scores["w/ CTPG"].final, scores["base"].final)
+    assert f"| {p_ctpg:.2f} [" in ctpg_row
 
 
 def _configured_run(run_dir: Path, preset_name: str, sharing: str, offset: float) -> Path:
@@ -149,9 +166,15 @@ def test_plot_command_writes_method_figures(tmp_path: Path, capsys) -> None:
     assert written == [
         "guide_choices_mhsac_w_CTPG.png",
         "guide_rates_mhsac_w_CTPG.png",
+        "performance_profile.png",
+        "stats.md",
         "success.png",
         "success_per_task.png",
     ]
+    # the base of "mhsac w/ CTPG" is "mhsac", from the runs' config.yaml
+    base_row, ctpg_row = (tmp_path / "fig" / "stats.md").read_text().splitlines()[-2:]
+    assert base_row.startswith("| mhsac | 2 x 2 |") and base_row.endswith("| — |")
+    assert ctpg_row.startswith("| mhsac w/ CTPG | 2 x 2 |") and not ctpg_row.endswith("| — |")
     with pytest.raises(SystemExit):
         cli.main(["plot", str(tmp_path / "missing")])
     assert "PATH" in capsys.readouterr().err

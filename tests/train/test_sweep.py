@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
+import importlib.util
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from ctpg import cli
-from ctpg.metrics import read_metrics
-from ctpg.sweep import Trial, trials
+from ctpg import cli, stats
+from ctpg.metrics import MetricsLogger, read_metrics
+from ctpg.stats import method_scores, stats_table
+from ctpg.sweep import Trial, trials, write_summary
 
 TINY = [
     *("--steps", "40", "--eval-every", "20", "--eval-episodes", "1"),
@@ -92,3 +95,73 @@ def test_bad_options_stop_the_sweep_before_any_run(
     assert exit_info.value.code == 2
     assert named in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def _finished_run(run_dir: Path, finals: list[float]) -> Path:
+    """A run of two evaluations on tasks a, b whose last one scores ``finals``."""
+    logger = MetricsLogger(run_dir, tensorboard=False)
+    for step, values in ((20, [0.0, 0.0]), (40, finals)):
+        row = {"eval/success": sum(values) / 2, "eval/return": 10.0, "perf/sps": 100.0}
+        for task, value in zip(("a", "b"), values, strict=True):
+            row |= {f"eval/{task}/success": value, f"eval/{task}/return": 10.0 * value}
+        logger.write_row(step, row)
+    logger.close()
+    return run_dir
+
+
+def _method_runs(tmp_path: Path) -> dict[Trial, Path]:
+    finals = {"none": [[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]], "ctpg": [[1.0, 1.0]] * 3}
+    return {
+        Trial("quick", "mhsac", sharing, seed): _finished_run(
+            tmp_path / f"{sharing}-s{seed}", finals[sharing][seed]
+        )
+        for sharing in ("none", "ctpg")
+        for seed in range(3)
+    }
+
+
+def test_the_summary_reports_iqm_and_probability_of_improvement(tmp_path: Path) -> None:
+    run_dirs = _method_runs(tmp_path)
+    _, md = write_summary(tmp_path, dict.fromkeys(run_dirs, "finished"), run_dirs)
+    text = md.read_text()
+    assert "| quick mhsac | 3 | 0.33 ± 0.24 |" in text  # mean ± std stays
+    rows = {t: read_metrics(d / "metrics.csv") for t, d in run_dirs.items()}
+    base = method_scores([rows[t] for t in rows if t.sharing == "none"], "success")
+    ctpg = method_scores(
+        [rows[t] for t in rows if t.sharing == "ctpg"], "success", base="quick mhsac"
+    )
+    table = stats_table({"quick mhsac": base, "quick mhsac w/ CTPG": ctpg}, "success")
+    assert "\n".join(table) in text
+    base_row = next(line for line in table if line.startswith("| quick mhsac |"))
+    ctpg_row = next(line for line in table if line.startswith("| quick mhsac w/ CTPG |"))
+    # base finals 0, 1, 0, 0, 1, 0: IQM cuts one at each end -> mean of 0, 0, 0, 1
+    assert "| 3 x 2 | 0.33 ± 0.24 | 0.25 [" in base_row and base_row.endswith("| — |")
+    # CTPG's finals are all 1: per task P = (1 + 1 + 1/2) / 3 -> 0.83
+    assert stats.probability_of_improvement(ctpg.final, base.final) == pytest.approx(5 / 6)
+    assert ctpg_row.endswith(" | 0.83 [0.67, 1.00] |")
+    assert [r["status"] for r in summary_rows(tmp_path)] == ["finished"] * 6
+
+
+def test_the_learning_table_reports_the_same_statistics(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "learning", Path(__file__).parents[2] / "benchmarks" / "learning.py"
+    )
+    assert spec is not None and spec.loader is not None
+    learning = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(learning)
+    run_dirs = _method_runs(tmp_path / "runs")
+    args = argparse.Namespace(
+        preset="quick", base="mhsac", metric="success", steps_label=40, eval_every=20,
+        eval_episodes=1, seeds=[0, 1, 2], train_options=[], out=str(tmp_path),
+    )  # fmt: skip
+    by_sharing = {s: [d for t, d in run_dirs.items() if t.sharing == s] for s in ("none", "ctpg")}
+    results = {s: [learning.summarize(d) for d in dirs] for s, dirs in by_sharing.items()}
+    scores = learning.method_stats(args, by_sharing)
+    assert list(scores) == ["mhsac base", "mhsac w/ CTPG"]
+    assert scores["mhsac w/ CTPG"].base == "mhsac base" and scores["mhsac base"].base is None
+    table = learning.write_table(args, results, ["a", "b"], scores)
+    assert (tmp_path / "table.md").read_text() == table
+    assert "\n".join(stats_table(scores, "success")) in table
+    assert "| mhsac w/ CTPG | 3 x 2 |" in table and " | 0.83 [0.67, 1.00] |" in table
+    with (tmp_path / "runs.csv").open(newline="") as f:
+        assert len(list(csv.DictReader(f))) == 6  # a row per run

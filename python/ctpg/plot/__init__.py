@@ -9,7 +9,13 @@ grouped by method (preset, base, sharing from their config.yaml) with their seed
 - ``<metric>_per_task.png``: the same per task, one panel each;
 - for CTPG runs, ``guide_rates_<method>.png`` (own-task, mask, empty-mask and own-pass
   rates over training) and ``guide_choices_<method>.png`` (which task's policy each task
-  followed over the last half of training).
+  followed over the last half of training);
+- ``performance_profile.png``: per method, the fraction of its runs x tasks whose final
+  score exceeds each threshold, with a 95% stratified bootstrap band (``ctpg.stats``);
+- ``stats.md``: per method, the interquartile mean of the final and the
+  mean-over-evaluations score over runs x tasks and the probability of improvement over
+  the method without sharing, with 95% bootstrap confidence intervals
+  (``ctpg.stats.stats_table``).
 
 ``ctpg train`` writes these figures for its run into ``<run_dir>/plots`` at the end.
 ``plot_methods({method: [run dirs over seeds]}, out)`` is the same from Python.
@@ -24,6 +30,14 @@ from typing import Any
 from ctpg.config import load_yaml
 from ctpg.metrics import read_metrics
 from ctpg.rundir import RunDir
+from ctpg.stats import (
+    MethodScores,
+    method_scores,
+    performance_profile,
+    performance_profile_ci,
+    profile_taus,
+    stats_table,
+)
 
 GUIDE_RATES = (
     ("guide/own_rate", "own-task rate"),
@@ -75,9 +89,14 @@ def task_names(rows: list[dict[str, str]]) -> list[str]:
 
 
 def plot_methods(
-    groups: dict[str, list[str | Path]], out_dir: str | Path, metric: str = "success"
+    groups: dict[str, list[str | Path]],
+    out_dir: str | Path,
+    metric: str = "success",
+    bases: dict[str, str | None] | None = None,
 ) -> list[Path]:
-    """Mean +- std over seeds per method; per-task grid; CTPG guide diagnostics."""
+    """Mean +- std over seeds per method; per-task grid; CTPG guide diagnostics; the
+    performance profile and ``stats.md``, where each method's probability of improvement
+    is over the method ``bases`` names for it (by default ``base_methods(groups)``)."""
     plt = _pyplot()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -108,7 +127,49 @@ def plot_methods(
     guided = {m: runs for m, runs in data.items() if "guide/own_rate" in runs[0][-1]}
     for method, runs in guided.items():
         written += _guide_figures(plt, method, runs, tasks, out)
+    base_of = base_methods(groups) if bases is None else bases
+    scores = {m: method_scores(runs, metric, base_of.get(m)) for m, runs in data.items()}
+    written.append(_profile_figure(plt, scores, metric, out / "performance_profile.png"))
+    stats_md = out / "stats.md"
+    stats_md.write_text("\n".join(stats_table(scores, metric)) + "\n")
+    written.append(stats_md)
     return written
+
+
+def base_methods(groups: dict[str, list[str | Path]]) -> dict[str, str | None]:
+    """The method each method is compared with: the one of the same preset and base
+    without sharing (from the runs' config.yaml; None for a method without sharing or
+    when there is no such method). Without a config.yaml, the first method is the base
+    of the others."""
+    keys: dict[str, tuple[str, str, str]] = {}
+    for method, dirs in groups.items():
+        config = RunDir(dirs[0]).config if dirs else None
+        if config is None or not config.is_file():
+            first = next(iter(groups))
+            return {m: None if m == first else first for m in groups}
+        cfg = load_yaml(config)
+        keys[method] = (cfg.name, cfg.agent.net.base, cfg.agent.sharing)
+    plain = {(p, b): m for m, (p, b, s) in keys.items() if s == "none"}
+    return {m: None if s == "none" else plain.get((p, b)) for m, (p, b, s) in keys.items()}
+
+
+def _profile_figure(plt: Any, scores: dict[str, MethodScores], metric: str, path: Path) -> Path:
+    """Performance profile of the final scores with its 95% bootstrap band."""
+    taus = profile_taus([s.final for s in scores.values()], metric)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for method, s in scores.items():
+        runs, tasks = s.final.shape
+        profile = performance_profile(s.final, taus)
+        low, high = performance_profile_ci(s.final, taus)
+        (line,) = ax.plot(taus, profile, label=f"{method} ({runs} x {tasks})", linewidth=1.8)
+        ax.fill_between(taus, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel(f"final {metric} τ")
+    ax.set_ylabel(f"fraction of runs x tasks with {metric} > τ")
+    ax.legend(fontsize="small")
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return path
 
 
 def _steps_axis(ax: Any) -> None:
