@@ -1,4 +1,4 @@
-"""``compile="on"`` (each update one compiled graph) and ``"cuda-graphs"`` against the eager learner."""
+"""``compile="on"`` (each update one compiled graph) and "cuda-graphs" against eager."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import torch
 
+from ctpg.algo.compiled import CompiledUpdates
 from ctpg.config import TrainConfig
 from ctpg.trainer import Trainer
 
@@ -48,8 +49,6 @@ def test_compiled_updates_agree_with_eager_on_cpu(tiny: Any) -> None:
     compiled = trained(tiny(name="compiled", compile="on"))
     assert_learners_agree(eager, compiled)
     # the updates did run compiled, not silently eager
-    from ctpg.algo.compiled import CompiledUpdates
-
     assert isinstance(compiled.agent._runner, CompiledUpdates)
 
 

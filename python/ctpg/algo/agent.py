@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from ctpg.algo import guide_loss as G
+from ctpg.algo.compiled import CompiledUpdates
 from ctpg.algo.networks import AgentNets
 from ctpg.algo.qmp import qmp_select
 from ctpg.algo.updates import Updates
@@ -55,8 +56,6 @@ class Agent:
         ahead-of-time autograd ("Cannot access storage of TensorWrapper")."""
         if self.cfg.net.base == "paco":
             return
-        from ctpg.algo.compiled import CompiledUpdates
-
         self._runner = CompiledUpdates(self.updates, cuda_graphs=cuda_graphs)
 
     @property

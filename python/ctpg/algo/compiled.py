@@ -103,8 +103,8 @@ class FunctionalSteps:
         self, name: str, objective: Objective, pcgrad: bool = False
     ) -> tuple[Tensor, dict[str, Tensor]]:
         updates = self.updates
-        own = updates.param_groups[name]
-        shared = updates.shared_params if name in ("actor", "critic") else []
+        own: list[Tensor] = list(updates.param_groups[name])
+        shared: list[Tensor] = list(updates.shared_params) if name in ("actor", "critic") else []
         names = self.names[name] + (self.shared_names if shared else [])
         values = {n: p for n, p in zip(names, own + shared, strict=True)}
 
@@ -140,7 +140,7 @@ class FunctionalSteps:
         return norm, aux
 
     def step_shared(self) -> None:
-        shared = self.updates.shared_params
+        shared: list[Tensor] = list(self.updates.shared_params)
         if not shared:
             return
         grads = self.shared_grad or [torch.zeros_like(p) for p in shared]

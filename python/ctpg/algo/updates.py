@@ -280,7 +280,7 @@ class Updates:
         else:
             choice = seg["behaviour"]
 
-        def critic_step(name: str, target: Tensor) -> tuple[Tensor, Tensor]:
+        def critic_step(name: str, target: Tensor) -> tuple[dict[str, Tensor], Tensor]:
             def objective(nets: AgentNets) -> tuple[Tensor, dict[str, Tensor]]:
                 g = nets.require_guide()
                 critic = g.critic if name == "guide_critic" else g.compare
