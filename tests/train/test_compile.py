@@ -33,11 +33,19 @@ def trained(cfg: TrainConfig) -> Trainer:
 
 
 def assert_learners_agree(eager: Trainer, compiled: Trainer) -> None:
-    """Same losses and parameters to float32 rounding (kernels may fuse and reorder)."""
+    """Same parameters to float32 rounding (kernels may fuse and reorder), same losses.
+
+    Both learners act in the simulator, so float32 rounding in the policy reaches the
+    replayed states and rewards, and a squared TD error magnifies it: the losses of the
+    last update agree to 2e-3 here (measured up to 2e-4), while the side by side test on
+    identical batches, tests/algo/test_compiled.py, holds them to 1e-4.
+    """
     assert eager.latest_losses.keys() == compiled.latest_losses.keys()
     assert any(key.startswith("loss/guide") for key in eager.latest_losses)
     for key, value in eager.latest_losses.items():
-        torch.testing.assert_close(compiled.latest_losses[key], value, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(
+            compiled.latest_losses[key], value, rtol=2e-3, atol=1e-5, msg=key
+        )
     eager_state, compiled_state = eager.agent.nets.state_dict(), compiled.agent.nets.state_dict()
     assert eager_state.keys() == compiled_state.keys()  # checkpoints stay interchangeable
     for key, value in eager_state.items():
