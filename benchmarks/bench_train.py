@@ -19,7 +19,18 @@ then one evaluation. Prints, per training step in milliseconds:
 
 and the steps/s and projected hours of the preset's full run (warm-up steps at their
 collect-only cost, every evaluation included). On CUDA every phase boundary synchronises,
-so that a phase's GPU time is counted in it.
+so that a phase's GPU time is counted in it. Then, from ``torch.profiler`` over
+``--profile-steps`` more steps:
+
+  ATen/step     ATen operator calls per training step, nested calls included (the CPU
+                proxy for kernel launches on a GPU)
+  GFLOP/s       the matrix products' FLOPs of a step over the update time (control +
+                guide), next to ``bare mm``: the same products (same shapes and counts)
+                as bare ``torch.matmul`` calls, the limit the updates approach
+  compile s     the first steps' time beyond steady-state steps (compilation, caches,
+                optimizer state): with ``--compile on`` the start-up cost, smaller on a
+                second run that finds inductor's on-disk cache
+  speed-up      steps/s against ``--compile off`` of the same preset in the same run
 
     PYTHONPATH=python python benchmarks/bench_train.py --preset quick mt10
     PYTHONPATH=python python -m pytest benchmarks/bench_train.py   # pytest-benchmark, quick
@@ -45,6 +56,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from torch.profiler import ProfilerActivity, profile
 
 import ctpg.replay
 from ctpg.config import (
@@ -130,12 +142,21 @@ def measure(
     order: str,
     compile_mode: str = "off",
     env: EnvConfig | None = None,
+    hidden: tuple[int, ...] | None = None,
+    batch_size: int | None = None,
+    profile_steps_count: int = 10,
 ) -> dict[str, Any]:
     """Per-step milliseconds of each phase, steps/s and the projected full run; ``env``
-    replaces the preset's envs (``--env``: gymnasium ids)."""
+    replaces the preset's envs (``--env``: gymnasium ids), ``hidden`` and ``batch_size``
+    its networks' hidden sizes and control batch."""
     cfg = preset(name)
     if env is not None:
         cfg = dataclasses.replace(cfg, env=env)
+    if hidden is not None:
+        net = dataclasses.replace(cfg.agent.net, hidden=hidden)
+        cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, net=net))
+    if batch_size is not None:
+        cfg = dataclasses.replace(cfg, batch_size=batch_size)
     threads = threads or cfg.torch_threads  # 0: the preset's own setting
     cfg = dataclasses.replace(
         cfg,
@@ -154,8 +175,12 @@ def measure(
     warmup_step = (time.perf_counter() - start) / max(cfg.warmup_steps, 1)
     clock = Clock(device)
     instrument(trainer, clock)
-    for _ in range(min(10, steps)):  # first updates build optimizer state, caches, compile
+    first = min(10, steps)
+    first_start = time.perf_counter()
+    for _ in range(first):  # first updates build optimizer state, caches, compile
         trainer.train_step()
+    clock.sync()
+    first_seconds = time.perf_counter() - first_start
     clock.seconds = dict.fromkeys(PHASES, 0.0)
     clock.sync()
     start = time.perf_counter()
@@ -163,10 +188,16 @@ def measure(
         trainer.train_step()
     clock.sync()
     loop = time.perf_counter() - start
+    per_step = {phase: 1e3 * s / steps for phase, s in clock.seconds.items()}
+    calls, flops, products = profile_steps(trainer, profile_steps_count)
+    update_ms = per_step["control upd"] + per_step["guide upd"]
     eval_start = time.perf_counter()
     trainer.evaluate()
-    eval_seconds = time.perf_counter() - eval_start
-    per_step = {phase: 1e3 * s / steps for phase, s in clock.seconds.items()}
+    eval_seconds = first_eval = time.perf_counter() - eval_start
+    if compile_mode != "off":  # the first evaluation compiled the deterministic action
+        eval_start = time.perf_counter()
+        trainer.evaluate()
+        eval_seconds = time.perf_counter() - eval_start
     per_step["evaluation"] = 1e3 * eval_seconds / cfg.eval_every
     measured = sum(v for k, v in per_step.items() if k not in ("python", "evaluation"))
     per_step["python"] = 1e3 * loop / steps - measured
@@ -176,6 +207,10 @@ def measure(
     seconds = cfg.warmup_steps * warmup_step + trained * loop / steps + evaluations * eval_seconds
     hours = seconds / 3600
     label = name
+    if hidden is not None:
+        label += f" --hidden {' '.join(map(str, hidden))}"
+    if batch_size is not None:
+        label += f" --batch-size {batch_size}"
     if env is not None:
         label = f"{name} --env {' '.join(_short_ids(env.ids))} ({env.vector})"
     return {
@@ -189,24 +224,85 @@ def measure(
         "sps": 1e3 / step_ms,
         "hours": hours,
         "steps": cfg.steps,
+        "aten": calls,
+        "gflops": flops / update_ms / 1e6 if update_ms > 0 else float("nan"),
+        "bare_gflops": flops / bare_matmul_ms(products, device) / 1e6 if flops else float("nan"),
+        "compile_s": first_seconds - first * loop / steps + first_eval - eval_seconds,
     }
+
+
+Products = list[tuple[list[int], list[int], float]]
+"""Matrix products of a step: (shape of a, shape of b, calls per step)."""
+MATMULS = {"aten::mm": 0, "aten::bmm": 0, "aten::addmm": 1, "aten::baddbmm": 1}
+"""The matrix products the profiler reports, with the index of their first matrix input."""
+
+
+def profile_steps(trainer: Trainer, steps: int) -> tuple[float, float, Products]:
+    """(ATen calls per step, matrix-product FLOPs per step, [(shape a, shape b, calls per
+    step)] of the products) over ``steps`` training steps under ``torch.profiler``."""
+    activities = [ProfilerActivity.CPU]
+    if trainer.device.type == "cuda":
+        activities.append(ProfilerActivity.CUDA)
+    with profile(activities=activities, record_shapes=True, with_flops=True) as prof:
+        for _ in range(steps):
+            trainer.train_step()
+    calls, flops = 0, 0.0
+    products = []
+    for event in prof.key_averages(group_by_input_shape=True):
+        if not event.key.startswith("aten::"):
+            continue
+        calls += event.count
+        first = MATMULS.get(event.key)
+        if first is not None:
+            flops += event.flops
+            a, b = event.input_shapes[first : first + 2]
+            products.append((list(a), list(b), event.count / steps))
+    return calls / steps, flops / steps, products
+
+
+def bare_matmul_ms(products: Products, device: torch.device) -> float:
+    """Milliseconds per step of the step's matrix products as bare ``torch.matmul`` calls."""
+    operands = [
+        (torch.randn(a, device=device), torch.randn(b, device=device), count)
+        for a, b, count in products
+    ]
+    reps = 20
+
+    def run() -> None:
+        for a, b, count in operands:
+            for _ in range(max(round(count * reps), 1)):
+                torch.matmul(a, b)
+
+    run()  # warm-up
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    run()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return 1e3 * (time.perf_counter() - start) / reps
 
 
 HEADER = (
     "| preset | device | order | compile | "
     + " | ".join(PHASES)
-    + " | ms/step | steps/s | full run |"
+    + " | ms/step | steps/s | full run | ATen/step | GFLOP/s | bare mm | compile s"
+    + " | speed-up |"
 )
 
 
-def row(r: dict[str, Any]) -> str:
-    """One table row (printed as soon as its preset is measured)."""
+def row(r: dict[str, Any], eager: dict[str, Any] | None = None) -> str:
+    """One table row (printed as soon as its preset is measured); ``eager``: the same
+    preset's ``--compile off`` row of this run, for the speed-up."""
     cells = [f"{r['per_step'][p]:.2f}" for p in PHASES]
     total = sum(r["per_step"].values())
+    speedup = f"{r['sps'] / eager['sps']:.2f}x" if eager is not None else "-"
     return (
         f"| {r['preset']} | {r['device']} | {r['order']} | {r['compile']} | "
         + " | ".join(cells)
-        + f" | {total:.1f} | {r['sps']:.1f} | {_duration(r['hours'])} ({r['steps']:,} steps) |"
+        + f" | {total:.1f} | {r['sps']:.1f} | {_duration(r['hours'])} ({r['steps']:,} steps)"
+        + f" | {r['aten']:,.0f} | {r['gflops']:.1f} | {r['bare_gflops']:.1f}"
+        + f" | {r['compile_s']:.1f} | {speedup} |"
     )
 
 
@@ -265,24 +361,35 @@ def main() -> None:
         default=["sync"],
         help="with --env: measure each way of stepping the ids' sub-envs",
     )
+    p.add_argument("--hidden", type=int, nargs="+", help="hidden sizes (default: the preset's)")
+    p.add_argument("--batch-size", type=int, help="control batch (default: the preset's)")
+    p.add_argument(
+        "--profile-steps", type=int, default=10, help="steps profiled for ATen calls and FLOPs"
+    )
     args = p.parse_args()
     if "cuda-graphs" in args.compile and args.device != "cuda":
         sys.exit("--compile cuda-graphs: needs --device cuda")
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: CUDA is not available on this machine")
-    print(HEADER + "\n|" + " --- |" * (len(PHASES) + 7), flush=True)
+    print(HEADER + "\n|" + " --- |" * (len(PHASES) + 12), flush=True)
+    device = torch.device(args.device)
+    hidden = tuple(args.hidden) if args.hidden else None
+    eager: dict[tuple[str, str, Any], dict[str, Any]] = {}  # the "off" rows, for speed-ups
     for name in args.preset:
+        envs: list[EnvConfig | None] = [None]
+        for vector in args.env_vector if args.env else ():
+            limit = preset(name).env.max_episode_steps
+            envs.append(EnvConfig(benchmark=GYMNASIUM, ids=tuple(args.env),
+                                  max_episode_steps=limit, vector=vector))  # fmt: skip
         for order in args.update_order:
             for mode in args.compile:
-                device = torch.device(args.device)
-                result = measure(name, device, args.steps, args.threads, order, mode)
-                print(row(result), flush=True)
-                for vector in args.env_vector if args.env else ():
-                    limit = preset(name).env.max_episode_steps
-                    env = EnvConfig(benchmark=GYMNASIUM, ids=tuple(args.env),
-                                    max_episode_steps=limit, vector=vector)  # fmt: skip
-                    result = measure(name, device, args.steps, args.threads, order, mode, env)
-                    print(row(result), flush=True)
+                for env in envs:
+                    result = measure(name, device, args.steps, args.threads, order, mode, env,
+                                     hidden, args.batch_size, args.profile_steps)  # fmt: skip
+                    key = (name, order, env)
+                    if mode == "off":
+                        eager[key] = result
+                    print(row(result, eager.get(key) if mode != "off" else None), flush=True)
 
 
 if __name__ == "__main__":

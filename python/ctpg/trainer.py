@@ -81,8 +81,9 @@ class Trainer:
         guide = cfg.agent.guide
         self.use_guide = cfg.agent.sharing == "ctpg"
         self.agent = Agent(cfg.agent, n, obs_dim, self.action_low.size, device)
-        if cfg.compile != "off":
-            self.agent.compile(cuda_graphs=cfg.compile == "cuda-graphs")
+        self.compile_mode = cfg.compile_mode(device.type)
+        if self.compile_mode != "off":
+            self.agent.compile(cuda_graphs=self.compile_mode == "cuda-graphs")
         self.replay = TorchReplay(
             cfg.replay, n, obs_dim, self.action_low.size, guide.guide_step, cfg.seed, device
         )
@@ -231,7 +232,7 @@ class Trainer:
         """Control update (every step after warm-up) and guide update (every update_every)."""
         step = self.step
         if step >= self.cfg.warmup_steps:
-            if self.cfg.compile == "cuda-graphs":
+            if self.compile_mode == "cuda-graphs":
                 torch.compiler.cudagraph_mark_step_begin()  # earlier graph outputs are done
             batch = self.replay.sample(self.batch_per_task)
             metrics, td_error = self.agent.update(batch, step)

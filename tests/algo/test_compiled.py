@@ -82,6 +82,7 @@ def _side_by_side(base: str, sharing: str) -> None:
                 metrics = {**metrics, **agent.update_guide(segments, step)}
             results.append((metrics, td, agent.masked.clone()))
         (m_e, td_e, mask_e), (m_c, td_c, mask_c) = results
+        _same_actions(eager, compiled, batch, step, sharing)
         assert m_e.keys() == m_c.keys()
         seen |= set(m_e)
         for key in m_e:
@@ -102,6 +103,31 @@ def _side_by_side(base: str, sharing: str) -> None:
     assert compiled.num_updates == eager.num_updates == UPDATES
     if sharing == "ctpg":
         assert "loss/guide_compare" in seen and "loss/guide_actor" in seen
+
+
+def _same_actions(
+    eager: Agent, compiled: Agent, batch: dict[str, torch.Tensor], step: int, sharing: str
+) -> None:
+    """The compiled action choices draw what the eager ones draw: control actions (sampled
+    and deterministic, QMP's switch) for every task, and the guide's behaviour choice with
+    and without the gate for a varying number of envs (1 to T)."""
+    obs, tasks = batch["obs"][::B], batch["task"][::B]
+    rows = 1 + step % T
+    chosen = []
+    for agent in (eager, compiled):
+        torch.manual_seed(200 + step)
+        drawn = [agent.act(obs, tasks, False), agent.act(obs, tasks, True)]
+        if sharing == "qmp":
+            drawn.append(agent.qmp_act(obs, tasks))
+        if sharing == "ctpg":
+            choice, info = agent.choose_behaviour(obs[:rows], tasks[:rows], step % 2 == 1)
+            drawn += [choice, info["mask"], info["empty"]]
+        chosen.append(drawn)
+    for e, c in zip(*chosen, strict=True):
+        if e.is_floating_point():
+            torch.testing.assert_close(c, e, rtol=1e-4, atol=1e-5)
+        else:
+            assert torch.equal(c, e)
 
 
 def test_compiled_mhsac_ctpg_agrees_with_eager() -> None:

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from ctpg.config import PRESETS, EnvConfig, ReplayConfig, TrainConfig, dump_yaml, load_yaml, preset
+from ctpg.config import (
+    AUTO_COMPILE_UPDATES,
+    PRESETS,
+    EnvConfig,
+    ReplayConfig,
+    TrainConfig,
+    dump_yaml,
+    load_yaml,
+    preset,
+)
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -55,3 +64,21 @@ def test_unknown_yaml_key_is_rejected(tmp_path: Path) -> None:
     path.write_text(path.read_text() + "surprise: 1\n")
     with pytest.raises(ValueError, match="surprise"):
         load_yaml(path)
+
+
+@pytest.mark.parametrize(
+    ("compile_mode", "steps", "device", "expected"),
+    [
+        ("auto", 1_000 + AUTO_COMPILE_UPDATES, "cpu", "on"),
+        ("auto", 999 + AUTO_COMPILE_UPDATES, "cpu", "off"),  # too short to pay back
+        ("auto", 1_000 + AUTO_COMPILE_UPDATES, "cuda", "off"),
+        ("off", 1_000 + AUTO_COMPILE_UPDATES, "cpu", "off"),
+        ("on", 10, "cpu", "on"),
+        ("cuda-graphs", 10, "cuda", "cuda-graphs"),
+    ],
+)
+def test_auto_compiles_long_cpu_runs(
+    compile_mode: str, steps: int, device: str, expected: str
+) -> None:
+    cfg = TrainConfig(steps=steps, warmup_steps=1_000, compile=compile_mode)  # type: ignore[arg-type]
+    assert cfg.compile_mode(device) == expected

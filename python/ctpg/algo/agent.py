@@ -9,6 +9,7 @@ RNG, so results are reproducible given ``torch.manual_seed`` on CPU.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from ctpg.algo import guide_loss as G
-from ctpg.algo.compiled import CompiledUpdates
+from ctpg.algo.compiled import CompiledUpdates, compiled_function
 from ctpg.algo.networks import AgentNets
 from ctpg.algo.qmp import qmp_select
 from ctpg.algo.updates import Updates
@@ -49,11 +50,20 @@ class Agent:
         self.nets = AgentNets(cfg, num_tasks, obs_dim, action_dim).to(self.device)
         self.updates = Updates(cfg, self.nets, self.target_entropy, self.guide_target_entropy)
         self._runner: Any = self.updates
+        self._act: Callable[[Tensor, Tensor, bool], Tensor] = self._act_body
+        self._qmp_act: Callable[[Tensor, Tensor], Tensor] = self._qmp_body
+        self._choose: Callable[[Tensor, Tensor, bool], tuple[Tensor, ...]] = self._choose_body
 
     def compile(self, cuda_graphs: bool = False) -> None:
-        """Run every update as one compiled graph (``ctpg.algo.compiled``). PaCo keeps its
-        eager update: under ``torch.compile`` its shared task embedding fails in torch's
-        ahead-of-time autograd ("Cannot access storage of TensorWrapper")."""
+        """Run every update and every action choice (``act``, ``qmp_act``,
+        ``choose_behaviour``) as one compiled graph each (``ctpg.algo.compiled``). PaCo
+        keeps its eager update: under ``torch.compile`` its shared task embedding fails in
+        torch's ahead-of-time autograd ("Cannot access storage of TensorWrapper"); its
+        action choice is compiled."""
+        self._act = compiled_function(self._act_body, self.device, cuda_graphs)
+        self._qmp_act = compiled_function(self._qmp_body, self.device, cuda_graphs)
+        # the number of envs that choose a behaviour task varies: one graph for all counts
+        self._choose = compiled_function(self._choose_body, self.device, cuda_graphs, dynamic=None)
         if self.cfg.net.base == "paco":
             return
         self._runner = CompiledUpdates(self.updates, cuda_graphs=cuda_graphs)
@@ -99,6 +109,9 @@ class Agent:
     def act(self, obs: Tensor, policy_task: Tensor, deterministic: bool) -> Tensor:
         """Control policy of task policy_task[n] acting on obs[n]; [N, A]."""
         obs, task = self._to(obs, torch.float32), self._to(policy_task, torch.long)
+        return self._act(obs, task, bool(deterministic))
+
+    def _act_body(self, obs: Tensor, task: Tensor, deterministic: bool) -> Tensor:
         actor = self.nets.actor
         if deterministic:
             return actor.mode(obs, task)
@@ -108,6 +121,9 @@ class Agent:
     def qmp_act(self, obs: Tensor, task: Tensor) -> Tensor:
         """QMP: the proposal of all control policies with the highest min-Q of task[n]."""
         obs, task = self._to(obs, torch.float32), self._to(task, torch.long)
+        return self._qmp_act(obs, task)
+
+    def _qmp_body(self, obs: Tensor, task: Tensor) -> Tensor:
         return qmp_select(self.nets.actor, self.nets.critic, obs, task)[0]
 
     @torch.no_grad()
@@ -166,28 +182,32 @@ class Agent:
         passes}).
         """
         obs, task = self._to(obs, torch.float32), self._to(task, torch.long)
-        n, t = obs.shape[0], self.num_tasks
-        mask = torch.ones(n, t, dtype=torch.bool, device=self.device)
         if self.nets.guide is None:
+            mask = torch.ones(obs.shape[0], self.num_tasks, dtype=torch.bool, device=self.device)
             return task.clone(), {
                 "mask": mask,
                 "mask_rate": mask.new_zeros((), dtype=torch.float32),
                 "empty": torch.zeros_like(task, dtype=torch.bool),
             }
-        probs, _ = self.nets.guide.actor(obs, task)
-        mode = self.cfg.guide.filter_gate
-        gated = filter_active and mode != "off"
-        if gated:
-            q, v = self.gate_values(obs, task)
-            mask = q >= v.unsqueeze(1)
-        empty = ~mask.any(dim=1)
-        allowed = mask if mode == "on" else torch.ones_like(mask)
-        choice = G.masked_choice(probs, allowed, task)
-        choice = torch.where(empty, task, choice)
+        gated = filter_active and self.cfg.guide.filter_gate != "off"
+        choice, mask, empty = self._choose(obs, task, gated)
         info = {"mask": mask, "mask_rate": 1.0 - mask.float().mean(), "empty": empty}
         if gated:
             info["own_pass"] = mask.gather(1, task.unsqueeze(1)).squeeze(1)
         return choice, info
+
+    def _choose_body(self, obs: Tensor, task: Tensor, gated: bool) -> tuple[Tensor, ...]:
+        """(behaviour task [N], gate mask [N, T], empty-mask rows [N]) with a guide."""
+        probs, _ = self.nets.require_guide().actor(obs, task)
+        if gated:
+            q, v = self.gate_values(obs, task)
+            mask = q >= v.unsqueeze(1)
+        else:
+            mask = torch.ones(obs.shape[0], self.num_tasks, dtype=torch.bool, device=obs.device)
+        empty = ~mask.any(dim=1)
+        allowed = mask if self.cfg.guide.filter_gate == "on" else torch.ones_like(mask)
+        choice = G.masked_choice(probs, allowed, task)
+        return torch.where(empty, task, choice), mask, empty
 
     def blocked_tasks(self) -> Tensor:
         """Guide-block gate: bool [T], log alpha_i > mean_k log alpha_k (all False if off)."""

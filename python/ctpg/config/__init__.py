@@ -28,6 +28,7 @@ from ctpg.config.files import (
 )
 from ctpg.config.presets import preset
 from ctpg.config.run import (
+    AUTO_COMPILE_UPDATES,
     BACKENDS,
     COMPILE_MODES,
     DEVICES,
@@ -45,6 +46,7 @@ from ctpg.config.run import (
 )
 
 __all__ = [
+    "AUTO_COMPILE_UPDATES",
     "BACKENDS",
     "BASES",
     "COMPARE_BOOTSTRAPS",

@@ -19,7 +19,11 @@ from ctpg.tasks import BENCHMARKS, metaworld_protocol_problem
 BACKENDS = ("native", "python")
 REPLAY_KINDS = ("uniform", "prioritized")
 DEVICES = ("auto", "cpu", "cuda")
-COMPILE_MODES = ("off", "on", "cuda-graphs")
+COMPILE_MODES = ("auto", "off", "on", "cuda-graphs")
+AUTO_COMPILE_UPDATES = 10_000
+"""``compile="auto"`` compiles on CPU runs of at least this many control updates: the
+first compilation (with an empty inductor cache) costs about what this many updates
+save (docs/performance.md)."""
 EVAL_PROTOCOLS = ("paper", "metaworld")
 UPDATE_ORDERS = ("store-first", "reference")
 ENV_VECTORS = ("sync", "async")
@@ -190,16 +194,18 @@ class TrainConfig:
     """On CUDA, let float32 matrix products and convolutions use TF32 tensor cores (faster,
     about 10 bits of mantissa in the products). Off by default: the results then match
     float32 on any GPU."""
-    compile: Literal["off", "on", "cuda-graphs"] = field(
-        default="off", metadata=option(const="on", on_resume="may change")
+    compile: Literal["auto", "off", "on", "cuda-graphs"] = field(
+        default="auto", metadata=option(const="on", on_resume="may change")
     )
-    """"on": every control and guide update runs as one ``torch.compile``d graph (losses,
-    gradients, clipping, Adam, temperature caps and target updates; ``ctpg.algo.compiled``),
-    compiled in the first updates (inductor's cache in the user cache directory makes a
-    second run start faster). "cuda-graphs" (CUDA only): the same graphs replayed as CUDA
-    graphs. Random draws are eager's, so results agree with eager ("off") to float32
-    rounding (``tests/algo/test_compiled.py``), not bit for bit. PaCo keeps its eager
-    update."""
+    """"on": every control and guide update and every action choice runs as one
+    ``torch.compile``d graph (losses, gradients, clipping, Adam, temperature caps and
+    target updates; ``ctpg.algo.compiled``), compiled in the first steps (inductor's cache
+    in the user cache directory makes a second run start faster). "cuda-graphs" (CUDA
+    only): the same graphs replayed as CUDA graphs. "off": eager. "auto" (default): "on"
+    on CPU for runs of at least ``AUTO_COMPILE_UPDATES`` control updates, where it was
+    measured to win, else "off". Random draws are eager's, so results agree with eager to
+    float32 rounding (``tests/algo/test_compiled.py``), not bit for bit. PaCo keeps its
+    eager update."""
     torch_threads: int = field(default=0, metadata=option(on_resume="may change"))
     """CPU threads of torch (``torch.set_num_threads``); 0 keeps torch's default. On a
     machine shared with the environment threads, 1 avoids oversubscription."""
@@ -211,6 +217,14 @@ class TrainConfig:
     """Replay settings."""
     agent: AgentConfig = field(default_factory=AgentConfig)
     """Networks, SAC, guide and sharing method."""
+
+    def compile_mode(self, device_type: str) -> str:
+        """The compile mode this run uses on a ``device_type`` ("cpu", "cuda") device:
+        ``compile`` with "auto" resolved."""
+        if self.compile != "auto":
+            return self.compile
+        updates = self.steps - self.warmup_steps
+        return "on" if device_type == "cpu" and updates >= AUTO_COMPILE_UPDATES else "off"
 
     def __post_init__(self) -> None:
         check(bool(self.name), "name", "must be non-empty")
