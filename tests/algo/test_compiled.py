@@ -109,8 +109,8 @@ def _same_actions(
     eager: Agent, compiled: Agent, batch: dict[str, torch.Tensor], step: int, sharing: str
 ) -> None:
     """The compiled action choices draw what the eager ones draw: control actions (sampled
-    and deterministic, QMP's switch) for every task, and the guide's behaviour choice with
-    and without the gate for a varying number of envs (1 to T)."""
+    and deterministic, QMP's switch) for every task; and the guide's behaviour choice
+    (eager in both) agrees, with and without the gate, for 1 to T envs."""
     obs, tasks = batch["obs"][::B], batch["task"][::B]
     rows = 1 + step % T
     chosen = []

@@ -25,8 +25,17 @@ pytestmark = [
 EXTRA_STEPS = 21
 
 
-def trained(cfg: TrainConfig) -> Trainer:
+def trained(cfg: TrainConfig, eager_acting: bool = False) -> Trainer:
+    """A trainer after warm-up and ``EXTRA_STEPS`` training steps. ``eager_acting``: the
+    compiled trainer acts with the eager action choice, so that both learners collect the
+    same data up to the rounding of their parameters (compiled acting is compared on
+    identical inputs in tests/algo/test_compiled.py; with it the simulator magnifies the
+    actions' rounding into different replayed transitions)."""
     trainer = Trainer(cfg, torch.device(cfg.device))
+    if eager_acting:
+        agent = trainer.agent
+        assert agent._act != agent._act_body  # compile="on" compiles the action choice
+        agent._act, agent._qmp_act = agent._act_body, agent._qmp_body  # type: ignore[method-assign]
     while trainer.step < cfg.warmup_steps + EXTRA_STEPS:
         trainer.train_step()
     return trainer
@@ -54,7 +63,7 @@ def assert_learners_agree(eager: Trainer, compiled: Trainer) -> None:
 
 def test_compiled_updates_agree_with_eager_on_cpu(tiny: Any) -> None:
     eager = trained(tiny(name="eager"))
-    compiled = trained(tiny(name="compiled", compile="on"))
+    compiled = trained(tiny(name="compiled", compile="on"), eager_acting=True)
     assert_learners_agree(eager, compiled)
     # the updates did run compiled, not silently eager
     assert isinstance(compiled.agent._runner, CompiledUpdates)
@@ -84,5 +93,7 @@ def test_unknown_compile_mode_is_refused(tiny: Any) -> None:
 @pytest.mark.parametrize("mode", ["on", "cuda-graphs"])
 def test_compiled_updates_agree_with_eager_on_cuda(tiny: Any, mode: str) -> None:
     eager = trained(tiny(name="eager", device="cuda"))
-    compiled = trained(dataclasses.replace(tiny(name=mode, device="cuda"), compile=mode))
+    compiled = trained(
+        dataclasses.replace(tiny(name=mode, device="cuda"), compile=mode), eager_acting=True
+    )
     assert_learners_agree(eager, compiled)

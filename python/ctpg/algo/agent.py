@@ -52,18 +52,17 @@ class Agent:
         self._runner: Any = self.updates
         self._act: Callable[[Tensor, Tensor, bool], Tensor] = self._act_body
         self._qmp_act: Callable[[Tensor, Tensor], Tensor] = self._qmp_body
-        self._choose: Callable[[Tensor, Tensor, bool], tuple[Tensor, ...]] = self._choose_body
 
     def compile(self, cuda_graphs: bool = False) -> None:
-        """Run every update and every action choice (``act``, ``qmp_act``,
-        ``choose_behaviour``) as one compiled graph each (``ctpg.algo.compiled``). PaCo
-        keeps its eager update: under ``torch.compile`` its shared task embedding fails in
-        torch's ahead-of-time autograd ("Cannot access storage of TensorWrapper"); its
-        action choice is compiled."""
+        """Run every update and the control action choice (``act``, ``qmp_act``) as one
+        compiled graph each (``ctpg.algo.compiled``). The guide's behaviour choice stays
+        eager: it runs every K steps on a varying number of envs, and compiled it cost four
+        graphs (about a minute of compilation) for no measured gain. PaCo keeps its eager
+        update: under ``torch.compile`` its shared task embedding fails in torch's
+        ahead-of-time autograd ("Cannot access storage of TensorWrapper"); its action
+        choice is compiled."""
         self._act = compiled_function(self._act_body, self.device, cuda_graphs)
         self._qmp_act = compiled_function(self._qmp_body, self.device, cuda_graphs)
-        # the number of envs that choose a behaviour task varies: one graph for all counts
-        self._choose = compiled_function(self._choose_body, self.device, cuda_graphs, dynamic=None)
         if self.cfg.net.base == "paco":
             return
         self._runner = CompiledUpdates(self.updates, cuda_graphs=cuda_graphs)
@@ -190,7 +189,7 @@ class Agent:
                 "empty": torch.zeros_like(task, dtype=torch.bool),
             }
         gated = filter_active and self.cfg.guide.filter_gate != "off"
-        choice, mask, empty = self._choose(obs, task, gated)
+        choice, mask, empty = self._choose_body(obs, task, gated)
         info = {"mask": mask, "mask_rate": 1.0 - mask.float().mean(), "empty": empty}
         if gated:
             info["own_pass"] = mask.gather(1, task.unsqueeze(1)).squeeze(1)

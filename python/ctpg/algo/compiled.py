@@ -1,7 +1,7 @@
 """Each update as one compiled graph: ``torch.compile(fullgraph=True)`` of the whole
 control update and of the whole guide update (losses, gradients, clipping, Adam, the
-temperature caps and the Polyak targets), and of each action choice (``Agent.act``,
-``Agent.qmp_act``, ``Agent.choose_behaviour``).
+temperature caps and the Polyak targets), and of the control action choice (``Agent.act``,
+``Agent.qmp_act``).
 
 The update bodies are the eager ones (``Updates.control_body``, ``Updates.guide_body``);
 only their ``Steps`` differ. ``FunctionalSteps`` forms each group's gradient with
@@ -62,18 +62,14 @@ def compile_options(device: torch.device, cuda_graphs: bool) -> dict[str, Any]:
 
 
 def compiled_function(
-    fn: Callable[..., Any],
-    device: torch.device,
-    cuda_graphs: bool = False,
-    dynamic: bool | None = False,
+    fn: Callable[..., Any], device: torch.device, cuda_graphs: bool = False
 ) -> Callable[..., Any]:
-    """``fn`` as one graph: ``torch.compile(fullgraph=True)`` (a graph break is an error)
-    with ``compile_options``; inductor's cache is the user cache (``use_user_cache``).
-    ``dynamic=False`` compiles once per input shape; ``None`` makes a size symbolic once
-    it has changed (one more graph for every later size)."""
+    """``fn`` as one graph: ``torch.compile(fullgraph=True, dynamic=False)`` (a graph
+    break is an error; each new input shape compiles once more) with
+    ``compile_options``; inductor's cache is the user cache (``use_user_cache``)."""
     use_user_cache()
     options = compile_options(device, cuda_graphs)
-    return torch.compile(fn, fullgraph=True, dynamic=dynamic, options=options)
+    return torch.compile(fn, fullgraph=True, dynamic=False, options=options)
 
 
 class _Call(nn.Module):
@@ -203,21 +199,25 @@ class CompiledUpdates:
         device = updates.nets.log_alpha.device
         self._control = compiled_function(self._control_graph, device, cuda_graphs)
         self._guide = compiled_function(self._guide_graph, device, cuda_graphs)
+        # whether masking is active, as a graph input: one graph before and after it starts
+        self._masking = {
+            flag: torch.tensor(flag, dtype=torch.bool, device=device) for flag in (False, True)
+        }
 
     @torch.no_grad()
     def _control_graph(
-        self, batch: dict[str, Tensor], masking: bool
+        self, batch: dict[str, Tensor], masking: Tensor
     ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
         return self.updates.control_body(batch, masking, FunctionalSteps(self.updates, self.call))
 
     @torch.no_grad()
-    def _guide_graph(self, seg: dict[str, Tensor], masking: bool) -> dict[str, Tensor]:
+    def _guide_graph(self, seg: dict[str, Tensor], masking: Tensor) -> dict[str, Tensor]:
         return self.updates.guide_body(seg, masking, FunctionalSteps(self.updates, self.call))
 
     def control(self, batch: dict[str, Tensor], step: int) -> tuple[dict[str, Tensor], Tensor]:
         """One compiled control update (``Updates.control``)."""
         init_adam_state(self.updates)
-        masking = self.updates.masking(step)
+        masking = self._masking[self.updates.masking(step)]
         metrics, td_error, masked = self._control(batch, masking)
         self.updates.finish_control(masked, step)
         return metrics, td_error
@@ -225,6 +225,6 @@ class CompiledUpdates:
     def guide(self, seg: dict[str, Tensor], step: int) -> dict[str, Tensor]:
         """One compiled guide update (``Updates.guide``)."""
         init_adam_state(self.updates)
-        metrics: dict[str, Tensor] = self._guide(seg, self.updates.masking(step))
+        metrics: dict[str, Tensor] = self._guide(seg, self._masking[self.updates.masking(step)])
         self.updates.num_guide_updates += 1
         return metrics

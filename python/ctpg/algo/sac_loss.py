@@ -56,8 +56,9 @@ def extreme_tasks(per_task_critic: Tensor, step: int, cfg: SACConfig) -> Tensor:
     return extreme_mask(per_task_critic, masking_active(step, cfg), cfg.loss_mask_threshold)
 
 
-def extreme_mask(per_task_loss: Tensor, masking: bool, threshold: float) -> Tensor:
-    """Bool [T]: ``extreme_tasks`` given whether masking is active (no host read)."""
+def extreme_mask(per_task_loss: Tensor, masking: bool | Tensor, threshold: float) -> Tensor:
+    """Bool [T]: ``extreme_tasks`` given whether masking is active (a bool, or a 0-d bool
+    tensor so that one compiled graph serves both; no host read)."""
     return (per_task_loss.detach().abs() > threshold) & masking
 
 

@@ -143,7 +143,7 @@ class Updates:
         self.num_updates += 1
 
     def control_body(
-        self, batch: dict[str, Tensor], masking: bool, steps: Steps
+        self, batch: dict[str, Tensor], masking: bool | Tensor, steps: Steps
     ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
         """The control update through ``steps``; returns (metrics, |TD error| [N], mask [T]).
 
@@ -264,7 +264,9 @@ class Updates:
         self.num_guide_updates += 1
         return metrics
 
-    def guide_body(self, seg: dict[str, Tensor], masking: bool, steps: Steps) -> dict[str, Tensor]:
+    def guide_body(
+        self, seg: dict[str, Tensor], masking: bool | Tensor, steps: Steps
+    ) -> dict[str, Tensor]:
         """The guide update through ``steps``; returns its metrics.
 
         As the reference: each guide critic masks the tasks whose mean loss exceeds the
