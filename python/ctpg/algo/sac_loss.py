@@ -18,13 +18,14 @@ import torch
 from torch import Tensor
 
 from ctpg.config import SACConfig
+from ctpg.nets.layers import task_counts
 from ctpg.nets.policy import TanhGaussianActor, TwinCritic
 
 
 def per_task_mean(values: Tensor, task: Tensor, num_tasks: int) -> Tensor:
     """Mean of ``values`` [N] over the rows of each task -> [T] (0 for absent tasks)."""
     sums = values.new_zeros(num_tasks).index_add(0, task, values)
-    counts = torch.bincount(task, minlength=num_tasks).clamp_min(1).to(values.dtype)
+    counts = task_counts(task, num_tasks).clamp_min(1).to(values.dtype)
     return sums / counts
 
 

@@ -14,6 +14,13 @@ import torch
 from torch import Tensor, nn
 
 
+def task_counts(task: Tensor, num_tasks: int) -> Tensor:
+    """Rows per task, LongTensor [T]: ``torch.bincount`` as a scatter-add, which
+    ``torch.compile`` lowers into its own kernels (bincount stays an eager fallback)."""
+    counts = torch.zeros(num_tasks, dtype=torch.long, device=task.device)
+    return counts.index_add(0, task, torch.ones_like(task))
+
+
 class TaskGroups:
     """Index bookkeeping that groups the rows of a batch by task.
 
@@ -23,7 +30,7 @@ class TaskGroups:
     """
 
     def __init__(self, task: Tensor, num_tasks: int) -> None:
-        counts = torch.bincount(task, minlength=num_tasks)
+        counts = task_counts(task, num_tasks)
         self.num_tasks = num_tasks
         if torch.compiler.is_compiling():
             # a static bound instead of a host read: each task's block has room for every row
