@@ -41,6 +41,8 @@ so that a phase's GPU time is counted in it. Then, from ``torch.profiler`` over
     PYTHONPATH=python python benchmarks/bench_train.py --preset mt10 --device cuda \
         --compile off cuda-graphs
     PYTHONPATH=python python benchmarks/bench_train.py --preset quick --compile off on
+    PYTHONPATH=python python benchmarks/bench_train.py --preset quick --compile off on \
+        --interleave 50 --steps 1000
     PYTHONPATH=python python benchmarks/bench_train.py --preset halfcheetah-mt5 \
         --env HalfCheetah-v5 HalfCheetah-v5 HalfCheetah-v5 HalfCheetah-v5 HalfCheetah-v5 \
         --env-vector sync async
@@ -215,6 +217,7 @@ def measure(
         label += f" --batch-size {batch_size}"
     if env is not None:
         label = f"{name} --env {' '.join(_short_ids(env.ids))} ({env.vector})"
+    trainer.close()  # its envs' threads must not share the cores with the next row
     return {
         "preset": label,
         "device": str(device),
@@ -301,9 +304,9 @@ def row(r: dict[str, Any], eager: dict[str, Any] | None = None) -> str:
     total = sum(r["per_step"].values())
     speedup = f"{r['sps'] / eager['sps']:.2f}x" if eager is not None else "-"
     # a compiled step makes the eager step's products, but its C++ wrapper calls them
-    # past the profiler: take them from the eager row where it has none of its own
+    # past the profiler: take them from the eager row
     flops, bare_ms = r["flops"], r["bare_ms"]
-    if not flops and eager is not None:
+    if eager is not None:
         flops, bare_ms = eager["flops"], eager["bare_ms"]
     gflops = flops / r["update_ms"] / 1e6 if flops and r["update_ms"] > 0 else float("nan")
     bare = flops / bare_ms / 1e6 if flops else float("nan")
@@ -323,6 +326,47 @@ def _short_ids(ids: tuple[str, ...]) -> list[str]:
 
 def _duration(hours: float) -> str:
     return f"{hours:.1f} h" if hours >= 1 else f"{60 * hours:.1f} min"
+
+
+def interleaved(
+    name: str, modes: list[str], steps: int, chunk: int = 50, threads: int = 0, **changes: Any
+) -> dict[str, float]:
+    """Training steps/s of each compile mode, measured side by side: one trainer per mode,
+    each past its warm-up and first (compiling) steps, then ``chunk`` steps of each in
+    turn until each has made ``steps``, so that a drift of the machine's speed (shared
+    cores) hits every mode alike. ``changes``: TrainConfig fields to replace."""
+    base = dataclasses.replace(preset(name), checkpoint=False, device="cpu", **changes)
+    torch.set_num_threads(threads or base.torch_threads or DEFAULT_THREADS)
+    trainers = {}
+    for mode in modes:
+        trainer = Trainer(dataclasses.replace(base, compile=mode), torch.device("cpu"))
+        while trainer.step < base.warmup_steps:  # collection only
+            trainer.collect()
+            trainer.update()
+        for _ in range(10):  # the first updates compile
+            trainer.train_step()
+        trainers[mode] = trainer
+    seconds = dict.fromkeys(modes, 0.0)
+    try:
+        for _ in range(-(-steps // chunk)):
+            for mode, trainer in trainers.items():
+                start = time.perf_counter()
+                for _ in range(chunk):
+                    trainer.train_step()
+                seconds[mode] += time.perf_counter() - start
+    finally:
+        for trainer in trainers.values():
+            trainer.close()
+    done = -(-steps // chunk) * chunk
+    return {mode: done / seconds[mode] for mode in modes}
+
+
+def test_compiled_quick_is_3x_eager() -> None:
+    """The target of one graph per update: the quick preset's training steps/s compiled at
+    least 3x eager's, side by side."""
+    sps = interleaved("quick", ["off", "on"], steps=600)
+    print(f"quick steps/s: eager {sps['off']:.1f}, compiled {sps['on']:.1f}")
+    assert sps["on"] >= 3.0 * sps["off"]
 
 
 def test_training_step(benchmark: Any) -> None:
@@ -376,11 +420,36 @@ def main() -> None:
     p.add_argument(
         "--profile-steps", type=int, default=10, help="steps profiled for ATen calls and FLOPs"
     )
+    p.add_argument(
+        "--interleave",
+        type=int,
+        metavar="CHUNK",
+        help="instead of the phase table: steps/s of each --compile mode measured side by "
+        "side, CHUNK steps of each in turn (robust to a machine whose speed drifts)",
+    )
     args = p.parse_args()
     if "cuda-graphs" in args.compile and args.device != "cuda":
         sys.exit("--compile cuda-graphs: needs --device cuda")
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: CUDA is not available on this machine")
+    if args.interleave:
+        changes: dict[str, Any] = {}
+        if args.batch_size:
+            changes["batch_size"] = args.batch_size
+        print("| preset | " + " | ".join(f"{m} steps/s" for m in args.compile) + " | speed-up |")
+        print("|---" * (len(args.compile) + 2) + "|")
+        for name in args.preset:
+            cfg_changes = dict(changes)
+            if args.hidden:
+                agent = preset(name).agent
+                net = dataclasses.replace(agent.net, hidden=tuple(args.hidden))
+                cfg_changes["agent"] = dataclasses.replace(agent, net=net)
+            sps = interleaved(name, args.compile, args.steps, args.interleave, args.threads,
+                              **cfg_changes)  # fmt: skip
+            ratio = sps[args.compile[-1]] / sps[args.compile[0]]
+            cells = " | ".join(f"{sps[m]:.1f}" for m in args.compile)
+            print(f"| {name} | {cells} | {ratio:.2f}x |", flush=True)
+        return
     print(HEADER + "\n|" + " --- |" * (len(PHASES) + 12), flush=True)
     device = torch.device(args.device)
     hidden = tuple(args.hidden) if args.hidden else None

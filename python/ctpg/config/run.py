@@ -20,10 +20,10 @@ BACKENDS = ("native", "python")
 REPLAY_KINDS = ("uniform", "prioritized")
 DEVICES = ("auto", "cpu", "cuda")
 COMPILE_MODES = ("auto", "off", "on", "cuda-graphs")
-AUTO_COMPILE_UPDATES = 10_000
-"""``compile="auto"`` compiles on CPU runs of at least this many control updates: the
-first compilation (with an empty inductor cache) costs about what this many updates
-save (docs/performance.md)."""
+AUTO_COMPILE_UPDATES = 20_000
+"""``compile="auto"`` compiles on CPU runs of at least this many control updates: on the
+2-core CPU the first compilation (empty inductor cache) of the quick preset's graphs took
+about as long as this many compiled updates save (docs/performance.md)."""
 EVAL_PROTOCOLS = ("paper", "metaworld")
 UPDATE_ORDERS = ("store-first", "reference")
 ENV_VECTORS = ("sync", "async")
