@@ -448,7 +448,9 @@ def main() -> None:
                               **cfg_changes)  # fmt: skip
             ratio = sps[args.compile[-1]] / sps[args.compile[0]]
             cells = " | ".join(f"{sps[m]:.1f}" for m in args.compile)
-            print(f"| {name} | {cells} | {ratio:.2f}x |", flush=True)
+            label = name + (f" --hidden {' '.join(map(str, args.hidden))}" if args.hidden else "")
+            label += f" --batch-size {args.batch_size}" if args.batch_size else ""
+            print(f"| {label} | {cells} | {ratio:.2f}x |", flush=True)
         return
     print(HEADER + "\n|" + " --- |" * (len(PHASES) + 12), flush=True)
     device = torch.device(args.device)
