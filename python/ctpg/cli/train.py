@@ -53,7 +53,7 @@ def build_parser(prog: str = "ctpg train") -> argparse.ArgumentParser:
     p.add_argument(
         "--cuda-graphs",
         action="store_true",
-        help="on CUDA, the same as --compile cuda-graphs (CUDA graphs of the compiled networks)",
+        help="on CUDA, the same as --compile cuda-graphs (CUDA graphs of the compiled updates)",
     )
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
     p.add_argument("--no-plots", action="store_true", help="no figures in RUN_DIR/plots at the end")
@@ -91,7 +91,7 @@ def _given(args: argparse.Namespace) -> dict[O.Option, Any]:
     if args.cuda_graphs:
         compile_option = O.option_of("compile")
         if values.get(compile_option, "cuda-graphs") != "cuda-graphs":
-            raise ValueError("--cuda-graphs: already compiles the networks; drop --compile")
+            raise ValueError("--cuda-graphs: already compiles the updates; drop --compile")
         values[compile_option] = "cuda-graphs"
     return values
 

@@ -197,7 +197,7 @@ class TrainConfig:
     compile: Literal["auto", "off", "on", "cuda-graphs"] = field(
         default="auto", metadata=option(const="on", on_resume="may change")
     )
-    """"on": every control and guide update and every action choice runs as one
+    """"on": every control and guide update and the control action choice runs as one
     ``torch.compile``d graph (losses, gradients, clipping, Adam, temperature caps and
     target updates; ``ctpg.algo.compiled``), compiled in the first steps (inductor's cache
     in the user cache directory makes a second run start faster). "cuda-graphs" (CUDA
