@@ -68,8 +68,23 @@ def compiled_function(
     break is an error; each new input shape compiles once more) with
     ``compile_options``; inductor's cache is the user cache (``use_user_cache``)."""
     use_user_cache()
+    allow_recompiles()
     options = compile_options(device, cuda_graphs)
     return torch.compile(fn, fullgraph=True, dynamic=False, options=options)
+
+
+RECOMPILE_LIMIT = 64
+
+
+def allow_recompiles() -> None:
+    """Raise dynamo's limit of graphs per function to ``RECOMPILE_LIMIT`` (never lower it).
+
+    Every agent compiles its own graphs of the same functions (their guards name its
+    networks), and dynamo counts the graphs of a function across instances: with the
+    default of 8, the fifth agent of a process (two action graphs each) would run eager
+    and fail ``fullgraph``."""
+    config = torch._dynamo.config
+    config.recompile_limit = max(config.recompile_limit, RECOMPILE_LIMIT)
 
 
 class _Call(nn.Module):
