@@ -156,11 +156,7 @@ def measure(
     cfg = preset(name)
     if env is not None:
         cfg = dataclasses.replace(cfg, env=env)
-    if hidden is not None:
-        net = dataclasses.replace(cfg.agent.net, hidden=hidden)
-        cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, net=net))
-    if batch_size is not None:
-        cfg = dataclasses.replace(cfg, batch_size=batch_size)
+    cfg = sized(cfg, hidden, batch_size)
     threads = threads or cfg.torch_threads  # 0: the preset's own setting
     cfg = dataclasses.replace(
         cfg,
@@ -210,11 +206,7 @@ def measure(
     evaluations = cfg.steps // cfg.eval_every
     seconds = cfg.warmup_steps * warmup_step + trained * loop / steps + evaluations * eval_seconds
     hours = seconds / 3600
-    label = name
-    if hidden is not None:
-        label += f" --hidden {' '.join(map(str, hidden))}"
-    if batch_size is not None:
-        label += f" --batch-size {batch_size}"
+    label = name + size_label(hidden, batch_size)
     if env is not None:
         label = f"{name} --env {' '.join(_short_ids(env.ids))} ({env.vector})"
     trainer.close()  # its envs' threads must not share the cores with the next row
@@ -235,6 +227,22 @@ def measure(
         "bare_ms": bare_matmul_ms(products, device) if flops else float("nan"),
         "compile_s": first_seconds - first * loop / steps + first_eval - eval_seconds,
     }
+
+
+def sized(cfg: Any, hidden: tuple[int, ...] | None, batch_size: int | None) -> Any:
+    """``cfg`` with ``--hidden`` / ``--batch-size`` applied where given."""
+    if hidden is not None:
+        net = dataclasses.replace(cfg.agent.net, hidden=hidden)
+        cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, net=net))
+    if batch_size is not None:
+        cfg = dataclasses.replace(cfg, batch_size=batch_size)
+    return cfg
+
+
+def size_label(hidden: tuple[int, ...] | None, batch_size: int | None) -> str:
+    """The ``--hidden`` / ``--batch-size`` part of a row's preset label."""
+    label = f" --hidden {' '.join(map(str, hidden))}" if hidden is not None else ""
+    return label + (f" --batch-size {batch_size}" if batch_size is not None else "")
 
 
 Products = list[tuple[list[int], list[int], float]]
@@ -329,13 +337,21 @@ def _duration(hours: float) -> str:
 
 
 def interleaved(
-    name: str, modes: list[str], steps: int, chunk: int = 50, threads: int = 0, **changes: Any
+    name: str,
+    modes: list[str],
+    steps: int,
+    chunk: int = 50,
+    threads: int = 0,
+    hidden: tuple[int, ...] | None = None,
+    batch_size: int | None = None,
 ) -> dict[str, float]:
     """Training steps/s of each compile mode, measured side by side: one trainer per mode,
     each past its warm-up and first (compiling) steps, then ``chunk`` steps of each in
     turn until each has made ``steps``, so that a drift of the machine's speed (shared
-    cores) hits every mode alike. ``changes``: TrainConfig fields to replace."""
-    base = dataclasses.replace(preset(name), checkpoint=False, device="cpu", **changes)
+    cores) hits every mode alike; ``hidden`` / ``batch_size`` as in ``measure``."""
+    base = dataclasses.replace(
+        sized(preset(name), hidden, batch_size), checkpoint=False, device="cpu"
+    )
     torch.set_num_threads(threads or base.torch_threads or DEFAULT_THREADS)
     trainers = {}
     for mode in modes:
@@ -432,29 +448,20 @@ def main() -> None:
         sys.exit("--compile cuda-graphs: needs --device cuda")
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: CUDA is not available on this machine")
+    hidden = tuple(args.hidden) if args.hidden else None
     if args.interleave:
-        changes: dict[str, Any] = {}
-        if args.batch_size:
-            changes["batch_size"] = args.batch_size
         print("| preset | " + " | ".join(f"{m} steps/s" for m in args.compile) + " | speed-up |")
         print("|---" * (len(args.compile) + 2) + "|")
         for name in args.preset:
-            cfg_changes = dict(changes)
-            if args.hidden:
-                agent = preset(name).agent
-                net = dataclasses.replace(agent.net, hidden=tuple(args.hidden))
-                cfg_changes["agent"] = dataclasses.replace(agent, net=net)
             sps = interleaved(name, args.compile, args.steps, args.interleave, args.threads,
-                              **cfg_changes)  # fmt: skip
+                              hidden, args.batch_size)  # fmt: skip
             ratio = sps[args.compile[-1]] / sps[args.compile[0]]
             cells = " | ".join(f"{sps[m]:.1f}" for m in args.compile)
-            label = name + (f" --hidden {' '.join(map(str, args.hidden))}" if args.hidden else "")
-            label += f" --batch-size {args.batch_size}" if args.batch_size else ""
+            label = name + size_label(hidden, args.batch_size)
             print(f"| {label} | {cells} | {ratio:.2f}x |", flush=True)
         return
     print(HEADER + "\n|" + " --- |" * (len(PHASES) + 12), flush=True)
     device = torch.device(args.device)
-    hidden = tuple(args.hidden) if args.hidden else None
     eager: dict[tuple[str, str, Any], dict[str, Any]] = {}  # the "off" rows, for speed-ups
     for name in args.preset:
         envs: list[EnvConfig | None] = [None]

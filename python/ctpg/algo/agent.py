@@ -181,32 +181,28 @@ class Agent:
         passes}).
         """
         obs, task = self._to(obs, torch.float32), self._to(task, torch.long)
+        n, t = obs.shape[0], self.num_tasks
+        mask = torch.ones(n, t, dtype=torch.bool, device=self.device)
         if self.nets.guide is None:
-            mask = torch.ones(obs.shape[0], self.num_tasks, dtype=torch.bool, device=self.device)
             return task.clone(), {
                 "mask": mask,
                 "mask_rate": mask.new_zeros((), dtype=torch.float32),
                 "empty": torch.zeros_like(task, dtype=torch.bool),
             }
-        gated = filter_active and self.cfg.guide.filter_gate != "off"
-        choice, mask, empty = self._choose_body(obs, task, gated)
+        probs, _ = self.nets.guide.actor(obs, task)
+        mode = self.cfg.guide.filter_gate
+        gated = filter_active and mode != "off"
+        if gated:
+            q, v = self.gate_values(obs, task)
+            mask = q >= v.unsqueeze(1)
+        empty = ~mask.any(dim=1)
+        allowed = mask if mode == "on" else torch.ones_like(mask)
+        choice = G.masked_choice(probs, allowed, task)
+        choice = torch.where(empty, task, choice)
         info = {"mask": mask, "mask_rate": 1.0 - mask.float().mean(), "empty": empty}
         if gated:
             info["own_pass"] = mask.gather(1, task.unsqueeze(1)).squeeze(1)
         return choice, info
-
-    def _choose_body(self, obs: Tensor, task: Tensor, gated: bool) -> tuple[Tensor, ...]:
-        """(behaviour task [N], gate mask [N, T], empty-mask rows [N]) with a guide."""
-        probs, _ = self.nets.require_guide().actor(obs, task)
-        if gated:
-            q, v = self.gate_values(obs, task)
-            mask = q >= v.unsqueeze(1)
-        else:
-            mask = torch.ones(obs.shape[0], self.num_tasks, dtype=torch.bool, device=obs.device)
-        empty = ~mask.any(dim=1)
-        allowed = mask if self.cfg.guide.filter_gate == "on" else torch.ones_like(mask)
-        choice = G.masked_choice(probs, allowed, task)
-        return torch.where(empty, task, choice), mask, empty
 
     def blocked_tasks(self) -> Tensor:
         """Guide-block gate: bool [T], log alpha_i > mean_k log alpha_k (all False if off)."""
