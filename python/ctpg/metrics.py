@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ctpg.algo.updates import StackedMetrics, stack_metrics
 from ctpg.rundir import RunDir
 
 STEP = "step"
@@ -57,7 +58,8 @@ class DeviceAverages:
 
     def add(self, metrics: dict[str, torch.Tensor], step: int) -> None:
         keys = tuple(metrics)
-        values = torch.stack(list(metrics.values())).double()  # sums as Python's floats
+        # sums as Python's floats
+        values = metrics.stacked if isinstance(metrics, StackedMetrics) else stack_metrics(metrics)
         finite = torch.isfinite(values)
         self.sums[keys] = self.sums.get(keys, 0) + values
         self.counts[keys] = self.counts.get(keys, 0) + 1

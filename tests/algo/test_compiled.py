@@ -5,7 +5,9 @@ before every update, keep the same losses and parameters.
 Tolerance: rtol 1e-4 / atol 1e-5 after 40 control and 20 guide updates. The random draws
 are identical (eager's generator), so the two learners differ only by float32 rounding
 of fused kernels and reordered sums (about 1e-6 relative per update), which Adam's
-normalised steps do not amplify over a few dozen updates.
+normalised steps do not amplify over a few dozen updates, except where a gradient is
+itself at the rounding level: there a parameter may differ by up to lr per update
+(``_noise_level_gradients``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import pytest
 import torch
 
 from ctpg.algo.agent import Agent
+from ctpg.algo.compiled import SplitBiasFromMatmul
+from ctpg.algo.updates import StackedMetrics
 from ctpg.config import AgentConfig, GuideConfig, NetConfig, SACConfig
+from ctpg.metrics import DeviceAverages
 
 T, D, A, B, K = 3, 6, 2, 16, 4
 UPDATES = 40
@@ -79,7 +84,12 @@ def _side_by_side(base: str, sharing: str) -> None:
             torch.manual_seed(100 + step)
             metrics, td = agent.update(batch, step)
             if segments is not None:
-                metrics = {**metrics, **agent.update_guide(segments, step)}
+                guide = agent.update_guide(segments, step)
+                if agent is compiled:
+                    _stacked_in_key_order(guide)
+                metrics = {**metrics, **guide}
+            if agent is compiled:
+                _stacked_in_key_order(metrics)
             results.append((metrics, td, agent.masked.clone()))
         (m_e, td_e, mask_e), (m_c, td_c, mask_c) = results
         _same_actions(eager, compiled, batch, step, sharing)
@@ -90,10 +100,14 @@ def _side_by_side(base: str, sharing: str) -> None:
         torch.testing.assert_close(td_c, td_e, rtol=1e-4, atol=1e-5)
         assert torch.equal(mask_c, mask_e)
     eager_state, compiled_state = eager.state_dict(), compiled.state_dict()
+    noise = _noise_level_gradients(eager)
     for key, value in eager_state["nets"].items():
-        torch.testing.assert_close(
-            compiled_state["nets"][key], value, rtol=1e-4, atol=1e-5, msg=key
-        )
+        other = compiled_state["nets"][key]
+        if key in noise:  # Adam's direction on rounding-level gradients is rounding's
+            mask, bound = noise[key]
+            assert (other[mask] - value[mask]).abs().max() <= bound, key
+            other, value = other[~mask], value[~mask]
+        torch.testing.assert_close(other, value, rtol=1e-4, atol=1e-5, msg=key)
     for name, opt in eager_state["optimizers"].items():
         for index, state in opt["state"].items():
             other = compiled_state["optimizers"][name]["state"][index]
@@ -103,6 +117,44 @@ def _side_by_side(base: str, sharing: str) -> None:
     assert compiled.num_updates == eager.num_updates == UPDATES
     if sharing == "ctpg":
         assert "loss/guide_compare" in seen and "loss/guide_actor" in seen
+
+
+def _stacked_in_key_order(metrics: dict[str, torch.Tensor]) -> None:
+    """A compiled update's metrics also come stacked, float64, in their key order."""
+    if not isinstance(metrics, StackedMetrics):
+        return  # a control and a guide update merged
+    expected = torch.stack([v.double() for v in metrics.values()])
+    assert metrics.stacked.dtype == torch.float64
+    assert torch.equal(metrics.stacked, expected)
+
+
+NOISE_GRADIENT = 1e-6
+"""Gradient RMS (Adam's bias-corrected second moment) below which a gradient is at the
+rounding level of the loss's float32 sums (about 1e-7 relative, losses of order 1)."""
+
+
+def _noise_level_gradients(agent: Agent) -> dict[str, tuple[torch.Tensor, float]]:
+    """{parameter name: (elements whose gradient RMS is below ``NOISE_GRADIENT``, lr *
+    updates)} for the optimized parameters that have such elements.
+
+    Adam steps by about lr whatever the gradient's size, so where the gradient is as small
+    as the rounding of the sums it comes from (soft modularization's routing biases,
+    whose softmax gradients nearly cancel), rounding picks the direction of each step and
+    the two learners may drift apart by up to lr per update there; everywhere else they
+    agree at rtol 1e-4 / atol 1e-5."""
+    names = {id(p): n for n, p in agent.nets.named_parameters()}
+    noise = {}
+    for optimizer in agent.updates.optimizers.values():
+        group = optimizer.param_groups[0]
+        beta2 = group["betas"][1]
+        for p in group["params"]:
+            state = optimizer.state[p]
+            steps = float(state["step"])
+            rms = (state["exp_avg_sq"] / (1 - beta2**steps)).sqrt()
+            mask = rms < NOISE_GRADIENT
+            if mask.any():
+                noise[names[id(p)]] = (mask, group["lr"] * steps)
+    return noise
 
 
 def _same_actions(
@@ -144,3 +196,44 @@ def test_compiled_mhsac_ctpg_agrees_with_eager() -> None:
 )  # fmt: skip
 def test_compiled_agrees_with_eager(base: str, sharing: str) -> None:
     _side_by_side(base, sharing)
+
+
+def test_the_bias_leaves_the_matrix_product() -> None:
+    """``SplitBiasFromMatmul``: addmm(bias, a, b) becomes mm(a, b) + bias with the same
+    result; an addmm with its own alpha or beta is left alone."""
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    def layers(bias: torch.Tensor, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(torch.addmm(bias, x, w))
+        return torch.addmm(bias, h, w, beta=0.5)
+
+    g = torch.Generator().manual_seed(0)
+    args = (
+        torch.randn(8, generator=g),
+        torch.randn(5, 8, generator=g),
+        torch.randn(8, 8, generator=g),
+    )
+    gm = make_fx(layers)(*args)
+    SplitBiasFromMatmul()(gm.graph)
+    gm.recompile()
+    targets = [n.target for n in gm.graph.nodes if n.op == "call_function"]
+    aten = torch.ops.aten
+    assert targets.count(aten.addmm.default) == 1  # the beta=0.5 one
+    assert targets.count(aten.mm.default) == 1 and aten.add.Tensor in targets
+    torch.testing.assert_close(gm(*args), layers(*args), rtol=1e-5, atol=1e-5)  # rounding
+    assert SplitBiasFromMatmul().uuid() == SplitBiasFromMatmul().uuid()  # a cache key
+
+
+def test_stacked_metrics_add_as_the_dict_does() -> None:
+    values = {"a": torch.tensor(1.5), "b": torch.tensor(float("nan")), "c": torch.tensor(-2.0)}
+    stacked = StackedMetrics(values, torch.stack(list(values.values())).double())
+    plain, fast = DeviceAverages(torch.device("cpu")), DeviceAverages(torch.device("cpu"))
+    for step in range(3):
+        plain.add(values, step)
+        fast.add(stacked, step)
+    for averages in (plain, fast):
+        with pytest.raises(FloatingPointError, match="non-finite b at step 0"):
+            averages.check()
+    assert str(fast.pop()) == str(plain.pop())  # nan included
+    with pytest.raises(ValueError, match=r"stacked: expected shape \(3,\), got \(2,\)"):
+        StackedMetrics(values, torch.zeros(2))

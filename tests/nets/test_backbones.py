@@ -10,7 +10,7 @@ import torch
 
 from ctpg.config import BASES, NetConfig
 from ctpg.nets.backbones import MultiHeadNet, PacoNet, SingleNet, TaskEmbedding, build_task_net
-from ctpg.nets.layers import BatchedLinear, TaskGroups
+from ctpg.nets.layers import BatchedLinear, TaskGroups, task_counts
 from ctpg.nets.soft_modular import SoftModularNet
 
 T, IN, OUT, N = 4, 5, 3, 11
@@ -33,6 +33,16 @@ def test_task_groups_round_trip(batch: tuple[torch.Tensor, torch.Tensor]) -> Non
     packed = groups.pack(x)
     assert packed.shape == (T, int(torch.bincount(task, minlength=T).max()), IN)
     torch.testing.assert_close(groups.unpack(packed), x)
+
+
+def test_task_counts_are_bincount() -> None:
+    g = torch.Generator().manual_seed(0)
+    task = torch.randint(0, 5, (200,), generator=g)
+    task = task[task != 3]  # a task without rows counts 0
+    counts = task_counts(task, 7)
+    assert counts.dtype == torch.long
+    assert torch.equal(counts, torch.bincount(task, minlength=7))
+    assert torch.equal(task_counts(task[:0], 2), torch.zeros(2, dtype=torch.long))
 
 
 def test_batched_linear_matches_loop(batch: tuple[torch.Tensor, torch.Tensor]) -> None:

@@ -100,6 +100,8 @@ class Agent:
     # ------------------------------------------------------------- acting
     def _to(self, x: Any, dtype: torch.dtype) -> Tensor:
         """Tensor on the agent's device; read-only numpy views are copied first."""
+        if isinstance(x, Tensor) and x.dtype == dtype and x.device == self.device:
+            return x  # already there: no ATen call
         if isinstance(x, np.ndarray) and not x.flags.writeable:
             x = x.copy()
         return torch.as_tensor(x).to(self.device, dtype, non_blocking=True)

@@ -27,11 +27,12 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch._inductor.custom_graph_pass import CustomGraphPass
 
 from ctpg.algo import functional as F
 from ctpg.algo.networks import AgentNets
 from ctpg.algo.pcgrad import combine_task_gradients
-from ctpg.algo.updates import Objective, Updates
+from ctpg.algo.updates import Objective, StackedMetrics, Updates, stack_metrics
 
 CACHE_ENV = "TORCHINDUCTOR_CACHE_DIR"
 
@@ -49,13 +50,43 @@ def use_user_cache() -> Path:
     return path
 
 
+class SplitBiasFromMatmul(CustomGraphPass):
+    """inductor pass (CPU): ``addmm(bias, a, b)`` becomes ``mm(a, b) + bias``, so that the
+    bias joins the fused kernel of what follows (the activation, the loss) instead of
+    being copied into the product's output first. Inductor does the same on GPUs; on CPU
+    it keeps ``addmm``, whose ATen call expands and copies the bias (three more ATen
+    calls and one more pass over the output per layer)."""
+
+    def __call__(self, graph: torch.fx.Graph) -> None:
+        addmm = torch.ops.aten.addmm.default
+        for node in list(graph.nodes):
+            if node.op != "call_function" or node.target is not addmm:
+                continue
+            if node.kwargs.get("beta", 1) != 1 or node.kwargs.get("alpha", 1) != 1:
+                continue
+            bias, a, b = node.args[:3]
+            with graph.inserting_before(node):
+                product = graph.call_function(torch.ops.aten.mm.default, (a, b))
+                total = graph.call_function(torch.ops.aten.add.Tensor, (product, bias))
+            product.meta = dict(node.meta)
+            total.meta = dict(node.meta)
+            node.replace_all_uses_with(total)
+            graph.erase_node(node)
+
+    def uuid(self) -> str:
+        """Part of inductor's cache key: a change of the pass must change it."""
+        return "ctpg.SplitBiasFromMatmul.1"
+
+
 def compile_options(device: torch.device, cuda_graphs: bool) -> dict[str, Any]:
     """inductor options: the eager random generator (same draws as eager); on CPU a C++
     wrapper that calls the graph's kernels (a Python one costs about a third of a small
-    update's time); on CUDA with ``cuda_graphs`` the graph replayed as a CUDA graph."""
+    update's time) and ``SplitBiasFromMatmul``; on CUDA with ``cuda_graphs`` the graph
+    replayed as a CUDA graph."""
     options: dict[str, Any] = {"fallback_random": True}
     if device.type == "cpu":
         options["cpp_wrapper"] = True
+        options["post_grad_custom_post_pass"] = SplitBiasFromMatmul()
     if cuda_graphs and device.type == "cuda":
         options["triton.cudagraphs"] = True
     return options
@@ -222,24 +253,30 @@ class CompiledUpdates:
     @torch.no_grad()
     def _control_graph(
         self, batch: dict[str, Tensor], masking: Tensor
-    ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
-        return self.updates.control_body(batch, masking, FunctionalSteps(self.updates, self.call))
+    ) -> tuple[dict[str, Tensor], Tensor, Tensor, Tensor]:
+        steps = FunctionalSteps(self.updates, self.call)
+        metrics, td_error, masked = self.updates.control_body(batch, masking, steps)
+        return metrics, stack_metrics(metrics), td_error, masked
 
     @torch.no_grad()
-    def _guide_graph(self, seg: dict[str, Tensor], masking: Tensor) -> dict[str, Tensor]:
-        return self.updates.guide_body(seg, masking, FunctionalSteps(self.updates, self.call))
+    def _guide_graph(
+        self, seg: dict[str, Tensor], masking: Tensor
+    ) -> tuple[dict[str, Tensor], Tensor]:
+        metrics = self.updates.guide_body(seg, masking, FunctionalSteps(self.updates, self.call))
+        return metrics, stack_metrics(metrics)
 
-    def control(self, batch: dict[str, Tensor], step: int) -> tuple[dict[str, Tensor], Tensor]:
-        """One compiled control update (``Updates.control``)."""
+    def control(self, batch: dict[str, Tensor], step: int) -> tuple[StackedMetrics, Tensor]:
+        """One compiled control update (``Updates.control``); its metrics come stacked
+        from the graph too (``StackedMetrics``)."""
         init_adam_state(self.updates)
         masking = self._masking[self.updates.masking(step)]
-        metrics, td_error, masked = self._control(batch, masking)
+        metrics, stacked, td_error, masked = self._control(batch, masking)
         self.updates.finish_control(masked, step)
-        return metrics, td_error
+        return StackedMetrics(metrics, stacked), td_error
 
-    def guide(self, seg: dict[str, Tensor], step: int) -> dict[str, Tensor]:
-        """One compiled guide update (``Updates.guide``)."""
+    def guide(self, seg: dict[str, Tensor], step: int) -> StackedMetrics:
+        """One compiled guide update (``Updates.guide``), metrics as in ``control``."""
         init_adam_state(self.updates)
-        metrics: dict[str, Tensor] = self._guide(seg, self._masking[self.updates.masking(step)])
+        metrics, stacked = self._guide(seg, self._masking[self.updates.masking(step)])
         self.updates.num_guide_updates += 1
-        return metrics
+        return StackedMetrics(metrics, stacked)

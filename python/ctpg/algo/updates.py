@@ -428,6 +428,25 @@ class EagerSteps:
         self.updates.soft_update(name)
 
 
+class StackedMetrics(dict[str, Tensor]):
+    """An update's metrics (0-d tensors) that also hold their values stacked, float64
+    ``[len]`` in key order, as the compiled updates return them: the trainer's running
+    means (``ctpg.metrics.DeviceAverages``) then add one tensor instead of stacking."""
+
+    def __init__(self, metrics: dict[str, Tensor], stacked: Tensor) -> None:
+        super().__init__(metrics)
+        if stacked.shape != (len(metrics),):
+            raise ValueError(
+                f"stacked: expected shape ({len(metrics)},), got {tuple(stacked.shape)}"
+            )
+        self.stacked = stacked
+
+
+def stack_metrics(metrics: dict[str, Tensor]) -> Tensor:
+    """The values of ``metrics`` stacked, float64 ``[len]`` in key order."""
+    return torch.stack(list(metrics.values())).double()
+
+
 def _scalars(metrics: dict[str, Tensor]) -> dict[str, Tensor]:
     """Metrics as detached float 0-d tensors on the device: reading them is left to the
     caller (the trainer reads them at evaluation time, so the update never waits)."""

@@ -16,9 +16,12 @@ from torch import Tensor, nn
 
 def task_counts(task: Tensor, num_tasks: int) -> Tensor:
     """Rows per task, LongTensor [T]: ``torch.bincount`` as a scatter-add, which
-    ``torch.compile`` lowers into its own kernels (bincount stays an eager fallback)."""
-    counts = torch.zeros(num_tasks, dtype=torch.long, device=task.device)
-    return counts.index_add(0, task, torch.ones_like(task))
+    ``torch.compile`` lowers into its own kernels (bincount stays an eager fallback).
+    The sum is in int32 (exact below 2**31 rows): inductor runs an int64 scatter-add as
+    an eager ATen call."""
+    counts = torch.zeros(num_tasks, dtype=torch.int32, device=task.device)
+    ones = torch.ones(task.shape, dtype=torch.int32, device=task.device)
+    return counts.index_add(0, task, ones).long()
 
 
 class TaskGroups:
