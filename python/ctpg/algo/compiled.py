@@ -219,11 +219,16 @@ class FunctionalSteps:
 
 def init_adam_state(updates: Updates) -> None:
     """Give every parameter the Adam state ``torch.optim.Adam`` creates at its first step
-    (so the compiled step finds it; a loaded checkpoint's state is kept)."""
+    (so the compiled step finds it; a loaded checkpoint's state is kept). An optimizer
+    that has state for every parameter is passed over: this runs before every update."""
     for optimizer in updates.optimizers.values():
-        for group in optimizer.param_groups:
+        groups = optimizer.param_groups
+        for group in groups:
             if group.get("weight_decay", 0) or group.get("amsgrad", False):
                 raise ValueError("compile: the compiled update supports plain Adam only")
+        if len(optimizer.state) == sum(len(g["params"]) for g in groups):
+            continue
+        for group in groups:
             for p in group["params"]:
                 state = optimizer.state[p]
                 if not state:
