@@ -235,5 +235,8 @@ def test_stacked_metrics_add_as_the_dict_does() -> None:
         with pytest.raises(FloatingPointError, match="non-finite b at step 0"):
             averages.check()
     assert str(fast.pop()) == str(plain.pop())  # nan included
+    with pytest.raises(TypeError, match="read-only"):
+        stacked["a"] = torch.tensor(0.0)  # the stacked values would no longer match
+    assert dict(stacked) == values
     with pytest.raises(ValueError, match=r"stacked: expected shape \(3,\), got \(2,\)"):
         StackedMetrics(values, torch.zeros(2))

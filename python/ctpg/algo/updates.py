@@ -441,6 +441,14 @@ class StackedMetrics(dict[str, Tensor]):
             )
         self.stacked = stacked
 
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            "StackedMetrics is read-only (its values are also stacked): copy it with dict()"
+        )
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    update = pop = popitem = clear = setdefault = _read_only
+
 
 def stack_metrics(metrics: dict[str, Tensor]) -> Tensor:
     """The values of ``metrics`` stacked, float64 ``[len]`` in key order."""
