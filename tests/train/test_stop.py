@@ -24,6 +24,7 @@ TINY = [
     *("--preset", "quick", "--eval-every", "20", "--eval-episodes", "1"),
     *("--batch-size", "12", "--warmup-steps", "20", "--device", "cpu"),
     *("--torch-threads", "1", "--env-backend", "python", "--no-progress", "--no-plots"),
+    *("--compile", "off"),  # a long run would compile its updates first (--compile auto)
 ]
 LONG = ["--steps", "1000000"]  # a run that only a signal ends
 
