@@ -176,13 +176,17 @@ def test_agent_guide_targets_match_hand_computation() -> None:
 def test_soft_comparison_target_carries_control_entropy(bootstrap: str) -> None:
     """sum_k gamma^k (r_k - alpha_i log pi_i(a~_k|s_k)) plus gamma^K times the bootstrap at
     s_K: the guide's mixture of min-twin comparison targets ("guide", the reference), or
-    the own policy's soft value from the target control critics ("own")."""
+    the own policy's soft value from the online control critics, the ones the gate's
+    V_i(s) reads ("own"). The target critics are moved away from the online ones, so that
+    a bootstrap from them would miss."""
 
     torch.manual_seed(0)
     agent = _agent(guide_step=2, compare_bootstrap=bootstrap)
     guide = agent.nets.require_guide()
     with torch.no_grad():
         agent.log_alpha.copy_(torch.log(torch.tensor([0.5, 0.2, 0.1, 0.05])))
+        for p in agent.nets.critic_target.parameters():
+            p.add_(0.5)
     seg = {
         "obs": torch.randn(2, 2, 5),
         "action": torch.zeros(2, 2, 2),
@@ -196,25 +200,35 @@ def test_soft_comparison_target_carries_control_entropy(bootstrap: str) -> None:
     }
     torch.manual_seed(5)
     out = agent.updates.guide_targets(agent._prepare(seg))["compare_target"]
-    torch.manual_seed(5)
-    s_k, task0 = seg["next_obs"][:, 1], torch.tensor([0, 2])
-    with torch.no_grad():
-        _, log_pi = agent.nets.actor.sample(seg["obs"].reshape(4, 5), torch.tensor([0, 0, 2, 2]))
-        if bootstrap == "own":
-            a, log_pi_k = agent.nets.actor.sample(s_k, task0)
-            q = agent.nets.critic_target(s_k, a, task0).mean(0)
-            boot = (q - agent.log_alpha.exp()[task0] * log_pi_k)[0]
-        else:
-            probs, _ = guide.actor(s_k[:1], task0[:1])
-            q = guide.compare_target(s_k[:1], task0[:1]).min(0).values
-            boot = (probs * q).sum()
-    g, s = agent.cfg.sac.gamma, agent.cfg.sac.reward_scale
-    log_pi = log_pi.view(2, 2)
-    expected = [
-        (s * 1 - 0.5 * log_pi[0, 0]) + g * (s * 3 - 0.5 * log_pi[0, 1]) + g**2 * boot,
-        s * 2 - 0.1 * log_pi[1, 0],  # terminated at step 0: one step, no bootstrap
-    ]
-    torch.testing.assert_close(out, torch.stack(expected).float(), rtol=1e-5, atol=1e-5)
+
+    def expected(critic: torch.nn.Module) -> torch.Tensor:
+        torch.manual_seed(5)
+        s_k, task0 = seg["next_obs"][:, 1], torch.tensor([0, 2])
+        with torch.no_grad():
+            obs = seg["obs"].reshape(4, 5)
+            _, log_pi = agent.nets.actor.sample(obs, torch.tensor([0, 0, 2, 2]))
+            if bootstrap == "own":
+                a, log_pi_k = agent.nets.actor.sample(s_k, task0)
+                q = critic(s_k, a, task0).mean(0)
+                boot = (q - agent.log_alpha.exp()[task0] * log_pi_k)[0]
+            else:
+                probs, _ = guide.actor(s_k[:1], task0[:1])
+                q = guide.compare_target(s_k[:1], task0[:1]).min(0).values
+                boot = (probs * q).sum()
+        g, s = agent.cfg.sac.gamma, agent.cfg.sac.reward_scale
+        log_pi = log_pi.view(2, 2)
+        return torch.stack(
+            [
+                (s * 1 - 0.5 * log_pi[0, 0]) + g * (s * 3 - 0.5 * log_pi[0, 1]) + g**2 * boot,
+                s * 2 - 0.1 * log_pi[1, 0],  # terminated at step 0: one step, no bootstrap
+            ]
+        ).float()
+
+    torch.testing.assert_close(out, expected(agent.nets.critic), rtol=1e-5, atol=1e-5)
+    if bootstrap == "own":
+        stale = expected(agent.nets.critic_target)
+        assert (out[0] - stale[0]).abs() > 1e-2
+        torch.testing.assert_close(out[1], stale[1])  # no bootstrap: no critic read
 
 
 def test_hindsight_relabel_in_chunks_equals_one_pass() -> None:

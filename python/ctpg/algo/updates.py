@@ -213,8 +213,14 @@ class Updates:
 
         The comparison target sums the soft rewards r_k - alpha_i log pi_i(a~_k|s_k) of the
         segment and bootstraps, per ``guide.compare_bootstrap``, from V_i(s_K) (the own
-        policy's soft value from the target control critics, "own") or from the guide's
-        mixture sum_j Pi_i(j|s_K) min_q Qc_target(s_K, j) (the reference, "guide").
+        policy's soft value, "own") or from the guide's mixture
+        sum_j Pi_i(j|s_K) min_q Qc_target(s_K, j) (the reference, "guide").
+
+        "own" reads V_i(s_K) from the online control critics, the ones the gate's V_i(s)
+        reads: the gate compares Qc(s, j) with V_i(s), so both sides carry the same critic.
+        The target critics trail the online ones (Polyak, tau = 0.005) and would bias Qc
+        low while values rise. No target network is needed here: Qc does not bootstrap
+        from itself in this mode, V_i(s_K) is a fixed input to its loss.
         """
         cfg, gcfg, nets = self.cfg.sac, self.cfg.guide, self.nets
         guide = nets.require_guide()
@@ -243,7 +249,7 @@ class Updates:
                 if gcfg.compare_bootstrap == "own":
                     boot_value = G.own_policy_value(
                         nets.actor,
-                        nets.critic_target,
+                        nets.critic,
                         self.nets.log_alpha,
                         boot_obs,
                         task,
