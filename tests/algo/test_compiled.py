@@ -240,3 +240,21 @@ def test_stacked_metrics_add_as_the_dict_does() -> None:
     assert dict(stacked) == values
     with pytest.raises(ValueError, match=r"stacked: expected shape \(3,\), got \(2,\)"):
         StackedMetrics(values, torch.zeros(2))
+
+
+def test_compile_takes_the_parts_it_is_given() -> None:
+    cfg = _config("mhsac", "ctpg")
+    agent = Agent(cfg, T, D, A, torch.device("cpu"))
+    assert agent.compiled_parts == ()
+    agent.compile(parts=("control",))
+    assert agent.compiled_parts == ("control",)
+    agent.compile(parts=("guide", "act"))
+    assert agent.compiled_parts == ("act", "control", "guide")
+    with pytest.raises(ValueError, match=r"parts: expected some of \('act', 'control', 'guide'\)"):
+        agent.compile(parts=("critic",))
+
+
+def test_paco_keeps_eager_updates_under_compile() -> None:
+    agent = Agent(_config("paco", "none"), T, D, A, torch.device("cpu"))
+    agent.compile()
+    assert agent.compiled_parts == ("act",)

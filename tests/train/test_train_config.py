@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from ctpg.config import (
-    AUTO_COMPILE_UPDATES,
+    AUTO_COMPILE_CALLS,
+    COMPILE_PARTS,
     PRESETS,
+    AgentConfig,
     EnvConfig,
+    GuideConfig,
     ReplayConfig,
     TrainConfig,
     dump_yaml,
@@ -66,13 +69,16 @@ def test_unknown_yaml_key_is_rejected(tmp_path: Path) -> None:
         load_yaml(path)
 
 
+CONTROL = AUTO_COMPILE_CALLS["control"]
+
+
 @pytest.mark.parametrize(
     ("compile_mode", "steps", "device", "expected"),
     [
-        ("auto", 1_000 + AUTO_COMPILE_UPDATES, "cpu", "on"),
-        ("auto", 999 + AUTO_COMPILE_UPDATES, "cpu", "off"),  # too short to pay back
-        ("auto", 1_000 + AUTO_COMPILE_UPDATES, "cuda", "off"),
-        ("off", 1_000 + AUTO_COMPILE_UPDATES, "cpu", "off"),
+        ("auto", 1_000 + CONTROL, "cpu", "on"),
+        ("auto", 999 + CONTROL, "cpu", "off"),  # too short to pay back
+        ("auto", 1_000 + CONTROL, "cuda", "off"),
+        ("off", 1_000 + CONTROL, "cpu", "off"),
         ("on", 10, "cpu", "on"),
         ("cuda-graphs", 10, "cuda", "cuda-graphs"),
     ],
@@ -82,3 +88,26 @@ def test_auto_compiles_long_cpu_runs(
 ) -> None:
     cfg = TrainConfig(steps=steps, warmup_steps=1_000, compile=compile_mode)  # type: ignore[arg-type]
     assert cfg.compile_mode(device) == expected
+
+
+def _calls_config(updates: int, sharing: str = "ctpg", compile: str = "auto") -> TrainConfig:
+    agent = AgentConfig(sharing=sharing, guide=GuideConfig(update_every=10))  # type: ignore[arg-type]
+    return TrainConfig(steps=1_000 + updates, warmup_steps=1_000, agent=agent, compile=compile)  # type: ignore[arg-type]
+
+
+def test_auto_compiles_each_part_that_pays_back() -> None:
+    guide = 10 * AUTO_COMPILE_CALLS["guide"]  # control updates that make that many guide ones
+    assert _calls_config(CONTROL - 1).compiled_parts("cpu") == ()
+    assert _calls_config(CONTROL).compiled_parts("cpu") == ("control",)
+    assert _calls_config(guide - 10).compiled_parts("cpu") == ("control",)
+    assert _calls_config(guide - 9).compiled_parts("cpu") == ("control", "guide")
+    assert _calls_config(guide, sharing="qmp").compiled_parts("cpu") == ("control",)
+    act = AUTO_COMPILE_CALLS["act"] - 1_000  # steps = warm-up + updates
+    assert _calls_config(act).compiled_parts("cpu") == COMPILE_PARTS
+    assert _calls_config(act).compiled_parts("cuda") == ()
+    assert _calls_config(10, compile="on").compiled_parts("cpu") == COMPILE_PARTS
+    assert _calls_config(act, compile="off").compiled_parts("cpu") == ()
+    # the quick preset compiles its control update only: its 1,350 guide updates and
+    # 15,000 action choices do not pay their compilation back
+    assert preset("quick").compiled_parts("cpu") == ("control",)
+    assert preset("mt10").compiled_parts("cpu") == COMPILE_PARTS

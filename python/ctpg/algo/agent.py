@@ -9,7 +9,7 @@ RNG, so results are reproducible given ``torch.manual_seed`` on CPU.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from ctpg.algo.compiled import CompiledUpdates, compiled_function
 from ctpg.algo.networks import AgentNets
 from ctpg.algo.qmp import qmp_select
 from ctpg.algo.updates import Updates
-from ctpg.config import AgentConfig
+from ctpg.config import COMPILE_PARTS, AgentConfig
 
 _LONG_KEYS = ("task", "index", "behaviour")
 _BOOL_KEYS = ("terminated", "truncated", "valid")
@@ -49,23 +49,44 @@ class Agent:
         )
         self.nets = AgentNets(cfg, num_tasks, obs_dim, action_dim).to(self.device)
         self.updates = Updates(cfg, self.nets, self.target_entropy, self.guide_target_entropy)
-        self._runner: Any = self.updates
+        self._control: Callable[[dict[str, Tensor], int], Any] = self.updates.control
+        self._guide: Callable[[dict[str, Tensor], int], Any] = self.updates.guide
         self._act: Callable[[Tensor, Tensor, bool], Tensor] = self._act_body
         self._qmp_act: Callable[[Tensor, Tensor], Tensor] = self._qmp_body
 
-    def compile(self, cuda_graphs: bool = False) -> None:
-        """Run every update and the control action choice (``act``, ``qmp_act``) as one
-        compiled graph each (``ctpg.algo.compiled``). The guide's behaviour choice stays
-        eager: it runs every K steps on a varying number of envs, and compiled it cost four
-        graphs (about a minute of compilation) for no measured gain. PaCo keeps its eager
-        update: under ``torch.compile`` its shared task embedding fails in torch's
-        ahead-of-time autograd ("Cannot access storage of TensorWrapper"); its action
-        choice is compiled."""
-        self._act = compiled_function(self._act_body, self.device, cuda_graphs)
-        self._qmp_act = compiled_function(self._qmp_body, self.device, cuda_graphs)
-        if self.cfg.net.base == "paco":
+    def compile(self, cuda_graphs: bool = False, parts: Iterable[str] = COMPILE_PARTS) -> None:
+        """Run each of ``parts`` as one compiled graph (``ctpg.algo.compiled``): "control"
+        the control update, "guide" the guide update, "act" the control action choice
+        (``act``, ``qmp_act``); the other parts stay eager. The guide's behaviour choice
+        stays eager: it runs every K steps on a varying number of envs, and compiled it
+        cost four graphs (about a minute of compilation) for no measured gain. PaCo keeps
+        its eager updates: under ``torch.compile`` its shared task embedding fails in
+        torch's ahead-of-time autograd ("Cannot access storage of TensorWrapper"); its
+        action choice is compiled."""
+        parts = tuple(parts)
+        unknown = sorted(set(parts) - set(COMPILE_PARTS))
+        if unknown:
+            raise ValueError(f"parts: expected some of {COMPILE_PARTS}, got {unknown}")
+        if "act" in parts:
+            self._act = compiled_function(self._act_body, self.device, cuda_graphs)
+            self._qmp_act = compiled_function(self._qmp_body, self.device, cuda_graphs)
+        if self.cfg.net.base == "paco" or not {"control", "guide"} & set(parts):
             return
-        self._runner = CompiledUpdates(self.updates, cuda_graphs=cuda_graphs)
+        compiled = CompiledUpdates(self.updates, cuda_graphs=cuda_graphs)  # graphs built lazily
+        if "control" in parts:
+            self._control = compiled.control
+        if "guide" in parts:
+            self._guide = compiled.guide
+
+    @property
+    def compiled_parts(self) -> tuple[str, ...]:
+        """The parts (``COMPILE_PARTS``) that run compiled."""
+        eager = {
+            "act": self._act == self._act_body,
+            "control": self._control == self.updates.control,
+            "guide": self._guide == self.updates.guide,
+        }
+        return tuple(part for part in COMPILE_PARTS if not eager[part])
 
     @property
     def num_updates(self) -> int:
@@ -231,7 +252,7 @@ class Agent:
         replay priorities). Nothing is read back to the host (PaCo's extreme-task reset
         aside), so on CUDA the call returns while the GPU still works.
         """
-        return self._runner.control(self._prepare(batch), step)
+        return self._control(self._prepare(batch), step)
 
     def update_guide(self, segments: dict[str, Tensor], step: int) -> dict[str, Tensor]:
         """One update of the guide actor, critics and temperatures on K-step segments;
@@ -240,7 +261,7 @@ class Agent:
             raise ValueError(
                 f"sharing: update_guide needs sharing='ctpg', got {self.cfg.sharing!r}"
             )
-        return self._runner.guide(self._prepare(segments), step)
+        return self._guide(self._prepare(segments), step)
 
     def reset_extreme_tasks(self, reset: Tensor) -> None:
         """PaCo: re-initialise the shared composition vectors of ``reset`` tasks."""

@@ -28,9 +28,10 @@ from ctpg.config.files import (
 )
 from ctpg.config.presets import preset
 from ctpg.config.run import (
-    AUTO_COMPILE_UPDATES,
+    AUTO_COMPILE_CALLS,
     BACKENDS,
     COMPILE_MODES,
+    COMPILE_PARTS,
     DEVICES,
     ENV_VECTORS,
     EVAL_PROTOCOLS,
@@ -46,11 +47,12 @@ from ctpg.config.run import (
 )
 
 __all__ = [
-    "AUTO_COMPILE_UPDATES",
+    "AUTO_COMPILE_CALLS",
     "BACKENDS",
     "BASES",
     "COMPARE_BOOTSTRAPS",
     "COMPILE_MODES",
+    "COMPILE_PARTS",
     "DEVICES",
     "ENV_VECTORS",
     "EVAL_PROTOCOLS",

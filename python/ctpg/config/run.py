@@ -20,10 +20,16 @@ BACKENDS = ("native", "python")
 REPLAY_KINDS = ("uniform", "prioritized")
 DEVICES = ("auto", "cpu", "cuda")
 COMPILE_MODES = ("auto", "off", "on", "cuda-graphs")
-AUTO_COMPILE_UPDATES = 20_000
-"""``compile="auto"`` compiles on CPU runs of at least this many control updates: on the
-2-core CPU the first compilation (empty inductor cache) of the quick preset's graphs took
-about as long as this many compiled updates save (docs/performance.md)."""
+COMPILE_PARTS = ("act", "control", "guide")
+"""What ``compile`` can compile, each one graph: the control action choice, the control
+update and the guide update."""
+AUTO_COMPILE_CALLS = {"act": 200_000, "control": 10_000, "guide": 10_000}
+"""``compile="auto"`` compiles a part on CPU when the run calls it at least this many
+times (an action choice per step, a control update per step after warm-up, a guide update
+every ``guide.update_every`` of those): about the calls whose saving pays the part's first
+compilation back on the 2-core CPU, measured on the quick preset (docs/performance.md:
+control 25 s of compilation for 3.5 ms saved an update, guide 45 s for 5 ms, action
+choice 11 s for 0.08 ms)."""
 EVAL_PROTOCOLS = ("paper", "metaworld")
 UPDATE_ORDERS = ("store-first", "reference")
 ENV_VECTORS = ("sync", "async")
@@ -201,11 +207,11 @@ class TrainConfig:
     ``torch.compile``d graph (losses, gradients, clipping, Adam, temperature caps and
     target updates; ``ctpg.algo.compiled``), compiled in the first steps (inductor's cache
     in the user cache directory makes a second run start faster). "cuda-graphs" (CUDA
-    only): the same graphs replayed as CUDA graphs. "off": eager. "auto" (default): "on"
-    on CPU for runs of at least ``AUTO_COMPILE_UPDATES`` control updates, where it was
-    measured to win, else "off". Random draws are eager's, so results agree with eager to
-    float32 rounding (``tests/algo/test_compiled.py``), not bit for bit. PaCo keeps its
-    eager update."""
+    only): the same graphs replayed as CUDA graphs. "off": eager. "auto" (default): on CPU
+    each part whose calls in the run pay its compilation back (``compiled_parts``,
+    ``AUTO_COMPILE_CALLS``), the others eager; eager on CUDA. Random draws are eager's,
+    so results agree with eager to float32 rounding (``tests/algo/test_compiled.py``),
+    not bit for bit. PaCo keeps its eager update."""
     torch_threads: int = field(default=0, metadata=option(on_resume="may change"))
     """CPU threads of torch (``torch.set_num_threads``); 0 keeps torch's default. On a
     machine shared with the environment threads, 1 avoids oversubscription."""
@@ -220,11 +226,27 @@ class TrainConfig:
 
     def compile_mode(self, device_type: str) -> str:
         """The compile mode this run uses on a ``device_type`` ("cpu", "cuda") device:
-        ``compile`` with "auto" resolved."""
+        ``compile`` with "auto" resolved ("on" when it compiles any part)."""
         if self.compile != "auto":
             return self.compile
-        updates = self.steps - self.warmup_steps
-        return "on" if device_type == "cpu" and updates >= AUTO_COMPILE_UPDATES else "off"
+        return "on" if self.compiled_parts(device_type) else "off"
+
+    def compiled_parts(self, device_type: str) -> tuple[str, ...]:
+        """The parts (``COMPILE_PARTS``) this run compiles on a ``device_type`` device: all
+        of them when ``compile`` is "on" or "cuda-graphs", none when "off"; under "auto"
+        on CPU those called at least ``AUTO_COMPILE_CALLS`` times, none on CUDA."""
+        if self.compile in ("on", "cuda-graphs"):
+            return COMPILE_PARTS
+        if self.compile == "off" or device_type != "cpu":
+            return ()
+        updates = max(self.steps - self.warmup_steps, 0)
+        guide_updates = -(-updates // self.agent.guide.update_every)
+        calls = {
+            "act": self.steps,
+            "control": updates,
+            "guide": guide_updates if self.agent.sharing == "ctpg" else 0,
+        }
+        return tuple(p for p in COMPILE_PARTS if calls[p] >= AUTO_COMPILE_CALLS[p])
 
     def __post_init__(self) -> None:
         check(bool(self.name), "name", "must be non-empty")
