@@ -41,13 +41,6 @@ def per_call_ms(fn: Callable[[], Any], calls: int) -> float:
     return (time.perf_counter() - start) / calls * 1e3
 
 
-def run_calls(cfg: Any) -> dict[str, int]:
-    """How many times a run of ``cfg`` calls each part."""
-    updates = max(cfg.steps - cfg.warmup_steps, 0)
-    guide = -(-updates // cfg.agent.guide.update_every) if cfg.agent.sharing == "ctpg" else 0
-    return {"act": cfg.steps, "control": updates, "guide": guide}
-
-
 def measure(name: str, calls: int) -> list[dict[str, Any]]:
     """One row per part of preset ``name`` (CPU, its torch threads)."""
     cfg = dataclasses.replace(preset(name), compile="off")
@@ -88,7 +81,7 @@ def measure(name: str, calls: int) -> list[dict[str, Any]]:
         eager_after = {part: per_call_ms(fn, calls) for part, fn in parts_of(copy).items()}
     finally:
         trainer.close()
-    total = run_calls(cfg)
+    total = cfg.part_calls()
     rows = []
     for part in (p for p in COMPILE_PARTS if p in fns):
         saved = min(eager[part], eager_after[part]) - compiled[part]

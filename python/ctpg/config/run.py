@@ -239,14 +239,18 @@ class TrainConfig:
             return COMPILE_PARTS
         if self.compile == "off" or device_type != "cpu":
             return ()
+        calls = self.part_calls()
+        return tuple(p for p in COMPILE_PARTS if calls[p] >= AUTO_COMPILE_CALLS[p])
+
+    def part_calls(self) -> dict[str, int]:
+        """How many times the run calls each part (``COMPILE_PARTS``)."""
         updates = max(self.steps - self.warmup_steps, 0)
         guide_updates = -(-updates // self.agent.guide.update_every)
-        calls = {
+        return {
             "act": self.steps,
             "control": updates,
             "guide": guide_updates if self.agent.sharing == "ctpg" else 0,
         }
-        return tuple(p for p in COMPILE_PARTS if calls[p] >= AUTO_COMPILE_CALLS[p])
 
     def __post_init__(self) -> None:
         check(bool(self.name), "name", "must be non-empty")
