@@ -52,7 +52,15 @@ from ctpg.sweep import (
     trials,
 )
 
-METHODS = {"none": "base", "qmp": "w/ QMP", "ctpg": "w/ CTPG"}
+METHODS = {
+    "none": "base",
+    "qmp": "w/ QMP",
+    "ctpg": "w/ CTPG",
+    "ctpg-authors": "w/ CTPG (authors' gate)",
+}
+"""``--methods``: the sharings, and ``ctpg-authors`` (``ctpg.sweep.SHARING_OPTIONS``: CTPG
+with the authors' policy-filter gate and comparison bootstrap)."""
+DEFAULT_METHODS = ("none", "qmp", "ctpg")
 GUIDE_COLUMNS = (
     ("guide/own_rate", "own-task rate"),
     ("guide/gated_decisions", "gated decisions"),
@@ -133,8 +141,9 @@ def write_table(
     for sharing, runs in results.items():
         cells = [f"{r[metric]:.{digits}f}" for r in runs]
         lines.append(f"| {_label(args, sharing)} | " + " | ".join(cells) + " |")
-    if "ctpg" in results:
-        lines += _guide_tables(args, results["ctpg"], tasks)
+    for sharing, runs in results.items():
+        if sharing.startswith("ctpg"):
+            lines += _guide_tables(args, sharing, runs, tasks)
     table = "\n".join(lines) + "\n"
     out = Path(args.out)
     (out / "table.md").write_text(table)
@@ -143,12 +152,12 @@ def write_table(
 
 
 def _guide_tables(
-    args: argparse.Namespace, runs: list[dict[str, float]], tasks: list[str]
+    args: argparse.Namespace, sharing: str, runs: list[dict[str, float]], tasks: list[str]
 ) -> list[str]:
     lines = [
         "",
-        "Guide diagnostics of the CTPG runs (mean over the evaluations of the last half",
-        "of each run; mean ± std over seeds):",
+        f"Guide diagnostics of the {_label(args, sharing)} runs (mean over the evaluations",
+        "of the last half of each run; mean ± std over seeds):",
         "",
     ]
     present = [(k, name) for k, name in GUIDE_COLUMNS if all(k in r for r in runs)]
@@ -157,7 +166,7 @@ def _guide_tables(
     digits = {"guide/gated_decisions": 0, "guide/gate_gap": 1, "guide/blocked": 1}
     cells = [cell([r[k] for r in runs], digits.get(k, 2)) for k, _ in present]
     lines += ["| " + " | ".join(cells) + " |"]
-    ctpg_dirs = [Path(args.out) / "runs" / f"{args.base}-ctpg-s{s}" for s in args.seeds]
+    ctpg_dirs = [Path(args.out) / "runs" / f"{args.base}-{sharing}-s{s}" for s in args.seeds]
     shares = guide_choice_shares([read_metrics(RunDir(d).metrics) for d in ctpg_dirs], tasks)
     short = [t.removesuffix("-v3") for t in tasks]
     lines += [
@@ -186,7 +195,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--preset", default="quick")
     p.add_argument("--base", default="mhsac")
-    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS), choices=list(METHODS))
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=0, help="0 keeps the preset's")
     p.add_argument("--eval-every", type=int, default=0, help="0 keeps the preset's")

@@ -40,7 +40,26 @@ from ctpg.metrics import read_metrics
 from ctpg.rundir import LOG_FILE, RunDir
 from ctpg.stats import MethodScores, method_scores, stats_table
 
-METHOD_LABELS = {"none": "", "qmp": " w/ QMP", "ctpg": " w/ CTPG"}
+METHOD_LABELS = {
+    "none": "",
+    "qmp": " w/ QMP",
+    "ctpg": " w/ CTPG",
+    "ctpg-authors": " w/ CTPG (authors' gate)",
+}
+"""The grid's sharing column: a sharing (``SHARINGS``) or a named configuration of one
+(``SHARING_OPTIONS``), and the label its method gets."""
+SHARING_OPTIONS = {
+    "ctpg-authors": (
+        "--sharing",
+        "ctpg",
+        "--filter-gate",
+        "reference",
+        "--compare-bootstrap",
+        "guide",
+    ),
+}
+"""The ``ctpg train`` options of each named configuration: ``ctpg-authors`` is CTPG with the
+policy-filter gate and the comparison bootstrap of the authors' code."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,7 @@ class Trial:
     preset: str
     base: str
     sharing: str
+    """A key of ``METHOD_LABELS``."""
     seed: int
 
     @property
@@ -77,7 +97,8 @@ class Trial:
     def options(self) -> list[str]:
         return [
             *("--preset", self.preset, "--base", self.base),
-            *("--sharing", self.sharing, "--seed", str(self.seed)),
+            *SHARING_OPTIONS.get(self.sharing, ("--sharing", self.sharing)),
+            *("--seed", str(self.seed)),
         ]
 
 

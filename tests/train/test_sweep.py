@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from ctpg import cli, stats
+from ctpg.cli.sweep import build_parser
+from ctpg.cli.train import config_from_argv
 from ctpg.metrics import MetricsLogger, read_metrics
 from ctpg.stats import method_scores, stats_table
 from ctpg.sweep import Trial, trials, write_summary
@@ -33,6 +35,24 @@ def test_the_grid_names_every_combination() -> None:
     assert len(grid) == 8 and len({t.name for t in grid}) == 8
     assert grid[0] == Trial("quick", "mhsac", "none", 0) and grid[-1].seed == 1
     assert grid[3].name == "quick-sm-ctpg-s0" and grid[3].method == "quick sm w/ CTPG"
+
+
+def test_ctpg_authors_is_ctpg_with_the_authors_gate_and_bootstrap() -> None:
+    trial = Trial("quick", "mhsac", "ctpg-authors", 3)
+    assert trial.name == "quick-mhsac-ctpg-authors-s3"
+    assert trial.method == "quick mhsac w/ CTPG (authors' gate)"
+    assert trial.base_method == "quick mhsac"
+    authors = config_from_argv(trial.options())
+    ours = config_from_argv(Trial("quick", "mhsac", "ctpg", 3).options())
+    assert authors.seed == ours.seed == 3
+    assert authors.agent.sharing == ours.agent.sharing == "ctpg"
+    assert (authors.agent.guide.filter_gate, authors.agent.guide.compare_bootstrap) == (
+        "reference",
+        "guide",
+    )
+    assert (ours.agent.guide.filter_gate, ours.agent.guide.compare_bootstrap) == ("on", "own")
+    args, _ = build_parser().parse_known_args(["--out", "x", "--sharing", "none", "ctpg-authors"])
+    assert args.sharing == ["none", "ctpg-authors"]
 
 
 def test_a_two_trial_sweep_on_local_ray_runs_resumes_and_reports_failures(

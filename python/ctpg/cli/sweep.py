@@ -11,7 +11,15 @@ from ctpg.cli.args import refuse
 from ctpg.cli.train import config_from_argv
 from ctpg.config import BASES, PRESETS, SHARINGS
 from ctpg.interrupt import StopForwarding
-from ctpg.sweep import Resources, ray_runner, run_trials, target_steps, trials, write_summary
+from ctpg.sweep import (
+    METHOD_LABELS,
+    Resources,
+    ray_runner,
+    run_trials,
+    target_steps,
+    trials,
+    write_summary,
+)
 
 
 def build_parser(prog: str = "ctpg sweep") -> argparse.ArgumentParser:
@@ -24,7 +32,14 @@ def build_parser(prog: str = "ctpg sweep") -> argparse.ArgumentParser:
     )
     p.add_argument("--preset", nargs="+", choices=PRESETS, default=["mt10"])
     p.add_argument("--base", nargs="+", choices=BASES, default=["mhsac"])
-    p.add_argument("--sharing", nargs="+", choices=SHARINGS, default=list(SHARINGS))
+    p.add_argument(
+        "--sharing",
+        nargs="+",
+        choices=list(METHOD_LABELS),
+        default=list(SHARINGS),
+        help="sharings, or ctpg-authors: CTPG with the authors' policy-filter gate and "
+        "comparison bootstrap (--filter-gate reference --compare-bootstrap guide)",
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4], metavar="SEED")
     p.add_argument("--out", required=True, help="folder for the run directories and summaries")
     p.add_argument("--address", help="Ray cluster to join (default: start local Ray)")

@@ -24,6 +24,7 @@ grouped by method (preset, base, sharing from their config.yaml) with their seed
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -231,7 +232,7 @@ def guide_choice_shares(
 def _guide_figures(
     plt: Any, method: str, runs: list[list[dict[str, str]]], tasks: list[str], out: Path
 ) -> list[Path]:
-    slug = method.replace(" ", "_").replace("/", "")
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", method).strip("_")  # "mhsac w/ CTPG": mhsac_w_CTPG
     fig, ax = plt.subplots(figsize=(7, 4))
     for key, label in GUIDE_RATES:
         if key in runs[0][-1]:
