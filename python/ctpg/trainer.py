@@ -83,7 +83,10 @@ class Trainer:
         self.agent = Agent(cfg.agent, n, obs_dim, self.action_low.size, device)
         self.compile_mode = cfg.compile_mode(device.type)
         if self.compile_mode != "off":
-            self.agent.compile(cuda_graphs=self.compile_mode == "cuda-graphs")
+            self.agent.compile(
+                cuda_graphs=self.compile_mode == "cuda-graphs",
+                parts=cfg.compiled_parts(device.type),
+            )
         self.replay = TorchReplay(
             cfg.replay, n, obs_dim, self.action_low.size, guide.guide_step, cfg.seed, device
         )

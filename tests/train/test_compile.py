@@ -96,3 +96,13 @@ def test_compiled_updates_agree_with_eager_on_cuda(tiny: Any, mode: str) -> None
         dataclasses.replace(tiny(name=mode, device="cuda"), compile=mode), eager_acting=True
     )
     assert_learners_agree(eager, compiled)
+
+
+def test_the_trainer_compiles_the_parts_its_config_chooses(tiny: Any) -> None:
+    """Under "auto" a run long enough for its control updates (10,000) but not for its guide
+    updates or action choices compiles the control update only; "on" compiles all three."""
+    auto = tiny(name="auto", compile="auto", device="cpu", steps=12_000)
+    assert auto.compiled_parts("cpu") == ("control",)
+    assert Trainer(auto, torch.device("cpu")).agent.compiled_parts == ("control",)
+    on = tiny(name="on", compile="on", device="cpu")
+    assert Trainer(on, torch.device("cpu")).agent.compiled_parts == ("act", "control", "guide")

@@ -47,15 +47,15 @@ def _quick() -> TrainConfig:
         net=net,
         sharing="ctpg",
         sac=SACConfig(lr=1e-3, alpha_init=0.1, grad_clip=1.0),
-        guide=GuideConfig(batch_size=96),
+        guide=GuideConfig(batch_size=256),
     )
     env = EnvConfig(
         benchmark="custom", tasks=QUICK_TASKS, backend="native", num_threads=1, random_goals=False
     )
     return TrainConfig(
         name="quick",
-        steps=15_000,
-        batch_size=96,
+        steps=40_000,
+        batch_size=256,
         warmup_steps=1500,
         eval_every=2500,
         eval_episodes=1,
