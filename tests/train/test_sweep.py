@@ -185,3 +185,27 @@ def test_the_learning_table_reports_the_same_statistics(tmp_path: Path) -> None:
     assert "| mhsac w/ CTPG | 3 x 2 |" in table and " | 0.83 [0.67, 1.00] |" in table
     with (tmp_path / "runs.csv").open(newline="") as f:
         assert len(list(csv.DictReader(f))) == 6  # a row per run
+
+
+def test_quick_budget_counts_the_runs_meeting_the_criterion_per_evaluation(
+    tmp_path: Path,
+) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "quick_budget", Path(__file__).parents[2] / "benchmarks" / "quick_budget.py"
+    )
+    assert spec is not None and spec.loader is not None
+    budget = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(budget)
+    runs = {  # per run: (step, reach success, task-mean success) of its evaluations
+        "mhsac-ctpg-s0": [(10, 1.0, 0.67), (20, 1.0, 0.67)],
+        "mhsac-ctpg-s1": [(10, 0.0, 0.67), (20, 1.0, 0.33)],
+        "mhsac-ctpg-s2": [(10, 1.0, 0.5)],
+        "mhsac-none-s0": [(10, 1.0, 1.0), (20, 1.0, 1.0)],
+    }
+    for name, evals in runs.items():
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        lines = ["step,eval/success,eval/reach-v3/success,loss", "5,,,0.1"]
+        lines += [f"{s},{mean},{reach}," for s, reach, mean in evals]
+        (tmp_path / "runs" / name / "metrics.csv").write_text("\n".join(lines) + "\n")
+    assert budget.counts(tmp_path, "ctpg", "reach-v3", 0.8, 0.5) == {10: (2, 3), 20: (1, 2)}
+    assert budget.counts(tmp_path, "none", "reach-v3", 0.8, 0.5) == {10: (1, 1), 20: (1, 1)}
