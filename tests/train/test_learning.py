@@ -77,9 +77,9 @@ def test_comparison_critic_is_on_the_scale_of_v(quick_runs: list[list[dict[str, 
     the latest guide segments. Asserted for every run: the own task passes the gate in at
     least 15% of the states and the gap is at least -0.15 |V| (sweep: 0.51-0.97 and
     -0.005 V or more). With the reference's bootstrap (``--compare-bootstrap guide``) seeds
-    0-2 at the earlier 15k-step budget ended with own-task pass shares 0.23 / 0.08 / 0.01 and gaps -0.06 / -0.21 / -0.24 V
-    (the gate then leaves only the own task in 98-100% of its decisions): two of the three
-    runs fail these assertions."""
+    0-2 at the earlier 15k-step budget ended with own-task pass shares 0.23 / 0.08 / 0.01
+    and gaps -0.06 / -0.21 / -0.24 V (the gate then left only the own task in 98-100% of
+    its decisions): two of the three runs failed these assertions."""
     for rows in quick_runs:
         row = rows[-1]
         v, gap = float(row["guide/gate_v"]), float(row["guide/gate_gap"])
