@@ -24,10 +24,7 @@ from ctpg.metrics import DeviceAverages
 T, D, A, B, K = 3, 6, 2, 16, 4
 UPDATES = 40
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::FutureWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 
 
 def _batch(g: torch.Generator) -> dict[str, torch.Tensor]:

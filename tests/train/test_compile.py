@@ -11,15 +11,6 @@ import torch
 from ctpg.config import TrainConfig
 from ctpg.trainer import Trainer
 
-# torch's compiler warns of its own internals: it imports a module that uses a deprecated
-# TorchScript decorator, and reads .grad of non-leaf tensors while it traces
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning"),
-    pytest.mark.filterwarnings(
-        "ignore:The .grad attribute of a Tensor that is not a leaf:UserWarning"
-    ),
-]
-
 # Two guide updates after warm-up: every network, target and optimizer has been stepped.
 EXTRA_STEPS = 21
 
