@@ -69,6 +69,7 @@ GUIDE_COLUMNS = (
     ("guide/gate_own_pass", "own passes gate"),
     ("guide/gate_gap", "Qc(own) - V"),
     ("guide/blocked", "blocked tasks"),
+    ("guide/other_policy_share", "steps on another task's policy"),
 )
 
 
@@ -76,7 +77,10 @@ def summarize(run_dir: Path) -> dict[str, float]:
     """The sweep's summary of one run (final and mean-over-evaluations success and return,
     minutes), final per-task values and (CTPG) the guide diagnostics averaged over the last
     half of the run."""
-    rows = read_metrics(RunDir(run_dir).metrics)
+    run = RunDir(run_dir)
+    rows = read_metrics(run.metrics)
+    if run.config.exists():
+        rows = with_other_policy_share(rows, load_yaml(run.config).agent.guide.guide_step)
     out = summarize_run(run_dir)
     for name in task_names(rows):
         out[f"task:{name}:success"] = float(rows[-1][f"eval/{name}/success"])
@@ -86,6 +90,28 @@ def summarize(run_dir: Path) -> dict[str, float]:
         values = [float(r[key]) for r in tail if r.get(key, "") != ""]
         if values:
             out[key] = statistics.fmean(values)
+    return out
+
+
+def with_other_policy_share(rows: list[dict[str, str]], guide_step: int) -> list[dict[str, str]]:
+    """``rows`` with ``guide/other_policy_share`` filled in where a run's metrics.csv
+    predates the counter: the guide decisions that chose another task, times K
+    (``guide_step``) steps each, over the interval's steps x tasks. Exact when K divides
+    the episode length (each decision then covers K steps; MetaWorld's 200 and
+    HalfCheetah's 1000 steps with K = 10), as tests/train/test_collect.py checks against
+    the counter."""
+    tasks, previous, out = len(task_names(rows)), 0, []
+    for row in rows:
+        row = dict(row)
+        if row.get("guide/decisions", "") != "":
+            step = int(row["step"])
+            if row.get("guide/other_policy_share", "") == "":
+                other = float(row["guide/decisions"]) * (1 - float(row["guide/own_rate"]))
+                row["guide/other_policy_share"] = str(
+                    other * guide_step / ((step - previous) * tasks)
+                )
+            previous = step
+        out.append(row)
     return out
 
 

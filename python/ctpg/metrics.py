@@ -104,8 +104,10 @@ class DeviceAverages:
 class GuideStats:
     """Guide decisions since the last evaluation: which behaviour task each task chose
     (``guide/choice/<task>/<behaviour>``, shares per task), how often each behaviour task
-    was chosen overall, the own-task rate, and while the policy-filter gate acts, its mask
-    rate, empty-mask rate and own-task pass rate."""
+    was chosen overall, the own-task rate, the share of environment steps each task spent
+    on another task's policy (``guide/other_policy_share``, overall and per task: the
+    share of its transitions the guide sent elsewhere), and while the policy-filter gate
+    acts, its mask rate, empty-mask rate and own-task pass rate."""
 
     def __init__(self, task_names: list[str]) -> None:
         self.names = task_names
@@ -115,6 +117,14 @@ class GuideStats:
         self.gated = 0
         self.empty = 0
         self.own_pass = 0
+        self.steps = 0
+        self.other_steps = np.zeros(n, dtype=np.int64)
+
+    def record_step(self, other: np.ndarray) -> None:
+        """One environment step of every task; ``other`` [tasks]: whether the task acts
+        with another task's policy in it."""
+        self.steps += 1
+        self.other_steps += np.asarray(other, dtype=bool)
 
     def record(self, env_ids: np.ndarray, chosen: np.ndarray, info: dict[str, Any]) -> None:
         np.add.at(self.pairs, (env_ids, chosen), 1)
@@ -144,11 +154,16 @@ class GuideStats:
         out["guide/mask_rate"] = self.masked / gated
         out["guide/empty_mask_rate"] = self.empty / gated
         out["guide/own_pass_rate"] = self.own_pass / gated
+        steps = max(self.steps, 1)
+        out["guide/other_policy_share"] = float(self.other_steps.sum()) / (steps * len(self.names))
+        for name, other in zip(self.names, self.other_steps, strict=True):
+            out[f"guide/other_policy_share/{name}"] = float(other) / steps
         out["guide/blocked"] = float(blocked.sum())
         out.update(
             {f"guide/blocked/{n}": float(b) for n, b in zip(self.names, blocked, strict=True)}
         )
         self.pairs[:] = 0
+        self.steps, self.other_steps[:] = 0, 0
         self.masked, self.gated, self.empty, self.own_pass = 0.0, 0, 0, 0
         return out
 

@@ -175,6 +175,7 @@ class Trainer:
             self.guide_stats.record(env_ids, chosen, info)
             self.scheduler.set_behaviour(env_ids, chosen)
         behaviour = np.asarray(self.scheduler.behaviour(), dtype=np.int64)
+        self.guide_stats.record_step(behaviour != self.own)
         return behaviour, np.asarray(self.scheduler.boundary(), dtype=bool)
 
     def filter_active(self) -> bool:

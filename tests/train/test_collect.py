@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+import pytest
 import torch
 
 from ctpg.trainer import Trainer
@@ -124,3 +125,35 @@ def test_fixed_goals_are_evaluated_on_the_trained_goals(tiny) -> None:
     ):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
+
+
+def test_other_policy_share_counts_the_steps_on_another_tasks_policy(tiny) -> None:
+    """``guide/other_policy_share`` is the share of stored transitions whose behaviour task
+    is not their own (task 0 blocked: none of its steps count). With K dividing the
+    episode, every guide decision covers K steps, so the share also equals the decisions
+    that chose another task times K over the steps: the reading of runs without the
+    counter."""
+    cfg = tiny("mhsac", "ctpg")
+    guide = dataclasses.replace(cfg.agent.guide, guide_step=4)
+    cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, guide=guide))
+    trainer = _trainer(cfg)
+    trainer.blocked = np.array([True, False])
+    trainer.scheduler.set_blocked(trainer.blocked)
+    rows = _record_adds(trainer)
+    steps = 4 * cfg.env.max_episode_steps
+    assert cfg.env.max_episode_steps % 4 == 0
+    for _ in range(steps):
+        trainer.collect()
+        trainer.step += 1
+    behaviour = np.array([r["behaviour"] for r in rows])
+    other = behaviour != np.arange(2)
+    assert 0 < other[:, 1].mean() < 1  # the untrained guide sends task 1 both ways
+    pairs = trainer.guide_stats.pairs.copy()
+    out = trainer.guide_stats.pop(trainer.blocked)
+    assert out["guide/other_policy_share/" + trainer.task_names[0]] == 0.0
+    assert out["guide/other_policy_share/" + trainer.task_names[1]] == other[:, 1].mean()
+    assert out["guide/other_policy_share"] == other.mean()
+    other_decisions = out["guide/decisions"] * (1 - out["guide/own_rate"])
+    assert other_decisions == pytest.approx(pairs.sum() - np.trace(pairs))
+    assert other_decisions * 4 / (steps * 2) == pytest.approx(other.mean())
+    assert trainer.guide_stats.pop(trainer.blocked)["guide/other_policy_share"] == 0.0

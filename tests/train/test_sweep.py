@@ -209,3 +209,25 @@ def test_quick_budget_counts_the_runs_meeting_the_criterion_per_evaluation(
         (tmp_path / "runs" / name / "metrics.csv").write_text("\n".join(lines) + "\n")
     assert budget.counts(tmp_path, "ctpg", "reach-v3", 0.8, 0.5) == {10: (2, 3), 20: (1, 2)}
     assert budget.counts(tmp_path, "none", "reach-v3", 0.8, 0.5) == {10: (1, 1), 20: (1, 1)}
+
+
+def test_the_learning_table_derives_the_other_policy_share_of_older_runs() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "learning", Path(__file__).parents[2] / "benchmarks" / "learning.py"
+    )
+    assert spec is not None and spec.loader is not None
+    learning = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(learning)
+    head = {"eval/a/success": "0", "eval/b/success": "0"}
+    rows = [
+        {"step": "100", **head, "guide/decisions": "20", "guide/own_rate": "0.75"},
+        {"step": "300", **head, "guide/decisions": "40", "guide/own_rate": "0.5"},
+        {"step": "400", **head, "guide/decisions": "20", "guide/own_rate": "0.5",
+         "guide/other_policy_share": "0.125"},
+    ]  # fmt: skip
+    derived = learning.with_other_policy_share(rows, 10)
+    shares = [float(r["guide/other_policy_share"]) for r in derived]
+    # 20 x 0.25 = 5 decisions x 10 steps over 100 steps x 2 tasks; 20 x 10 over 200 x 2;
+    # a counted share is kept
+    assert shares == [0.25, 0.5, 0.125]
+    assert "guide/other_policy_share" not in rows[0]
