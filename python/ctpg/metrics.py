@@ -156,8 +156,8 @@ class GuideStats:
         out["guide/own_pass_rate"] = self.own_pass / gated
         steps = max(self.steps, 1)
         out["guide/other_policy_share"] = float(self.other_steps.sum()) / (steps * len(self.names))
-        for name, other in zip(self.names, self.other_steps, strict=True):
-            out[f"guide/other_policy_share/{name}"] = float(other) / steps
+        for name, count in zip(self.names, self.other_steps, strict=True):
+            out[f"guide/other_policy_share/{name}"] = float(count) / steps
         out["guide/blocked"] = float(blocked.sum())
         out.update(
             {f"guide/blocked/{n}": float(b) for n, b in zip(self.names, blocked, strict=True)}
