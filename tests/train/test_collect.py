@@ -17,6 +17,16 @@ def _trainer(cfg: Any) -> Trainer:
     return Trainer(cfg, torch.device("cpu"))
 
 
+def _task_0_blocked(tiny: Any) -> Trainer:
+    """A CTPG trainer with K = 4 whose task 0 is blocked by the guide-block gate."""
+    cfg = tiny("mhsac", "ctpg")
+    guide = dataclasses.replace(cfg.agent.guide, guide_step=4)
+    trainer = _trainer(dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, guide=guide)))
+    trainer.blocked = np.array([True, False])
+    trainer.scheduler.set_blocked(trainer.blocked)
+    return trainer
+
+
 def _record_adds(trainer: Trainer) -> list[dict[str, np.ndarray]]:
     """Wrap ``trainer.replay.add`` to keep the behaviour and guide_begin of every row."""
     rows: list[dict[str, np.ndarray]] = []
@@ -62,12 +72,8 @@ def test_guide_chooses_during_warmup(tiny) -> None:
 
 
 def test_blocked_task_flags_every_boundary_with_its_own_behaviour(tiny) -> None:
-    cfg = tiny("mhsac", "ctpg")
-    guide = dataclasses.replace(cfg.agent.guide, guide_step=4)
-    cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, guide=guide))
-    trainer = _trainer(cfg)
-    trainer.blocked = np.array([True, False])
-    trainer.scheduler.set_blocked(trainer.blocked)
+    trainer = _task_0_blocked(tiny)
+    cfg = trainer.cfg
     rows = _record_adds(trainer)
     episode = cfg.env.max_episode_steps
     for _ in range(2 * episode):  # the block latches at the first episode start
@@ -133,12 +139,8 @@ def test_other_policy_share_counts_the_steps_on_another_tasks_policy(tiny) -> No
     episode, every guide decision covers K steps, so the share also equals the decisions
     that chose another task times K over the steps: the reading of runs without the
     counter."""
-    cfg = tiny("mhsac", "ctpg")
-    guide = dataclasses.replace(cfg.agent.guide, guide_step=4)
-    cfg = dataclasses.replace(cfg, agent=dataclasses.replace(cfg.agent, guide=guide))
-    trainer = _trainer(cfg)
-    trainer.blocked = np.array([True, False])
-    trainer.scheduler.set_blocked(trainer.blocked)
+    trainer = _task_0_blocked(tiny)
+    cfg = trainer.cfg
     rows = _record_adds(trainer)
     steps = 4 * cfg.env.max_episode_steps
     assert cfg.env.max_episode_steps % 4 == 0

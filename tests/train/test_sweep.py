@@ -8,6 +8,7 @@ import importlib.util
 import shutil
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -162,13 +163,19 @@ def test_the_summary_reports_iqm_and_probability_of_improvement(tmp_path: Path) 
     assert [r["status"] for r in summary_rows(tmp_path)] == ["finished"] * 6
 
 
-def test_the_learning_table_reports_the_same_statistics(tmp_path: Path) -> None:
+def _benchmark(name: str) -> ModuleType:
+    """benchmarks/<name>.py, imported as a module."""
     spec = importlib.util.spec_from_file_location(
-        "learning", Path(__file__).parents[2] / "benchmarks" / "learning.py"
+        name, Path(__file__).parents[2] / "benchmarks" / f"{name}.py"
     )
     assert spec is not None and spec.loader is not None
-    learning = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(learning)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_learning_table_reports_the_same_statistics(tmp_path: Path) -> None:
+    learning = _benchmark("learning")
     run_dirs = _method_runs(tmp_path / "runs")
     args = argparse.Namespace(
         preset="quick", base="mhsac", metric="success", steps_label=40, eval_every=20,
@@ -190,12 +197,7 @@ def test_the_learning_table_reports_the_same_statistics(tmp_path: Path) -> None:
 def test_quick_budget_counts_the_runs_meeting_the_criterion_per_evaluation(
     tmp_path: Path,
 ) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "quick_budget", Path(__file__).parents[2] / "benchmarks" / "quick_budget.py"
-    )
-    assert spec is not None and spec.loader is not None
-    budget = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(budget)
+    budget = _benchmark("quick_budget")
     runs = {  # per run: (step, reach success, task-mean success) of its evaluations
         "mhsac-ctpg-s0": [(10, 1.0, 0.67), (20, 1.0, 0.67)],
         "mhsac-ctpg-s1": [(10, 0.0, 0.67), (20, 1.0, 0.33)],
@@ -212,12 +214,7 @@ def test_quick_budget_counts_the_runs_meeting_the_criterion_per_evaluation(
 
 
 def test_the_learning_table_derives_the_other_policy_share_of_older_runs() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "learning", Path(__file__).parents[2] / "benchmarks" / "learning.py"
-    )
-    assert spec is not None and spec.loader is not None
-    learning = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(learning)
+    learning = _benchmark("learning")
     head = {"eval/a/success": "0", "eval/b/success": "0"}
     rows = [
         {"step": "100", **head, "guide/decisions": "20", "guide/own_rate": "0.75"},
